@@ -1,0 +1,108 @@
+"""The ``crmagent`` command line (DESIGN.md's contract)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tools.config import settings
+from tools.ingest import IngestError, ingest_file
+from tools.store import Store
+
+app = typer.Typer(
+    help="CRMAgent: high-conversion CRM message templates, explained step by step.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option("--home", help="Data folder (default: $CRMAGENT_HOME or ./.crmagent)."),
+]
+
+EXIT_INVALID = 2
+
+
+def _print_summary(store: Store) -> None:
+    table = Table(title=f"CRM store {store.path}")
+    for column in ("merchant", "segment", "templates", "sends", "conversions", "cvr"):
+        table.add_column(column, justify="left" if column in {"merchant", "segment"} else "right")
+    for merchant_id, segment, templates, sends, conversions in store.segment_summary():
+        cvr = f"{conversions / sends:.2%}" if sends else "-"
+        table.add_row(merchant_id, segment, str(templates), f"{sends:,}", f"{conversions:,}", cvr)
+    console.print(table)
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(help="Templates with statistics, .csv or .jsonl.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only.")] = False,
+    ignore_extra: Annotated[
+        bool, typer.Option("--ignore-extra", help="Skip unknown columns instead of failing.")
+    ] = False,
+    home: HomeOption = None,
+) -> None:
+    """Import a merchant's templates; all rows or none. Exit 2 on invalid input."""
+    config = settings(home)
+    try:
+        if dry_run:
+            existing = config.store_path.exists()
+            store = Store(config.store_path) if existing else None
+            report = ingest_file(store, file, ignore_extra, dry_run=True)
+        else:
+            with Store(config.store_path) as store:
+                report = ingest_file(store, file, ignore_extra)
+                _print_summary(store)
+    except IngestError as exc:
+        errors.print(str(exc), markup=False, highlight=False)
+        errors.print(f"{len(exc.problems)} problem(s); nothing was imported.", style="bold red")
+        raise typer.Exit(EXIT_INVALID) from exc
+    except sqlite3.OperationalError as exc:
+        errors.print(
+            f"{config.store_path}: {exc}; nothing was imported (is another import running, "
+            "or the disk full?)",
+            style="bold red",
+        )
+        raise typer.Exit(1) from exc
+    verb = "would import" if report.dry_run else "imported"
+    console.print(
+        f"{report.file}: {verb} {report.rows} template(s): {report.new_templates} new, "
+        f"{report.updated_templates} updated."
+    )
+
+
+@app.command("map-segment")
+def map_segment(
+    merchant_id: Annotated[str, typer.Argument(help="The merchant.")],
+    name: Annotated[str, typer.Argument(help="The merchant's own segment name.")],
+    canonical: Annotated[str, typer.Argument(help="The canonical segment it stands for.")],
+    home: HomeOption = None,
+) -> None:
+    """Map a merchant's segment name onto a canonical segment (its rules then apply)."""
+    with Store(settings(home).store_path) as store:
+        try:
+            with store.transaction():
+                store.map_segment(merchant_id, name, canonical)
+        except ValueError as exc:
+            errors.print(str(exc), style="bold red")
+            raise typer.Exit(EXIT_INVALID) from exc
+    console.print(f"{merchant_id}: segment {name!r} now follows {canonical!r}.")
+
+
+@app.command()
+def summary(home: HomeOption = None) -> None:
+    """Templates, sends and conversions per merchant and segment."""
+    with Store(settings(home).store_path) as store:
+        _print_summary(store)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()

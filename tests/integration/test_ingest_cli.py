@@ -1,0 +1,95 @@
+"""``crmagent ingest`` as a merchant runs it: a real process, a real SQLite file."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+from tools.store import TEMPLATE_COLUMNS, Store
+
+
+def crmagent(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "crmagent", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_bad_file_exits_2_and_changes_nothing(
+    tmp_path: Path, crmagent_home: Path, sample_csv: Path
+) -> None:
+    assert crmagent("ingest", sample_csv).returncode == 0
+    store_file = crmagent_home / "crm.sqlite"
+    before = digest(store_file)
+    rows = list(csv.DictReader(sample_csv.open()))
+    rows[0]["template_id"] = "new-good-row"  # a good row must not land with the bad one
+    rows[6]["conversions"] = str(int(rows[6]["clicks"]) + 1)
+    rows[9]["channel"] = "fax"
+    bad = tmp_path / "bad.csv"
+    with bad.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, list(TEMPLATE_COLUMNS))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    result = crmagent("ingest", bad)
+
+    assert result.returncode == 2
+    assert f"{bad}:8: conversions: conversions" in result.stderr
+    assert f"{bad}:11: channel: Input should be" in result.stderr
+    assert "nothing was imported" in result.stderr
+    assert digest(store_file) == before
+
+
+def test_good_file_twice_leaves_each_row_once(crmagent_home: Path, sample_csv: Path) -> None:
+    first, second = crmagent("ingest", sample_csv), crmagent("ingest", sample_csv)
+    assert first.returncode == second.returncode == 0
+    assert "20 new, 0 updated" in first.stdout and "0 new, 20 updated" in second.stdout
+    with Store(crmagent_home / "crm.sqlite") as store:
+        assert store.count("templates") == 20
+
+
+def test_fifty_thousand_rows_in_one_go(tmp_path: Path, crmagent_home: Path) -> None:
+    big = tmp_path / "big.csv"
+    with big.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(TEMPLATE_COLUMNS)
+        for i in range(50_000):
+            sends = 1000 + i % 700
+            writer.writerow(
+                [
+                    f"t{i}",
+                    f"m{i % 97}",
+                    ("vip", "lapsed_90d", "birthday")[i % 3],
+                    "push",
+                    "percent_off",
+                    10 + i % 30,
+                    "",
+                    "",
+                    f"SAVE{i % 30}",
+                    "home>kitchen",
+                    f"Template {i}: save {10 + i % 30}% today",
+                    "",
+                    sends,
+                    sends // 3,
+                    sends // 10,
+                    i % 50,
+                    "",
+                    "2026-05-01",
+                ]
+            )
+    result = crmagent("ingest", big)
+    assert result.returncode == 0, result.stderr
+    assert "50000 new" in result.stdout
+    with Store(crmagent_home / "crm.sqlite") as store:
+        assert store.count("templates") == 50_000
+        assert store.count("merchants") == 97

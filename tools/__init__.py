@@ -1,0 +1,1 @@
+"""The grounded layer: CRM store, ingestion, copy features, statistics, rules, retrieval."""

@@ -1,0 +1,36 @@
+"""Process-wide settings read from the environment (``CRMAGENT_*``).
+
+Per-run values (the graph's ``Context``) take these as defaults; nothing else reads the
+environment directly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where CRMAgent keeps its data and which model it uses."""
+
+    model_config = SettingsConfigDict(env_prefix="CRMAGENT_", extra="ignore")
+
+    home: Path = Field(
+        default=Path(".crmagent"), description="Folder for the CRM store and the vector index."
+    )
+    model: str = Field(
+        default="offline", description="'offline' (grounded layer only) or 'provider:model'."
+    )
+
+    @property
+    def store_path(self) -> Path:
+        """The SQLite CRM store."""
+        return self.home / "crm.sqlite"
+
+
+def settings(home: Path | None = None) -> Settings:
+    """Settings from the environment, with ``home`` overriding ``$CRMAGENT_HOME`` if given."""
+    current = Settings()
+    return current.model_copy(update={"home": home}) if home is not None else current

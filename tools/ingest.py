@@ -1,0 +1,381 @@
+"""Ingestion of a merchant's templates with their send statistics, from CSV or JSONL.
+
+The whole file is validated before the store is touched; every problem is reported as
+``FILE:ROW: field: what is wrong``; a file with any bad row changes nothing. Rows are
+counted as a spreadsheet shows them (the CSV header is row 1) and as lines for JSONL.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, TypeAdapter, ValidationError
+
+from tools.domain import (
+    CategoryPath,
+    Channel,
+    Identifier,
+    SegmentName,
+    TemplateBody,
+    VoucherCode,
+    VoucherType,
+    funnel_problems,
+    voucher_problems,
+)
+from tools.store import TEMPLATE_COLUMNS, Store, TemplateRecord
+
+OPTIONAL_COLUMNS = frozenset({"subject", "min_spend", "expires", "code", "revenue"})
+REQUIRED_COLUMNS = tuple(c for c in TEMPLATE_COLUMNS if c not in OPTIONAL_COLUMNS)
+MAX_CELL_BYTES = 1_000_000
+MAX_REPORTED = 50
+"""Problems printed before the rest are summed up as a count."""
+
+_VOUCHER_FIELDS = {"value": "voucher_value", "min_spend": "min_spend"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, located by row and field."""
+
+    file: str
+    row: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.row}: {self.field}: {self.message}"
+
+
+class IngestError(Exception):
+    """The file is invalid; nothing was imported."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        shown = "\n".join(str(p) for p in problems[:MAX_REPORTED])
+        more = len(problems) - MAX_REPORTED
+        super().__init__(shown + (f"\n... and {more} more problems" if more > 0 else ""))
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What an import did (or, on a dry run, would do)."""
+
+    file: str
+    rows: int
+    new_templates: int
+    updated_templates: int
+    dry_run: bool
+
+
+class IngestRow(BaseModel):
+    """One row of an ingestion file, field by field."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    template_id: Identifier
+    merchant_id: Identifier
+    segment: SegmentName
+    channel: Channel
+    voucher_type: VoucherType
+    voucher_value: float = 0.0
+    min_spend: float | None = None
+    expires: date | None = None
+    code: VoucherCode | None = None
+    product_category: CategoryPath
+    text: TemplateBody
+    subject: str | None = Field(default=None, max_length=500)
+    sends: NonNegativeInt
+    opens: NonNegativeInt
+    clicks: NonNegativeInt
+    conversions: NonNegativeInt
+    revenue: float | None = Field(default=None, ge=0)
+    sent_at: date
+
+    def cross_field_problems(self) -> list[tuple[str, str]]:
+        """Problems that involve several fields: the funnel and the voucher's numbers."""
+        return _funnel_and_voucher(self.model_dump())
+
+    def record(self) -> TemplateRecord:
+        """The row as the store keeps it."""
+        return TemplateRecord(
+            self.template_id,
+            self.merchant_id,
+            self.segment,
+            self.channel.value,
+            self.voucher_type.value,
+            self.voucher_value,
+            self.min_spend,
+            None if self.expires is None else self.expires.isoformat(),
+            self.code,
+            self.product_category,
+            self.text,
+            self.subject,
+            self.sends,
+            self.opens,
+            self.clicks,
+            self.conversions,
+            self.revenue,
+            self.sent_at.isoformat(),
+        )
+
+
+_FUNNEL = ("sends", "opens", "clicks", "conversions")
+
+
+def _funnel_and_voucher(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """Cross-field problems among the fields in ``values`` (those that parsed)."""
+    problems: list[tuple[str, str]] = []
+    if all(field in values for field in _FUNNEL):
+        problems += funnel_problems(*(values[field] for field in _FUNNEL))
+    if "voucher_type" in values and "voucher_value" in values and "min_spend" in values:
+        problems += [
+            (_VOUCHER_FIELDS.get(field, field), message)
+            for field, message in voucher_problems(
+                VoucherType(values["voucher_type"]), values["voucher_value"], values["min_spend"]
+            )
+        ]
+    return problems
+
+
+def _parsed_fields(raw: dict[str, Any], failed: set[str]) -> dict[str, Any]:
+    """The values of a bad row's fields that did parse, so that cross-field problems
+    are reported in the same pass as the field errors."""
+    parsed: dict[str, Any] = {}
+    for name in (*_FUNNEL, "voucher_type", "voucher_value", "min_spend"):
+        if name in failed:
+            continue
+        value = raw.get(name, IngestRow.model_fields[name].default)
+        parsed[name] = value if value is None else _adapter(name).validate_python(value)
+    return parsed
+
+
+@cache
+def _adapter(field: str) -> TypeAdapter[Any]:
+    annotation = IngestRow.model_fields[field].annotation
+    assert annotation is not None
+    return TypeAdapter(annotation)
+
+
+def _describe(error: Any) -> str:
+    """A pydantic error as a sentence a merchant can act on."""
+    if error["type"] == "missing" or (
+        error["input"] is None and error["type"] not in {"value_error"}
+    ):
+        return "is required but empty"
+    message = str(error["msg"])
+    if error["type"] == "value_error":  # our own validators already quote the value
+        return message.removeprefix("Value error, ")
+    shown = repr(error["input"])
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"{message} (got {shown})"
+
+
+def _blank_to_none(value: Any) -> Any:
+    """An empty cell means 'not given', in CSV and JSONL alike."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _decode(path: Path, data: bytes) -> tuple[str, list[Problem]]:
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        row = data.count(b"\n", 0, exc.start) + 1
+        return "", [
+            Problem(
+                str(path),
+                row,
+                "file",
+                f"not UTF-8 (byte 0x{data[exc.start]:02X} at offset {exc.start}); "
+                "save the file as UTF-8 and import it again",
+            )
+        ]
+
+
+def _csv_rows(
+    path: Path, text: str, ignore_extra: bool
+) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
+    name = str(path)
+    rows: list[tuple[int, dict[str, Any]]] = []
+    problems: list[Problem] = []
+    csv.field_size_limit(MAX_CELL_BYTES)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [column.strip() for column in next(reader)]
+    except StopIteration:
+        return [], [Problem(name, 1, "header", "the file is empty; expected a header row")]
+    duplicates = sorted({c for c in header if header.count(c) > 1})
+    if duplicates:
+        problems.append(Problem(name, 1, "header", f"duplicate column(s): {', '.join(duplicates)}"))
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        problems.append(
+            Problem(
+                name,
+                1,
+                "header",
+                f"missing column(s): {', '.join(missing)}; the header is "
+                + ",".join(TEMPLATE_COLUMNS),
+            )
+        )
+    extra = [c for c in header if c not in TEMPLATE_COLUMNS]
+    if extra and not ignore_extra:
+        problems.append(
+            Problem(
+                name,
+                1,
+                "header",
+                f"unknown column(s): {', '.join(extra)}; remove them or pass --ignore-extra",
+            )
+        )
+    if problems:
+        return [], problems
+    number = 1
+    try:
+        for number, cells in enumerate(reader, start=2):
+            if not cells or all(not cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(header):
+                problems.append(
+                    Problem(
+                        name,
+                        number,
+                        "row",
+                        f"has {len(cells)} fields, the header has {len(header)} "
+                        "(a truncated line or an unquoted comma?)",
+                    )
+                )
+                continue
+            rows.append(
+                (
+                    number,
+                    {
+                        c: _blank_to_none(v)
+                        for c, v in zip(header, cells, strict=True)
+                        if c in TEMPLATE_COLUMNS
+                    },
+                )
+            )
+    except csv.Error as exc:
+        problems.append(Problem(name, number + 1, "row", f"unreadable CSV: {exc}"))
+    return rows, problems
+
+
+def _jsonl_rows(
+    path: Path, text: str, ignore_extra: bool
+) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
+    name = str(path)
+    rows: list[tuple[int, dict[str, Any]]] = []
+    problems: list[Problem] = []
+    for number, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(name, number, "line", f"not valid JSON: {exc.msg}"))
+            continue
+        if not isinstance(item, dict):
+            problems.append(Problem(name, number, "line", "expected a JSON object per line"))
+            continue
+        extra = [key for key in item if key not in TEMPLATE_COLUMNS]
+        if extra and not ignore_extra:
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    extra[0],
+                    f"unknown key(s) {', '.join(extra)}; remove them or pass --ignore-extra",
+                )
+            )
+            continue
+        rows.append(
+            (number, {k: _blank_to_none(v) for k, v in item.items() if k in TEMPLATE_COLUMNS})
+        )
+    return rows, problems
+
+
+def validate_file(path: Path, ignore_extra: bool = False) -> list[TemplateRecord]:
+    """Read and validate a whole file; raise ``IngestError`` listing every problem."""
+    path = Path(path)
+    name = str(path)
+    if path.suffix.lower() not in {".csv", ".jsonl"}:
+        raise IngestError([Problem(name, 0, "file", "use a .csv or .jsonl file")])
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError([Problem(name, 0, "file", f"cannot read: {exc.strerror}")]) from exc
+    text, problems = _decode(path, data)
+    if problems:
+        raise IngestError(problems)
+    reader = _csv_rows if path.suffix.lower() == ".csv" else _jsonl_rows
+    rows, problems = reader(path, text, ignore_extra)
+    records: list[TemplateRecord] = []
+    first_seen: dict[str, int] = {}
+    for number, raw in rows:
+        try:
+            row = IngestRow.model_validate(raw)
+        except ValidationError as exc:
+            failed = {".".join(str(part) for part in error["loc"]) for error in exc.errors()}
+            problems.extend(
+                Problem(
+                    name, number, ".".join(str(part) for part in error["loc"]), _describe(error)
+                )
+                for error in exc.errors()
+            )
+            problems.extend(
+                Problem(name, number, field, message)
+                for field, message in _funnel_and_voucher(_parsed_fields(raw, failed))
+            )
+            continue
+        problems.extend(
+            Problem(name, number, field, message) for field, message in row.cross_field_problems()
+        )
+        if row.template_id in first_seen:
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    "template_id",
+                    f"duplicate id {row.template_id!r} (first on row "
+                    f"{first_seen[row.template_id]})",
+                )
+            )
+            continue
+        first_seen[row.template_id] = number
+        records.append(row.record())
+    if not records and not problems:
+        problems.append(Problem(name, 1, "file", "no template rows found"))
+    if problems:
+        raise IngestError(problems)
+    return records
+
+
+def ingest_file(
+    store: Store | None, path: Path, ignore_extra: bool = False, dry_run: bool = False
+) -> IngestReport:
+    """Validate a file, then (unless ``dry_run``) import it into the store in one transaction.
+
+    Re-importing a file is idempotent: templates are keyed by ``template_id`` and updated in
+    place, so statistics that grew since the last export replace the old ones.
+    """
+    records = validate_file(path, ignore_extra)
+    existing = (
+        set() if store is None else store.existing_template_ids(r.template_id for r in records)
+    )
+    if not dry_run:
+        if store is None:
+            raise ValueError("a store is needed unless dry_run is set")
+        with store.transaction():
+            store.put_templates(records)
+    return IngestReport(
+        str(path), len(records), len(records) - len(existing), len(existing), dry_run=dry_run
+    )

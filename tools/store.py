@@ -1,0 +1,404 @@
+"""The CRM store: one SQLite file under ``$CRMAGENT_HOME`` holding merchants, segments,
+products, vouchers, campaigns and templates with their send statistics.
+
+WAL journal, foreign keys on, and every write inside one ``transaction()`` so that a failed
+import changes nothing. Reads return flat ``TemplateRecord`` tuples (cheap to build by the
+thousand); the column set is the ingestion file's, so what goes in is what comes out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import NamedTuple
+
+from tools.domain import CANONICAL_SEGMENTS, Merchant
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS merchants (
+    merchant_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    brand_voice TEXT NOT NULL DEFAULT 'friendly',
+    locale TEXT NOT NULL DEFAULT 'en',
+    max_discount REAL CHECK (max_discount IS NULL OR max_discount BETWEEN 0 AND 100),
+    forbidden_words TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE IF NOT EXISTS segments (
+    merchant_id TEXT NOT NULL REFERENCES merchants(merchant_id),
+    name TEXT NOT NULL,
+    canonical TEXT,
+    customers INTEGER CHECK (customers IS NULL OR customers >= 0),
+    PRIMARY KEY (merchant_id, name)
+);
+CREATE TABLE IF NOT EXISTS products (
+    product_id TEXT PRIMARY KEY,
+    merchant_id TEXT NOT NULL REFERENCES merchants(merchant_id),
+    name TEXT NOT NULL,
+    product_category TEXT NOT NULL,
+    price REAL NOT NULL CHECK (price > 0)
+);
+CREATE TABLE IF NOT EXISTS vouchers (
+    voucher_id TEXT PRIMARY KEY,
+    merchant_id TEXT NOT NULL REFERENCES merchants(merchant_id),
+    type TEXT NOT NULL,
+    value REAL NOT NULL,
+    min_spend REAL,
+    expires TEXT,
+    code TEXT
+);
+CREATE TABLE IF NOT EXISTS campaigns (
+    campaign_id TEXT PRIMARY KEY,
+    merchant_id TEXT NOT NULL REFERENCES merchants(merchant_id),
+    segment TEXT NOT NULL,
+    voucher_id TEXT NOT NULL REFERENCES vouchers(voucher_id),
+    product_category TEXT NOT NULL,
+    product_id TEXT REFERENCES products(product_id),
+    channel TEXT NOT NULL CHECK (channel IN ('im', 'sms', 'push', 'email')),
+    sent_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS templates (
+    template_id TEXT PRIMARY KEY,
+    campaign_id TEXT NOT NULL REFERENCES campaigns(campaign_id),
+    merchant_id TEXT NOT NULL REFERENCES merchants(merchant_id),
+    segment TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    product_category TEXT NOT NULL,
+    text TEXT NOT NULL,
+    subject TEXT,
+    sends INTEGER NOT NULL CHECK (sends >= opens),
+    opens INTEGER NOT NULL CHECK (opens >= clicks),
+    clicks INTEGER NOT NULL CHECK (clicks >= conversions),
+    conversions INTEGER NOT NULL CHECK (conversions >= 0),
+    revenue REAL CHECK (revenue IS NULL OR revenue >= 0)
+);
+CREATE INDEX IF NOT EXISTS templates_merchant_segment ON templates (merchant_id, segment);
+CREATE INDEX IF NOT EXISTS templates_segment_category ON templates (segment, product_category);
+CREATE INDEX IF NOT EXISTS campaigns_merchant_segment ON campaigns (merchant_id, segment);
+"""
+
+
+class TemplateRecord(NamedTuple):
+    """A template with its campaign, voucher and statistics, flat (the ingestion columns)."""
+
+    template_id: str
+    merchant_id: str
+    segment: str
+    channel: str
+    voucher_type: str
+    voucher_value: float
+    min_spend: float | None
+    expires: str | None
+    code: str | None
+    product_category: str
+    text: str
+    subject: str | None
+    sends: int
+    opens: int
+    clicks: int
+    conversions: int
+    revenue: float | None
+    sent_at: str
+
+
+TEMPLATE_COLUMNS: tuple[str, ...] = TemplateRecord._fields
+
+_SELECT_TEMPLATES = """
+SELECT t.template_id, t.merchant_id, t.segment, t.channel, v.type, v.value, v.min_spend,
+       v.expires, v.code, t.product_category, t.text, t.subject, t.sends, t.opens, t.clicks,
+       t.conversions, t.revenue, c.sent_at
+FROM templates t
+JOIN campaigns c ON c.campaign_id = t.campaign_id
+JOIN vouchers v ON v.voucher_id = c.voucher_id
+"""
+
+
+def _digest(*parts: object) -> str:
+    joined = "\x1f".join("" if part is None else str(part) for part in parts)
+    return hashlib.sha1(joined.encode()).hexdigest()[:16]
+
+
+def voucher_id_for(record: TemplateRecord) -> str:
+    """A stable voucher id: the same offer of the same merchant is one voucher row."""
+    return "v_" + _digest(
+        record.merchant_id,
+        record.voucher_type,
+        record.voucher_value,
+        record.min_spend,
+        record.expires,
+        record.code,
+    )
+
+
+def campaign_id_for(record: TemplateRecord) -> str:
+    """A stable campaign id: merchant x segment x voucher x category x channel x date."""
+    return "c_" + _digest(
+        record.merchant_id,
+        record.segment,
+        voucher_id_for(record),
+        record.product_category,
+        record.channel,
+        record.sent_at,
+    )
+
+
+class Store:
+    """A connection to the CRM store; creates the schema on first open."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: transactions are opened explicitly by ``transaction()``.
+        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.execute("PRAGMA busy_timeout=5000")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._ensure_schema()
+
+    def _ensure_schema(self) -> None:
+        row = None
+        with suppress(sqlite3.OperationalError):  # a new file has no meta table yet
+            row = self._conn.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).fetchone()
+        if row is not None:
+            if int(row[0]) != SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"{self.path}: schema version {row[0]}, this CRMAgent expects "
+                    f"{SCHEMA_VERSION}; move the file aside and re-import"
+                )
+            return
+        # executescript commits any open transaction first, so the script carries its own.
+        self._conn.executescript(
+            "BEGIN IMMEDIATE;"
+            + _SCHEMA
+            + f"INSERT OR REPLACE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');"
+            + "COMMIT;"
+        )
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside commit together or not at all."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    # -- writes (call inside ``transaction()``) ---------------------------------------------
+
+    def put_merchants(self, merchants: Iterable[Merchant]) -> None:
+        """Insert or replace merchant profiles."""
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO merchants VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    m.merchant_id,
+                    m.name,
+                    m.brand_voice,
+                    m.locale,
+                    m.max_discount,
+                    json.dumps(list(m.forbidden_words)),
+                )
+                for m in merchants
+            ],
+        )
+
+    def put_segments(self, rows: Iterable[tuple[str, str, str | None, int | None]]) -> None:
+        """Insert or replace ``(merchant_id, name, canonical, customers)`` segment rows."""
+        self._conn.executemany("INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?)", rows)
+
+    def map_segment(self, merchant_id: str, name: str, canonical: str) -> None:
+        """Map a merchant's own segment name onto a canonical segment."""
+        if canonical not in CANONICAL_SEGMENTS:
+            raise ValueError(
+                f"canonical segment {canonical!r} is unknown; use one of "
+                + ", ".join(CANONICAL_SEGMENTS)
+            )
+        self.ensure_merchants([merchant_id])
+        self._conn.execute(
+            "INSERT INTO segments (merchant_id, name, canonical) VALUES (?, ?, ?) "
+            "ON CONFLICT (merchant_id, name) DO UPDATE SET canonical = excluded.canonical",
+            (merchant_id, name, canonical),
+        )
+
+    def put_products(self, rows: Iterable[tuple[str, str, str, str, float]]) -> None:
+        """Insert or replace ``(product_id, merchant_id, name, category, price)`` rows."""
+        self._conn.executemany("INSERT OR REPLACE INTO products VALUES (?, ?, ?, ?, ?)", rows)
+
+    def ensure_merchants(self, merchant_ids: Iterable[str]) -> None:
+        """Create a default profile for merchants seen for the first time."""
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO merchants (merchant_id, name) VALUES (?, ?)",
+            [(merchant_id, merchant_id) for merchant_id in merchant_ids],
+        )
+
+    def put_templates(
+        self,
+        records: Sequence[TemplateRecord],
+        campaign_ids: Sequence[str] | None = None,
+        product_ids: Sequence[str | None] | None = None,
+    ) -> None:
+        """Upsert templates, creating their merchants, vouchers and campaigns on first sight.
+
+        Campaign ids are derived from the campaign's fields unless given; re-putting the
+        same records leaves every row once.
+        """
+        self.ensure_merchants({r.merchant_id for r in records})
+        voucher_ids = [voucher_id_for(r) for r in records]
+        if campaign_ids is None:
+            campaign_ids = [campaign_id_for(r) for r in records]
+        if product_ids is None:
+            product_ids = [None] * len(records)
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO vouchers VALUES (?, ?, ?, ?, ?, ?, ?)",
+            {
+                (
+                    vid,
+                    r.merchant_id,
+                    r.voucher_type,
+                    r.voucher_value,
+                    r.min_spend,
+                    r.expires,
+                    r.code,
+                )
+                for vid, r in zip(voucher_ids, records, strict=True)
+            },
+        )
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO campaigns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            {
+                (cid, r.merchant_id, r.segment, vid, r.product_category, pid, r.channel, r.sent_at)
+                for cid, vid, pid, r in zip(
+                    campaign_ids, voucher_ids, product_ids, records, strict=True
+                )
+            },
+        )
+        self._conn.executemany(
+            """INSERT INTO templates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (template_id) DO UPDATE SET
+                campaign_id = excluded.campaign_id, merchant_id = excluded.merchant_id,
+                segment = excluded.segment, channel = excluded.channel,
+                product_category = excluded.product_category, text = excluded.text,
+                subject = excluded.subject, sends = excluded.sends, opens = excluded.opens,
+                clicks = excluded.clicks, conversions = excluded.conversions,
+                revenue = excluded.revenue""",
+            [
+                (
+                    r.template_id,
+                    cid,
+                    r.merchant_id,
+                    r.segment,
+                    r.channel,
+                    r.product_category,
+                    r.text,
+                    r.subject,
+                    r.sends,
+                    r.opens,
+                    r.clicks,
+                    r.conversions,
+                    r.revenue,
+                )
+                for cid, r in zip(campaign_ids, records, strict=True)
+            ],
+        )
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def merchant(self, merchant_id: str) -> Merchant | None:
+        """A merchant's profile, or None if the store has never seen it."""
+        row = self._conn.execute(
+            "SELECT merchant_id, name, brand_voice, locale, max_discount, forbidden_words "
+            "FROM merchants WHERE merchant_id = ?",
+            (merchant_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return Merchant(
+            merchant_id=row[0],
+            name=row[1],
+            brand_voice=row[2],
+            locale=row[3],
+            max_discount=row[4],
+            forbidden_words=tuple(json.loads(row[5])),
+        )
+
+    def canonical_segment(self, merchant_id: str, segment: str) -> str | None:
+        """The canonical segment a merchant's segment name stands for, if known."""
+        if segment in CANONICAL_SEGMENTS:
+            return segment
+        row = self._conn.execute(
+            "SELECT canonical FROM segments WHERE merchant_id = ? AND name = ?",
+            (merchant_id, segment),
+        ).fetchone()
+        return None if row is None else row[0]
+
+    def templates(
+        self, merchant_id: str | None = None, segment: str | None = None
+    ) -> list[TemplateRecord]:
+        """Templates, optionally of one merchant and/or one segment, by template id."""
+        clauses, params = [], []
+        if merchant_id is not None:
+            clauses.append("t.merchant_id = ?")
+            params.append(merchant_id)
+        if segment is not None:
+            clauses.append("t.segment = ?")
+            params.append(segment)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._conn.execute(
+            _SELECT_TEMPLATES + where + " ORDER BY t.template_id", params
+        ).fetchall()
+        return [TemplateRecord(*row) for row in rows]
+
+    def count(self, table: str) -> int:
+        """Rows in one of the store's tables."""
+        if table not in {"merchants", "segments", "products", "vouchers", "campaigns", "templates"}:
+            raise ValueError(f"unknown table {table!r}")
+        return int(self._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+    def segment_summary(self) -> list[tuple[str, str, int, int, int]]:
+        """``(merchant_id, segment, templates, sends, conversions)`` per merchant x segment."""
+        return [
+            (row[0], row[1], int(row[2]), int(row[3]), int(row[4]))
+            for row in self._conn.execute(
+                "SELECT merchant_id, segment, COUNT(*), SUM(sends), SUM(conversions) "
+                "FROM templates GROUP BY merchant_id, segment ORDER BY merchant_id, segment"
+            )
+        ]
+
+    def existing_template_ids(self, template_ids: Iterable[str]) -> set[str]:
+        """Which of these template ids the store already holds."""
+        found: set[str] = set()
+        ids = list(template_ids)
+        for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
+            chunk = ids[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                row[0]
+                for row in self._conn.execute(
+                    f"SELECT template_id FROM templates WHERE template_id IN ({marks})", chunk
+                )
+            )
+        return found
