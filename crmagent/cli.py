@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from arena.quality import QualityError
+from arena.world import WorldExistsError, build_world
 from tools.config import settings
 from tools.ingest import IngestError, ingest_file
 from tools.store import Store
@@ -94,6 +96,48 @@ def map_segment(
             errors.print(str(exc), style="bold red")
             raise typer.Exit(EXIT_INVALID) from exc
     console.print(f"{merchant_id}: segment {name!r} now follows {canonical!r}.")
+
+
+arena_app = typer.Typer(
+    help="The arena: a simulated CRM world that scores copy.", no_args_is_help=True
+)
+app.add_typer(arena_app, name="arena")
+
+
+@arena_app.command("build")
+def arena_build(
+    seed: Annotated[int, typer.Option(help="Same seed, same world.")] = 1,
+    merchants: Annotated[int, typer.Option(help="How many merchants (at least 10).")] = 40,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Overwrite a store that holds imported data.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Generate a seeded world into the CRM store; its latent variables go beside it."""
+    try:
+        built = build_world(settings(home).home, seed, merchants, replace=replace)
+    except (WorldExistsError, QualityError, ValueError) as exc:
+        errors.print(str(exc), style="bold red", markup=False)
+        raise typer.Exit(EXIT_INVALID) from exc
+    if as_json:
+        console.print_json(
+            data={
+                "seed": built.seed,
+                "merchants": built.merchants,
+                "campaigns": built.campaigns,
+                "templates": built.templates,
+                "sends": built.sends,
+                "store": str(built.store),
+                "seconds": round(built.seconds, 3),
+            }
+        )
+        return
+    console.print(
+        f"arena world seed {built.seed}: {built.merchants} merchants, {built.campaigns:,} "
+        f"campaigns, {built.templates:,} templates, {built.sends:,} sends in "
+        f"{built.seconds:.1f}s; quality checks passed.\nstore: {built.store}"
+    )
 
 
 @app.command()

@@ -209,6 +209,10 @@ class Store:
 
     # -- writes (call inside ``transaction()``) ---------------------------------------------
 
+    def set_meta(self, key: str, value: str) -> None:
+        """Record a fact about the store (its origin, for instance)."""
+        self._conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     def put_merchants(self, merchants: Iterable[Merchant]) -> None:
         """Insert or replace merchant profiles."""
         self._conn.executemany(
@@ -326,6 +330,11 @@ class Store:
         )
 
     # -- reads ------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        """A fact recorded with ``set_meta``, or None."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
 
     def merchant(self, merchant_id: str) -> Merchant | None:
         """A merchant's profile, or None if the store has never seen it."""
