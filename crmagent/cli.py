@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -96,6 +97,123 @@ def map_segment(
             errors.print(str(exc), style="bold red")
             raise typer.Exit(EXIT_INVALID) from exc
     console.print(f"{merchant_id}: segment {name!r} now follows {canonical!r}.")
+
+
+@app.command()
+def demo(home: HomeOption = None) -> None:
+    """Build the sample world if absent and show one campaign in each mode."""
+    from crmagent.demo import run_demo
+    from graph.context import Context
+
+    config = settings(home)
+    run_demo(console, config.home, Context(home=str(config.home)))
+
+
+def _load_request(path: Path) -> dict[str, Any]:
+    try:
+        item = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, json.JSONDecodeError) as exc:
+        errors.print(f"{path}: cannot read a JSON request: {exc}", style="bold red")
+        raise typer.Exit(EXIT_INVALID) from exc
+    if not isinstance(item, dict):
+        errors.print(f"{path}: expected one JSON object (a CampaignRequest)", style="bold red")
+        raise typer.Exit(EXIT_INVALID)
+    return item
+
+
+@app.command()
+def generate(
+    request: Annotated[
+        Path | None, typer.Option("--request", help="A CampaignRequest as a JSON file.")
+    ] = None,
+    merchant_id: Annotated[str | None, typer.Option(help="The merchant.")] = None,
+    segment: Annotated[str | None, typer.Option(help="Audience segment.")] = None,
+    channel: Annotated[str | None, typer.Option(help="im, sms, push or email.")] = None,
+    voucher_type: Annotated[str | None, typer.Option(help="percent_off, amount_off, ...")] = None,
+    voucher_value: Annotated[float, typer.Option(help="Percent or amount.")] = 0.0,
+    min_spend: Annotated[float | None, typer.Option(help="Minimum basket.")] = None,
+    expires: Annotated[str | None, typer.Option(help="Last valid day, YYYY-MM-DD.")] = None,
+    code: Annotated[str | None, typer.Option(help="Voucher code.")] = None,
+    category: Annotated[str | None, typer.Option(help="Taxonomy path a>b>c.")] = None,
+    product: Annotated[str | None, typer.Option(help="Product name.")] = None,
+    original: Annotated[str | None, typer.Option(help="The current text.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the GenerationResult JSON.")
+    ] = False,
+    home: HomeOption = None,
+) -> None:
+    """Write one template for a campaign (a JSON request file, or flags)."""
+    from crmagent.api import generate as run
+    from crmagent.demo import render
+    from graph.context import Context
+
+    if request is not None:
+        payload = _load_request(request)
+    else:
+        payload = {
+            "merchant_id": merchant_id,
+            "segment": segment,
+            "channel": channel,
+            "voucher": {
+                "type": voucher_type,
+                "value": voucher_value,
+                "min_spend": min_spend,
+                "expires": expires,
+                "code": code,
+            },
+            "product_category": category,
+            "product_name": product,
+            "original_template": original,
+        }
+    config = settings(home)
+    try:
+        result = run(payload, context=Context(home=str(config.home)))
+    except (ValueError, FileNotFoundError) as exc:
+        errors.print(str(exc), style="bold red", markup=False)
+        raise typer.Exit(EXIT_INVALID) from exc
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        render(console, "request", payload, result)
+
+
+@app.command()
+def batch(
+    source: Annotated[Path, typer.Argument(help="CampaignRequests, one JSON object a line.")],
+    target: Annotated[Path, typer.Argument(help="Results, one JSON line per request.")],
+    concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = 2,
+    home: HomeOption = None,
+) -> None:
+    """Answer many requests; resumable: rerun after a kill and it carries on."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from crmagent.batch import run_batch
+    from graph.context import Context
+
+    if not source.exists():
+        errors.print(f"{source}: no such file", style="bold red")
+        raise typer.Exit(EXIT_INVALID)
+    total = sum(1 for line in source.open(encoding="utf-8-sig") if line.strip())
+    config = settings(home)
+    with Progress(
+        "{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+    ) as bar:
+        task = bar.add_task("generating", total=total)
+        report = run_batch(
+            source,
+            target,
+            context=Context(home=str(config.home)),
+            max_concurrency=concurrency,
+            progress=lambda n: bar.advance(task, n),
+        )
+    console.print(
+        f"{target}: {report.written} line(s) written ({report.errors} error line(s)), "
+        f"{report.skipped} already done, {report.total} in all."
+    )
 
 
 arena_app = typer.Typer(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -271,6 +272,8 @@ class Store:
         same records leaves every row once.
         """
         self.ensure_merchants({r.merchant_id for r in records})
+        # Anything built from the templates (the vector index, caches) keys on this token.
+        self.set_meta("data_version", uuid.uuid4().hex)
         voucher_ids = [voucher_id_for(r) for r in records]
         if campaign_ids is None:
             campaign_ids = [campaign_id_for(r) for r in records]
@@ -380,6 +383,26 @@ class Store:
             _SELECT_TEMPLATES + where + " ORDER BY t.template_id", params
         ).fetchall()
         return [TemplateRecord(*row) for row in rows]
+
+    def products(self, merchant_id: str) -> list[tuple[str, str, str, float]]:
+        """A merchant's ``(product_id, name, product_category, price)`` rows."""
+        return [
+            (row[0], row[1], row[2], float(row[3]))
+            for row in self._conn.execute(
+                "SELECT product_id, name, product_category, price FROM products "
+                "WHERE merchant_id = ? ORDER BY product_id",
+                (merchant_id,),
+            )
+        ]
+
+    def product_of(self, template_id: str) -> str | None:
+        """The name of the product a template's campaign was about, when on record."""
+        row = self._conn.execute(
+            "SELECT p.name FROM templates t JOIN campaigns c USING (campaign_id) "
+            "JOIN products p ON p.product_id = c.product_id WHERE t.template_id = ?",
+            (template_id,),
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def count(self, table: str) -> int:
         """Rows in one of the store's tables."""

@@ -1,0 +1,78 @@
+"""The content agent: which copy features went with conversion, with lift, interval, sample
+size and the ids of the templates that show them.
+
+Group mode contrasts the merchant's top and bottom templates; retrieval mode contrasts the
+references with the segment baseline. In both, the lift itself is a Mantel-Haenszel ratio
+within campaigns over the population (the merchant's own templates, or the whole segment),
+so a feature is credited only for what it did against its own A/B siblings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from tools.domain import Pattern
+from tools.features import FEATURES
+from tools.history import feature_lifts, features_of
+from tools.statistics import Lift
+from tools.store import TemplateRecord
+
+
+def _name(feature: str, lift: float) -> str:
+    return feature if lift >= 1 else f"avoid_{feature}"
+
+
+def extract(
+    population: Sequence[TemplateRecord],
+    focus_ids: Sequence[str],
+    *,
+    contrast_ids: Sequence[str] = (),
+    min_confidence: float = 0.0,
+    lifts: Mapping[str, Lift] | None = None,
+) -> list[Pattern]:
+    """Patterns over ``population``, evidenced by the ``focus`` templates (top performers or
+    references) that show a helpful feature, or the ``contrast`` ones (bottom performers)
+    that show a harmful one. Ordered by strength of evidence. ``lifts`` may be given when
+    they were computed (and cached) for the population already."""
+    features = {r.template_id: features_of(r) for r in population}
+    focus = [i for i in focus_ids if i in features]
+    contrast = [i for i in contrast_ids if i in features]
+    patterns = []
+    for feature, lift in (feature_lifts(population) if lifts is None else lifts).items():
+        helpful = lift.ratio >= 1
+        confidence = lift.confidence if helpful else 1 - lift.confidence
+        if confidence < min_confidence:
+            continue
+        shown_by = focus if helpful else (contrast or focus)
+        evidence = [i for i in shown_by if features[i][feature]]
+        share_focus = _share(features, focus, feature)
+        share_contrast = _share(features, contrast, feature) if contrast else None
+        description = FEATURES[feature]
+        if share_contrast is not None:
+            description += (
+                f" (in {share_focus:.0%} of the top templates vs "
+                f"{share_contrast:.0%} of the bottom)"
+            )
+        patterns.append(
+            Pattern(
+                name=_name(feature, lift.ratio),
+                description=description,
+                lift=round(lift.ratio, 3),
+                ci_low=round(lift.ci_low, 3),
+                ci_high=round(lift.ci_high, 3),
+                confidence=round(confidence, 3),
+                sample_size=lift.sample_size,
+                evidence=evidence[:10],
+            )
+        )
+    patterns.sort(key=lambda p: (p.confidence, abs(p.lift - 1)), reverse=True)
+    return patterns
+
+
+def _share(features: dict[str, dict[str, bool]], ids: Sequence[str], feature: str) -> float:
+    return sum(features[i][feature] for i in ids) / len(ids) if ids else 0.0
+
+
+def feature_of(pattern: Pattern) -> str:
+    """The copy feature a pattern is about."""
+    return pattern.name.removeprefix("avoid_")

@@ -1,0 +1,87 @@
+"""The evaluate agent: how well the new template fits the audience, how well it is built,
+and what conversion the agent's own response model (fitted on visible history) expects."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from agents.content import feature_of
+from tools.best_practice import practice
+from tools.channels import LIMITS
+from tools.domain import CampaignRequest, Pattern, RuleReport, Scores, TemplateText
+from tools.features import CopyContext, copy_features
+from tools.response_model import ResponseModel
+
+
+def features_of_template(template: TemplateText, request: CampaignRequest) -> dict[str, bool]:
+    """The new template's copy features."""
+    context = CopyContext(request.channel.value, request.product_name, request.voucher.code)
+    return copy_features(template.body, template.subject, context)
+
+
+def audience_match(
+    features: dict[str, bool],
+    patterns: Sequence[Pattern],
+    canonical: str | None,
+    channel: str,
+    min_confidence: float,
+) -> float:
+    """Share of what the audience responds to that the copy does: evidence-backed patterns
+    weighted by their log-lift, best practice (weight 0.1 each) where evidence is silent."""
+    weights: dict[str, tuple[float, bool]] = {}
+    for pattern in patterns:
+        if pattern.confidence >= min_confidence and pattern.lift > 0:
+            weights[feature_of(pattern)] = (abs(math.log(pattern.lift)) + 0.05, pattern.lift >= 1)
+    best = practice(canonical, channel)
+    for feature in best.use:
+        weights.setdefault(feature, (0.1, True))
+    for feature in best.avoid:
+        weights.setdefault(feature, (0.1, False))
+    total = sum(w for w, _ in weights.values())
+    if total == 0:
+        return 0.5
+    met = sum(w for f, (w, wanted) in weights.items() if features.get(f, False) == wanted)
+    return round(met / total, 3)
+
+
+def marketing_effectiveness(
+    template: TemplateText,
+    features: dict[str, bool],
+    report: RuleReport,
+    channel: str,
+) -> float:
+    """A checklist of craft: offer stated and early, a call to action, a length in the
+    channel's sweet spot, no vague offer or shouting, every hard rule passed."""
+    low, high = LIMITS[channel].ideal_body_chars
+    checks = [
+        features["offer_stated"],
+        features["offer_early"],
+        features["cta"],
+        low <= len(template.body) <= high,
+        not features["vague_offer"],
+        not features["shouting"],
+        report.passed,
+        not report.violations,
+    ]
+    return round(sum(checks) / len(checks), 3)
+
+
+def evaluate(
+    template: TemplateText,
+    request: CampaignRequest,
+    patterns: Sequence[Pattern],
+    report: RuleReport,
+    canonical: str | None,
+    model: ResponseModel,
+    base_rate: float | None,
+    min_confidence: float,
+) -> Scores:
+    """The three scores of the result."""
+    features = features_of_template(template, request)
+    channel = request.channel.value
+    return Scores(
+        audience_match=audience_match(features, patterns, canonical, channel, min_confidence),
+        marketing_effectiveness=marketing_effectiveness(template, features, report, channel),
+        predicted_cvr=round(model.predict(features, base_rate), 6),
+    )

@@ -1,0 +1,137 @@
+"""The guidance writer: ordered steps a merchant can follow, each citing its evidence, and
+honest when the evidence is thin."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from agents.content import feature_of
+from agents.segment_analyst import SegmentAnalysis
+from tools.best_practice import practice
+from tools.domain import GuidanceStep, Mode, Pattern, Reference, RuleReport
+
+_ADVICE: dict[str, tuple[str, str]] = {
+    # feature: (what to do, what to stop doing)
+    "offer_stated": ("State the offer in plain numbers", "Keep the offer out of it"),
+    "offer_early": (
+        "Lead with the offer in the first 40 characters",
+        "Open with the greeting, not the offer",
+    ),
+    "urgency": ("Give a deadline", "Drop the deadline pressure"),
+    "personalised": ("Greet the customer by name with {first_name}", "Skip the name"),
+    "exclusivity": ("Make it feel reserved for them", "Drop the members-only framing"),
+    "social_proof": ("Mention what other customers chose", "Drop the social proof"),
+    "code_stated": ("Spell out the voucher code", "Leave the code out of the copy"),
+    "cta": ("End with one clear call to action and {link}", "Cut the extra calls to action"),
+    "emoji": ("Add one emoji", "Leave emoji out"),
+    "question": ("Open with a light question", "Don't open with a question"),
+    "shouting": ("Capitals can work here", "Drop the capitals and '!!!'"),
+    "vague_offer": ("Vague offers work here", "Replace 'great deals' with the actual offer"),
+    "long_copy": ("Longer copy works here", "Keep it short"),
+    "product_named": ("Name the product", "Leave the product name out"),
+}
+
+
+def _cite(ids: Sequence[str], limit: int = 3) -> str:
+    shown = ", ".join(ids[:limit])
+    more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
+    return f" Examples: {shown}{more}." if ids else ""
+
+
+def _pattern_step(pattern: Pattern, where: str) -> str:
+    feature = feature_of(pattern)
+    do, dont = _ADVICE.get(feature, (feature, f"avoid {feature}"))
+    action = do if pattern.lift >= 1 else dont
+    interval = ""
+    if pattern.ci_low is not None and pattern.ci_high is not None:
+        interval = f", 90% CI {pattern.ci_low:.2f}-{pattern.ci_high:.2f}x"
+    sure = "over 99%" if pattern.confidence > 0.99 else f"{pattern.confidence:.0%}"
+    return (
+        f"{action}: in {where}, messages whose copy {pattern.description.split(' (')[0]} "
+        f"converted {pattern.lift:.2f}x as often as their A/B siblings without it "
+        f"(n={pattern.sample_size:,} sends{interval}; {sure} confident)."
+    )
+
+
+def write_guidance(
+    mode: Mode,
+    analysis: SegmentAnalysis,
+    patterns: Sequence[Pattern],
+    references: Sequence[Reference],
+    report: RuleReport,
+    channel: str,
+    written: Mapping[str, bool],
+    *,
+    min_confidence: float,
+) -> list[GuidanceStep]:
+    """The steps, most important first; ``written`` are the new template's features."""
+    steps: list[tuple[str, list[str]]] = []
+    segment = analysis.segment
+    if mode == "group":
+        gap = analysis.gap
+        assert gap is not None
+        steps.append(
+            (
+                f"Learn from your own best {segment} messages: your top {len(analysis.top_ids)} "
+                f"converted {gap.top_rate:.2%} against {gap.bottom_rate:.2%} for your bottom "
+                f"{len(analysis.bottom_ids)} ({gap.ratio:.2f}x, "
+                f"n={gap.top_sends + gap.bottom_sends:,} sends, p={gap.p_value:.3f}). The new "
+                "message follows what your top ones do.",
+                analysis.top_ids[:5],
+            )
+        )
+        where = f"your {len(analysis.own)} {segment} messages"
+    elif mode == "retrieval":
+        merchants = len({r.merchant_id for r in references})
+        low = min(r.similarity for r in references)
+        high = max(r.similarity for r in references)
+        steps.append(
+            (
+                f"Borrow from {len(references)} top {segment} messages of {merchants} other "
+                f"merchant(s) with a similar offer and product (similarity {low:.2f}-{high:.2f}); "
+                "their offer, code and dates were replaced by yours, never copied.",
+                [r.template_id for r in references],
+            )
+        )
+        where = f"all {analysis.segment_templates:,} {segment} messages on record"
+    else:
+        steps.append(
+            (
+                f"Follow best practice for {segment} on {channel}: there is not enough evidence "
+                "yet to learn from your messages or from similar ones elsewhere.",
+                [],
+            )
+        )
+        where = ""
+    strong = [p for p in patterns if p.confidence >= min_confidence]
+    thin = [p for p in patterns if p.confidence < min_confidence and abs(p.lift - 1) >= 0.1]
+    for pattern in strong[:5]:
+        steps.append((_pattern_step(pattern, where), pattern.evidence))
+    if mode == "rules" or not strong:
+        best = practice(analysis.canonical, channel)
+        for feature, reason in list(best.use.items())[:4]:
+            steps.append((f"{_ADVICE.get(feature, (feature, ''))[0]}: {reason}.", []))
+        for feature, reason in list(best.avoid.items())[:2]:
+            steps.append((f"{_ADVICE.get(feature, ('', feature))[1]}: {reason}.", []))
+    if thin:
+        names = ", ".join(feature_of(p).replace("_", " ") for p in thin[:4])
+        steps.append(
+            (
+                f"Evidence is thin on {names} (under {min_confidence:.0%} confident); best "
+                "practice decided those. Test them in your next A/B send.",
+                [],
+            )
+        )
+    if written.get("social_proof"):
+        steps.append(
+            ("Check that the social-proof line is true for this product before you send.", [])
+        )
+    for repair in report.repairs:
+        steps.append((f"Fixed for you: {repair}.", []))
+    for violation in report.violations:
+        if violation.severity == "soft":
+            steps.append((f"Worth a look: {violation.message}.", []))
+    return [
+        GuidanceStep(step=i + 1, text=text, evidence=list(evidence))
+        for i, (text, evidence) in enumerate(steps)
+    ]

@@ -1,0 +1,24 @@
+"""The rule checker: repairs what can be repaired and reports what cannot."""
+
+from __future__ import annotations
+
+from tools.domain import CampaignRequest, Merchant, RuleReport, TemplateText
+from tools.rules import RuleContext, check_and_repair
+
+
+def rule_context(request: CampaignRequest, merchant: Merchant, sms_segments: int) -> RuleContext:
+    """The rules a request's copy is held to."""
+    return RuleContext(
+        channel=request.channel.value,
+        voucher=request.voucher,
+        forbidden_words=merchant.forbidden_words,
+        brand_voice=merchant.brand_voice,
+        sms_max_segments=sms_segments,
+    )
+
+
+def check_template(
+    template: TemplateText, request: CampaignRequest, merchant: Merchant, sms_segments: int
+) -> tuple[TemplateText, RuleReport]:
+    """The repaired template and its report (passed = no hard rule broken)."""
+    return check_and_repair(template, rule_context(request, merchant, sms_segments))

@@ -1,0 +1,107 @@
+"""``crmagent batch``: a JSONL file of requests in, one result (or error) line per request
+out, in order, resumable after a kill.
+
+Lines are written in input order and flushed one by one, so after a kill the output holds
+a prefix of the answers (at most one torn last line, which is dropped on resume); a rerun
+skips the requests already answered.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crmagent.api import BatchError, generate_batch
+from graph.context import Context
+from tools.domain import GenerationResult
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """What a batch run did."""
+
+    total: int
+    skipped: int
+    written: int
+    errors: int
+
+
+def _requests(path: Path) -> Iterator[tuple[int, dict[str, Any] | BatchError]]:
+    """Each non-blank input line as a request, or as an error line when it is not one."""
+    with path.open(encoding="utf-8-sig") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield (
+                    number,
+                    BatchError(id=str(number), error=f"line {number}: not JSON: {exc.msg}"),
+                )
+                continue
+            if not isinstance(item, dict):
+                yield (
+                    number,
+                    BatchError(id=str(number), error=f"line {number}: expected a JSON object"),
+                )
+                continue
+            item.setdefault("id", str(number))
+            if item["id"] is not None and not isinstance(item["id"], str):
+                item["id"] = str(item["id"])
+            yield number, item
+
+
+def _answered(path: Path) -> int:
+    """Complete lines already in the output; a torn last line (killed mid-write) is cut."""
+    if not path.exists():
+        return 0
+    data = path.read_bytes()
+    complete = data.rfind(b"\n") + 1
+    if complete < len(data):
+        with path.open("r+b") as handle:
+            handle.truncate(complete)
+    return data[:complete].count(b"\n")
+
+
+def run_batch(
+    source: Path,
+    target: Path,
+    *,
+    context: Context,
+    max_concurrency: int = 2,
+    chunk: int = 16,
+    progress: Callable[[int], None] | None = None,
+) -> BatchReport:
+    """Answer every request of ``source`` into ``target``, resuming where it stopped."""
+    items = list(_requests(source))
+    done = _answered(target)
+    written = errors = 0
+    with target.open("a", encoding="utf-8") as out:
+        pending = items[done:]
+        if progress:
+            progress(done)
+        for start in range(0, len(pending), chunk):
+            batch = pending[start : start + chunk]
+            requests = [item for _, item in batch if isinstance(item, dict)]
+            answers = (
+                iter(generate_batch(requests, max_concurrency=max_concurrency, context=context))
+                if requests
+                else iter(())
+            )
+            for _, item in batch:
+                answer: GenerationResult | BatchError = (
+                    item if isinstance(item, BatchError) else next(answers)
+                )
+                errors += isinstance(answer, BatchError)
+                out.write(answer.model_dump_json() + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+                written += 1
+            if progress:
+                progress(len(batch))
+    return BatchReport(total=len(items), skipped=done, written=written, errors=errors)

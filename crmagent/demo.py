@@ -1,0 +1,131 @@
+"""``crmagent demo``: the sample world (arena seed 1) and one campaign per mode, shown the
+way a merchant would read them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from arena.world import build_world
+from crmagent.api import generate
+from graph.context import Context
+from tools.domain import GenerationResult
+from tools.store import Store, TemplateRecord
+
+DEMO_SEED = 1
+
+
+def demo_home(home: Path) -> Path:
+    """The sample world lives apart from the merchant's own store."""
+    return Path(home) / "demo"
+
+
+def ensure_world(home: Path) -> Path:
+    """Build the sample world if it is not there yet; return its folder."""
+    folder = demo_home(home)
+    store = folder / "crm.sqlite"
+    if store.exists():
+        with Store(store) as existing:
+            if existing.get_meta("arena_seed") == str(DEMO_SEED):
+                return folder
+    build_world(folder, DEMO_SEED, replace=True)
+    return folder
+
+
+def _request(record: TemplateRecord, product: str, **changes: Any) -> dict[str, Any]:
+    request = {
+        "merchant_id": record.merchant_id,
+        "segment": record.segment,
+        "channel": record.channel,
+        "product_category": record.product_category,
+        "product_name": product,
+        "original_template": record.text,
+        "voucher": {
+            "type": record.voucher_type,
+            "value": record.voucher_value,
+            "min_spend": record.min_spend,
+            "expires": record.expires,
+            "code": record.code,
+        },
+    }
+    return {**request, **changes}
+
+
+def demo_requests(folder: Path) -> list[tuple[str, dict[str, Any]]]:
+    """Three campaigns of the sample world: a merchant rich in history (group learning), one
+    with little (retrieval), and a segment nobody has run (the rules fallback)."""
+    with Store(folder / "crm.sqlite") as store:
+        summary = store.segment_summary()
+        rich = max(summary, key=lambda row: (row[2], row[3]))
+        little = next(row for row in summary if row[2] == 1 and row[1] == "lapsed_90d")
+        picks = []
+        for label, (merchant_id, segment, *_), changes in (
+            ("a merchant with rich history", rich, {}),
+            ("a merchant with little history", little, {}),
+            ("a segment nobody has run", little, {"segment": "newsletter_signup"}),
+        ):
+            worst = min(
+                store.templates(merchant_id, segment), key=lambda r: r.conversions / r.sends
+            )
+            product = store.product_of(worst.template_id) or "bestseller"
+            picks.append((label, _request(worst, product, **changes)))
+    return picks
+
+
+def render(console: Console, label: str, request: dict[str, Any], result: GenerationResult) -> None:
+    """One campaign: original vs new, mode and why, patterns, guidance, scores."""
+    console.rule(
+        f"[bold]{label}: {request['merchant_id']} / {request['segment']} / "
+        f"{request['channel']} -> mode [cyan]{result.mode}[/cyan]"
+    )
+    for skipped in result.fallback_trail:
+        console.print(f"  not {skipped.mode}: {skipped.reason}", style="yellow", highlight=False)
+    console.print(
+        Panel(request.get("original_template") or "(none)", title="original", border_style="red"),
+        highlight=False,
+        soft_wrap=False,
+    )
+    new = result.template.body
+    if result.template.subject:
+        new = f"Subject: {result.template.subject}\n\n{new}"
+    console.print(Panel(new, title="new", border_style="green"), highlight=False, soft_wrap=False)
+    if result.patterns:
+        table = Table(title="patterns (lift within campaigns)", show_lines=False)
+        for column in ("pattern", "lift", "90% CI", "confidence", "sends", "evidence"):
+            table.add_column(column)
+        for p in result.patterns[:6]:
+            table.add_row(
+                p.name,
+                f"{p.lift:.2f}x",
+                f"{p.ci_low:.2f}-{p.ci_high:.2f}",
+                f"{p.confidence:.0%}",
+                f"{p.sample_size:,}",
+                ", ".join(p.evidence[:3]),
+            )
+        console.print(table, soft_wrap=False)
+    for step in result.guidance:
+        cited = f" [dim]({', '.join(step.evidence[:3])})[/dim]" if step.evidence else ""
+        console.print(f"  {step.step}. {step.text}{cited}", highlight=False)
+    s = result.scores
+    console.print(
+        f"  scores: audience match {s.audience_match:.2f}, marketing effectiveness "
+        f"{s.marketing_effectiveness:.2f}, predicted conversion {s.predicted_cvr:.2%}; "
+        f"rules {'passed' if result.rule_report.passed else 'FAILED'}\n",
+        highlight=False,
+    )
+
+
+def run_demo(console: Console, home: Path, context: Context) -> list[GenerationResult]:
+    """Build (if needed) and show the three demo campaigns."""
+    folder = ensure_world(home)
+    console.print(f"sample world: arena seed {DEMO_SEED} in {folder}\n")
+    results = []
+    for label, request in demo_requests(folder):
+        result = generate(request, context=context, home=str(folder))
+        render(console, label, request, result)
+        results.append(result)
+    return results

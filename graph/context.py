@@ -1,0 +1,94 @@
+"""Runtime settings of one run (``context_schema``): where the data is, which model, the
+thresholds of the mode decisions. Every field has a default (environment variables where
+they apply); per-run values win. Studio shows these as the assistant's settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tools.config import Settings
+
+ModeName = Literal["group", "retrieval", "rules"]
+
+
+def _home() -> str:
+    return str(Settings().home)
+
+
+def _model() -> str:
+    return Settings().model
+
+
+@dataclass(kw_only=True)
+class Context:
+    """Settings of one run of the CRMAgent graph."""
+
+    home: str = field(
+        default_factory=_home,
+        metadata={
+            "description": "Data folder with the CRM store and the vector index "
+            "($CRMAGENT_HOME, default ./.crmagent)."
+        },
+    )
+    model: str = field(
+        default_factory=_model,
+        metadata={
+            "description": "'offline' (grounded layer only) or a 'provider:model' string "
+            "($CRMAGENT_MODEL)."
+        },
+    )
+    modes: list[ModeName] = field(
+        default_factory=lambda: ["group", "retrieval", "rules"],
+        metadata={
+            "description": "Modes this run may use, in fallback order (a leaderboard "
+            "variant such as rules only is a subset)."
+        },
+    )
+    min_own_templates: int = field(
+        default=6,
+        metadata={"description": "Own templates in the segment needed for group learning."},
+    )
+    min_own_sends: int = field(
+        default=3000,
+        metadata={"description": "Own sends in the segment needed for group learning."},
+    )
+    gap_confidence: float = field(
+        default=0.9,
+        metadata={
+            "description": "Confidence that the top group beats the bottom group "
+            "(one-sided) needed for group learning."
+        },
+    )
+    min_gap_ratio: float = field(
+        default=1.15,
+        metadata={"description": "How much better the top group must convert than the bottom."},
+    )
+    top_fraction: float = field(
+        default=0.34,
+        metadata={
+            "description": "Share of the merchant's templates in the top (and bottom) group."
+        },
+    )
+    similarity_threshold: float = field(
+        default=0.5,
+        metadata={
+            "description": "Least combined similarity (text, voucher, category, "
+            "channel) a cross-merchant reference needs."
+        },
+    )
+    max_references: int = field(default=6, metadata={"description": "References retrieval keeps."})
+    pattern_confidence: float = field(
+        default=0.75,
+        metadata={"description": "Confidence a pattern's lift needs before the writer acts on it."},
+    )
+    max_retries: int = field(
+        default=2,
+        metadata={
+            "description": "Times a draft that fails a hard rule goes back to the "
+            "writer before the rules rewrite takes over."
+        },
+    )
+    sms_max_segments: int = field(
+        default=1, metadata={"description": "SMS segments a message may use."}
+    )

@@ -1,0 +1,242 @@
+"""The graph's nodes: each a small function of (state, runtime) that reads what it needs,
+calls its agent and returns only the keys it changes. The seam where a model will plug in
+is the agent call; the grounded answer is what these return today."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+from pydantic import ValidationError
+
+from agents import content, guidance, retrieval, segment_analyst, template
+from agents.evaluate import evaluate as score_template
+from agents.evaluate import features_of_template
+from agents.rule_checker import check_template
+from graph.context import Context
+from graph.state import InputState, State
+from tools.domain import CampaignRequest, FallbackStep, Merchant, RuleReport, Usage
+from tools.history import segment_history, segment_lifts
+from tools.resources import index_for, store_for
+from tools.response_model import segment_model
+from tools.writer import Exemplar
+
+REQUEST_KEYS = tuple(InputState.__annotations__)
+
+
+class InvalidRequest(ValueError):
+    """The request does not validate; the message names each field and what is wrong."""
+
+
+def parse_request(state: State) -> CampaignRequest:
+    """The request in the state, validated."""
+    try:
+        return CampaignRequest.model_validate({k: state[k] for k in REQUEST_KEYS if k in state})  # type: ignore[literal-required]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'request'}: {e['msg']}" for e in exc.errors()
+        )
+        raise InvalidRequest(f"invalid CampaignRequest: {problems}") from exc
+
+
+def analyze_segment(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Score the merchant's history in the segment and pick the first mode that can run."""
+    ctx = runtime.context
+    request = parse_request(state)
+    store = store_for(ctx.home)
+    merchant = store.merchant(request.merchant_id) or Merchant(
+        merchant_id=request.merchant_id, name=request.merchant_id
+    )
+    analysis = segment_analyst.analyze(
+        store,
+        request.merchant_id,
+        request.segment,
+        min_templates=ctx.min_own_templates,
+        min_sends=ctx.min_own_sends,
+        gap_confidence=ctx.gap_confidence,
+        min_gap_ratio=ctx.min_gap_ratio,
+        top_fraction=ctx.top_fraction,
+        group_allowed="group" in ctx.modes,
+    )
+    trail: list[FallbackStep] = []
+    mode = "group"
+    if not analysis.group_ok:
+        trail.append(FallbackStep(mode="group", reason=analysis.group_reason))
+        mode = "retrieval"
+        if "retrieval" not in ctx.modes:
+            trail.append(FallbackStep(mode="retrieval", reason="retrieval is off for this run"))
+            mode = "rules"
+    return {
+        "request": request,
+        "merchant": merchant,
+        "analysis": analysis,
+        "mode": mode,
+        "fallback_trail": trail,
+        "id": request.id,
+        "model": ctx.model,
+        "degraded": False,
+        "degraded_reason": None,
+        "usage": Usage(),
+        "attempts": 0,
+        "patterns": [],
+        "references": [],
+    }
+
+
+def retrieve(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Other merchants' top templates in the segment; step down to rules if none qualifies."""
+    ctx = runtime.context
+    request, analysis = state["request"], state["analysis"]
+    found = retrieval.retrieve(
+        store_for(ctx.home),
+        index_for(ctx.home),
+        request,
+        analysis.canonical or request.segment,
+        threshold=ctx.similarity_threshold,
+        k=ctx.max_references,
+    )
+    if found.reason is not None:
+        return {
+            "mode": "rules",
+            "fallback_trail": [FallbackStep(mode="retrieval", reason=found.reason)],
+        }
+    return {"references": found.references}
+
+
+def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Copy features that went with conversion: own top vs bottom, or references vs segment."""
+    ctx = runtime.context
+    store, request, analysis = store_for(ctx.home), state["request"], state["analysis"]
+    segment = analysis.canonical or request.segment
+    _, everyone = segment_history(store, segment)
+    if state["mode"] == "group":
+        own = [s.record for s in everyone if s.record.merchant_id == request.merchant_id]
+        patterns = content.extract(own, analysis.top_ids, contrast_ids=analysis.bottom_ids)
+    else:
+        patterns = content.extract(
+            [s.record for s in everyone],
+            [r.template_id for r in state["references"]],
+            lifts=segment_lifts(store, segment),
+        )
+    return {"patterns": patterns}
+
+
+def _exemplar(state: State) -> Exemplar | None:
+    if state["mode"] == "group" and state["analysis"].own:
+        best = state["analysis"].own[0]
+        return Exemplar(best.template_id, best.text, best.subject, own=True)
+    if state.get("references"):
+        best_ref = max(state["references"], key=lambda r: r.similarity * (r.cvr or 0))
+        return Exemplar(best_ref.template_id, best_ref.text, own=False)
+    return None
+
+
+def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Adapt the best exemplar to this campaign, following the patterns."""
+    ctx = runtime.context
+    request, analysis = state["request"], state["analysis"]
+    draft = template.adapt(
+        request,
+        state["merchant"],
+        analysis.canonical,
+        state["patterns"],
+        _exemplar(state),
+        min_confidence=ctx.pattern_confidence,
+        sms_segments=ctx.sms_max_segments,
+        attempt=state.get("attempts", 0),
+    )
+    return {"template": draft, "attempts": state.get("attempts", 0) + 1}
+
+
+def rules_rewrite(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """The zero-shot fallback from best-practice rules for the segment and channel."""
+    ctx = runtime.context
+    request = state["request"]
+    draft = template.rules_rewrite(
+        request, state["merchant"], state["analysis"].canonical, sms_segments=ctx.sms_max_segments
+    )
+    return {
+        "template": draft,
+        "mode": "rules",
+        "patterns": [],
+        "references": [],
+        "attempts": state.get("attempts", 0) + 1,
+    }
+
+
+def check_rules(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Repair what can be repaired; send a failing draft back, or down to the rules rewrite,
+    and never let a template that breaks a hard rule through."""
+    ctx = runtime.context
+    request, merchant = state["request"], state["merchant"]
+    repaired, report = check_template(state["template"], request, merchant, ctx.sms_max_segments)
+    update: dict[str, Any] = {"template": repaired, "rule_report": report}
+    if report.passed:
+        return update
+    broken = "; ".join(v.message for v in report.violations if v.severity == "hard")
+    if state["mode"] != "rules":
+        if state.get("attempts", 0) > ctx.max_retries:
+            update |= {
+                "mode": "rules",
+                "fallback_trail": [
+                    FallbackStep(
+                        mode=state["mode"], reason=f"drafts kept breaking hard rules ({broken})"
+                    )
+                ],
+            }
+        return update
+    minimal, minimal_report = check_template(
+        template.minimal(request, merchant), request, merchant, ctx.sms_max_segments
+    )
+    if not minimal_report.passed:
+        raise ValueError(
+            f"no message for this campaign can pass the rules: {broken}; check the merchant's "
+            "forbidden words and the voucher"
+        )
+    repairs = [*minimal_report.repairs, f"fell back to the plainest message ({broken})"]
+    return {
+        "template": minimal,
+        "rule_report": RuleReport(
+            passed=True, violations=minimal_report.violations, repairs=repairs
+        ),
+    }
+
+
+def write_guidance(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Ordered steps for the merchant, citing evidence."""
+    ctx = runtime.context
+    steps = guidance.write_guidance(
+        state["mode"],
+        state["analysis"],
+        state.get("patterns", []),
+        state.get("references", []),
+        state["rule_report"],
+        state["request"].channel.value,
+        features_of_template(state["template"], state["request"]),
+        min_confidence=ctx.pattern_confidence,
+    )
+    return {"guidance": steps}
+
+
+def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Audience match, marketing effectiveness and predicted conversion of the new template."""
+    ctx = runtime.context
+    request, analysis = state["request"], state["analysis"]
+    segment = analysis.canonical or request.segment
+    model = segment_model(store_for(ctx.home), segment)
+    own_rate = (
+        (analysis.own_conversions + model.base * 50) / (analysis.own_sends + 50)
+        if analysis.own_sends
+        else None
+    )
+    scores = score_template(
+        state["template"],
+        request,
+        state.get("patterns", []),
+        state["rule_report"],
+        analysis.canonical,
+        model,
+        own_rate,
+        ctx.pattern_confidence,
+    )
+    return {"scores": scores}

@@ -1,0 +1,91 @@
+"""The graph's state: the request's fields in, the result's fields out, and what the
+nodes pass between them. Only ``fallback_trail`` has a reducer: several nodes add to it."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, NotRequired, Required
+
+from typing_extensions import TypedDict
+
+from agents.segment_analyst import SegmentAnalysis
+from tools.domain import (
+    CampaignRequest,
+    FallbackStep,
+    GuidanceStep,
+    Merchant,
+    Mode,
+    Pattern,
+    Reference,
+    RuleReport,
+    Scores,
+    TemplateText,
+    Usage,
+)
+
+
+class InputState(TypedDict, total=False):
+    """A ``CampaignRequest``'s fields (DESIGN.md's contract)."""
+
+    id: str | None
+    """Echoed in the result; batch lines default it to their line number."""
+    merchant_id: Required[str]
+    """The merchant whose copy is improved."""
+    segment: Required[str]
+    """Audience segment: canonical (lapsed_90d) or the merchant's own name."""
+    channel: Required[str]
+    """im, sms, push or email."""
+    voucher: Required[dict[str, Any]]
+    """The offer record: type, value, min_spend, expires, code."""
+    product_category: Required[str]
+    """Taxonomy path, most general first: apparel>shoes>running."""
+    product_name: Required[str]
+    """The product the campaign is about."""
+    original_template: str | None
+    """The merchant's current text, if any."""
+    locale: str
+    """Language of the copy."""
+
+
+class OutputState(TypedDict, total=False):
+    """A ``GenerationResult``'s fields (DESIGN.md's contract)."""
+
+    id: str | None
+    """The request's id."""
+    mode: Mode
+    """The mode that produced the template: group, retrieval or rules."""
+    fallback_trail: Annotated[list[FallbackStep], operator.add]
+    """Modes tried and not taken, each with its reason."""
+    template: TemplateText
+    """The new message."""
+    patterns: list[Pattern]
+    """Copy features that went with conversion, with lift, interval and evidence ids."""
+    references: list[Reference]
+    """Templates the result learned from."""
+    rule_report: RuleReport
+    """The final rule check."""
+    guidance: list[GuidanceStep]
+    """Ordered writing advice, citing evidence."""
+    scores: Scores
+    """Audience match, marketing effectiveness, predicted conversion."""
+    model: str
+    """'offline' or the model that wrote."""
+    degraded: bool
+    """True when a model's answer was replaced by the grounded one."""
+    degraded_reason: str | None
+    """Why, when degraded."""
+    usage: Usage
+    """Model calls and tokens spent."""
+
+
+class State(InputState, OutputState, total=False):
+    """Everything a run knows."""
+
+    request: NotRequired[CampaignRequest]
+    """The validated request."""
+    analysis: NotRequired[SegmentAnalysis]
+    """The merchant's history in the segment, scored, and the mode verdict."""
+    merchant: NotRequired[Merchant]
+    """The merchant's profile (brand voice, discount cap, forbidden words)."""
+    attempts: NotRequired[int]
+    """Drafts written so far (the rule check sends a failing draft back at most twice)."""

@@ -1,0 +1,114 @@
+"""Copy features: what a message does, read from its text.
+
+These are the agent's own definitions (the arena reads copy with a detector of its own).
+Each feature is a yes/no property a merchant can act on; ``FEATURES`` describes them in the
+words the guidance uses.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from tools.channels import LIMITS
+
+FEATURES: dict[str, str] = {
+    "offer_stated": "states the offer concretely (the discount, free shipping, the gift)",
+    "offer_early": "states the offer in the first 40 characters",
+    "product_named": "names the product",
+    "urgency": "gives a reason to act now (an end date, a deadline)",
+    "personalised": "greets the customer by name ({first_name})",
+    "exclusivity": "makes the customer feel singled out (members, just for you, early access)",
+    "social_proof": "cites other customers (bestseller, loved by, ratings)",
+    "code_stated": "spells out the voucher code",
+    "cta": "ends with a clear call to action and link",
+    "emoji": "uses an emoji",
+    "question": "asks a question",
+    "shouting": "shouts (runs of capitals or !!!)",
+    "vague_offer": "talks of deals or a sale without saying what the offer is",
+    "long_copy": "runs longer than the channel's sweet spot",
+}
+
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_OFFER = re.compile(
+    r"\d+(?:[.,]\d+)?\s?(?:%|percent)|[$€£]\s?\d+|free (?:shipping|delivery)|"
+    r"(?:shipping|delivery) (?:is )?on us|buy one,? get one|two for (?:the price of )?one|"
+    r"\bbogo\b|free gift|gift (?:is )?on us",
+    re.IGNORECASE,
+)
+_URGENCY = re.compile(
+    r"\b(?:until|ends?|ending|expires?|last (?:chance|day)|today only|tonight|hurry|"
+    r"hours? left|don't wait|do not wait|before it's gone|while (?:it|stocks|supplies) lasts?|"
+    r"limited time|final)\b",
+    re.IGNORECASE,
+)
+_EXCLUSIVE = re.compile(
+    r"\bexclusive|\bjust for you|\bonly for you|\bmembers?\b|\binsiders?\b|\bvips?\b|"
+    r"\bearly access|\bprivate\b|\breserved for\b|\bhand-?picked for you",
+    re.IGNORECASE,
+)
+_SOCIAL = re.compile(
+    r"\bloved by|\brated \d|\bbest-?sellers?|\bhappy customers|\bcustomers love|\breviews?\b|"
+    r"\bcustomer favou?rites?|\bfavou?rite with|\bthousands of\b|\bmost popular",
+    re.IGNORECASE,
+)
+_CTA = re.compile(
+    r"\b(?:shop|buy|order|claim|grab|get yours|tap|click|discover|explore|see|find|"
+    r"check out|book|redeem|complete your order)\b[^.!?]{0,30}(?:\{link\}|now|today|here|"
+    r"yours|below)|\{link\}|https?://",
+    re.IGNORECASE,
+)
+_VAGUE = re.compile(
+    r"\bgreat deals|\bsales?\b|\bbig savings|\blatest offers|\bdeals\b", re.IGNORECASE
+)
+_CAPS_RUN = re.compile(r"(?:\b[A-Z]{2,}\b[^a-z]{0,3}){3,}")
+
+
+def has_emoji(text: str) -> bool:
+    """Whether the text holds a pictographic character (emoji and similar symbols)."""
+    return any(
+        ord(ch) >= 0x1F000 or 0x2600 <= ord(ch) <= 0x27BF or unicodedata.category(ch) == "So"
+        for ch in text
+    )
+
+
+def is_shouting(text: str, code: str | None = None) -> bool:
+    """Runs of capitals (codes and STOP excepted) or repeated exclamation marks."""
+    cleaned = text.replace(code, "") if code else text
+    cleaned = re.sub(r"\bSTOP\b", "", cleaned)
+    return bool(_CAPS_RUN.search(cleaned)) or "!!" in text
+
+
+@dataclass(frozen=True)
+class CopyContext:
+    """What the features are read against: the campaign's product, code and channel."""
+
+    channel: str
+    product_name: str = ""
+    code: str | None = None
+
+
+def copy_features(body: str, subject: str | None, context: CopyContext) -> dict[str, bool]:
+    """The features of a message (subject and body read together, position from the body)."""
+    text = body if not subject else f"{subject}\n{body}"
+    offer = _OFFER.search(body)
+    offer_stated = offer is not None or bool(subject and _OFFER.search(subject))
+    ideal_high = LIMITS[context.channel].ideal_body_chars[1]
+    product = context.product_name.lower()
+    return {
+        "offer_stated": offer_stated,
+        "offer_early": offer is not None and offer.start() < 40,
+        "product_named": bool(product) and product in text.lower(),
+        "urgency": _URGENCY.search(text) is not None,
+        "personalised": "{first_name}" in text,
+        "exclusivity": _EXCLUSIVE.search(text) is not None,
+        "social_proof": _SOCIAL.search(text) is not None,
+        "code_stated": context.code is not None and context.code in text,
+        "cta": _CTA.search(text) is not None,
+        "emoji": has_emoji(text),
+        "question": "?" in text,
+        "shouting": is_shouting(text, context.code),
+        "vague_offer": not offer_stated and _VAGUE.search(text) is not None,
+        "long_copy": len(body) > ideal_high,
+    }

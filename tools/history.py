@@ -1,0 +1,135 @@
+"""A segment's history scored: each template's conversion rate shrunk toward the segment's
+prior, and its percentile rank among the segment's templates (all merchants)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tools.features import FEATURES, CopyContext, copy_features
+from tools.statistics import (
+    BetaPrior,
+    Lift,
+    Observation,
+    fit_prior,
+    percentile_ranks,
+    shrink,
+    stratified_lift,
+)
+from tools.store import Store, TemplateRecord
+
+LEARNED: tuple[str, ...] = tuple(f for f in FEATURES if f != "product_named")
+"""Features learned from history (a past template's product is not on record)."""
+
+
+@dataclass(frozen=True)
+class ScoredTemplate:
+    """A template with its shrunk conversion rate and rank."""
+
+    record: TemplateRecord
+    shrunk_cvr: float
+    percentile: float
+
+    @property
+    def raw_cvr(self) -> float:
+        """Conversions per send, unshrunk."""
+        return self.record.conversions / self.record.sends if self.record.sends else 0.0
+
+
+def score(
+    records: Sequence[TemplateRecord], prior: BetaPrior | None = None
+) -> tuple[BetaPrior, list[ScoredTemplate]]:
+    """Shrink and rank templates; the prior is fitted on them unless given."""
+    if prior is None:
+        prior = fit_prior([r.conversions for r in records], [r.sends for r in records])
+    shrunk = [shrink(r.conversions, r.sends, prior) for r in records]
+    ranks = percentile_ranks(shrunk)
+    return prior, [
+        ScoredTemplate(record, rate, rank)
+        for record, rate, rank in zip(records, shrunk, ranks, strict=True)
+    ]
+
+
+_SEGMENT_CACHE: dict[tuple[str, str, str], tuple[BetaPrior, list[ScoredTemplate]]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def segment_history(store: Store, segment: str) -> tuple[BetaPrior, list[ScoredTemplate]]:
+    """All merchants' templates in a segment, scored; cached until the store's data changes."""
+    key = (str(store.path), store.get_meta("data_version") or "", segment)
+    with _CACHE_LOCK:
+        cached = _SEGMENT_CACHE.get(key)
+    if cached is None:
+        cached = score(store.templates(segment=segment))
+        with _CACHE_LOCK:
+            stale = [k for k in _SEGMENT_CACHE if k[0] == key[0] and k[1] != key[1]]
+            for old in stale:
+                del _SEGMENT_CACHE[old]
+            _SEGMENT_CACHE[key] = cached
+    return cached
+
+
+_FEATURE_CACHE: dict[tuple[str, int], dict[str, bool]] = {}
+
+
+def features_of(record: TemplateRecord) -> dict[str, bool]:
+    """A stored template's copy features (cached: history is read by every request)."""
+    key = (record.template_id, hash((record.text, record.subject)))
+    found = _FEATURE_CACHE.get(key)
+    if found is None:
+        context = CopyContext(record.channel, "", record.code)
+        found = copy_features(record.text, record.subject, context)
+        with _CACHE_LOCK:
+            if len(_FEATURE_CACHE) > 500_000:
+                _FEATURE_CACHE.clear()
+            _FEATURE_CACHE[key] = found
+    return found
+
+
+def campaign_key(record: TemplateRecord) -> tuple[object, ...]:
+    """The campaign a template ran in (its A/B siblings share it)."""
+    return (
+        record.merchant_id,
+        record.sent_at,
+        record.channel,
+        record.voucher_type,
+        record.voucher_value,
+        record.product_category,
+    )
+
+
+def feature_lifts(records: Sequence[TemplateRecord]) -> dict[str, Lift]:
+    """Each learned feature's lift within campaigns (coarser strata when campaigns tested
+    too little); features no stratum tested both ways are left out."""
+    features = [features_of(r) for r in records]
+    lifts = {}
+    for feature in LEARNED:
+        lift = stratified_lift(
+            [
+                Observation(
+                    campaign_key(r), (r.channel, r.voucher_type), r.conversions, r.sends, f[feature]
+                )
+                for r, f in zip(records, features, strict=True)
+            ]
+        )
+        if lift is not None:
+            lifts[feature] = lift
+    return lifts
+
+
+_LIFT_CACHE: dict[tuple[str, str, str], dict[str, Lift]] = {}
+
+
+def segment_lifts(store: Store, segment: str) -> dict[str, Lift]:
+    """Feature lifts over a whole segment (all merchants); cached like ``segment_history``."""
+    key = (str(store.path), store.get_meta("data_version") or "", segment)
+    cached = _LIFT_CACHE.get(key)
+    if cached is None:
+        _, scored = segment_history(store, segment)
+        cached = feature_lifts([s.record for s in scored])
+        with _CACHE_LOCK:
+            for old in [k for k in _LIFT_CACHE if k[0] == key[0] and k[1] != key[1]]:
+                del _LIFT_CACHE[old]
+            _LIFT_CACHE[key] = cached
+    return cached

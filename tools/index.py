@@ -1,0 +1,239 @@
+"""The vector index: other merchants' top templates per segment, in Chroma on disk under
+``$CRMAGENT_HOME/chroma``.
+
+One collection per segment, so the segment restriction costs nothing at query time (a
+``where`` filter on 100k vectors is about 25x slower than an unfiltered query). Only each
+segment's better half is indexed (shrunk conversion rate at or above the segment median, with
+enough sends): retrieval looks for top templates, and a smaller index is faster to build and
+to search. Candidates come back by text similarity and are re-ranked by voucher-type,
+category (taxonomy-aware) and channel similarity. The index is rebuilt from the store when
+the store's data changes, or when the folder is missing or unreadable.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tools.embeddings import MODEL_ID, embedder
+from tools.history import score
+from tools.store import Store
+
+log = logging.getLogger(__name__)
+
+MIN_SENDS = 200
+"""Templates sent fewer times say too little to be someone's reference."""
+_BATCH = 5000
+_VOUCHER_FAMILY = {
+    "percent_off": "discount",
+    "amount_off": "discount",
+    "threshold": "discount",
+    "free_shipping": "perk",
+    "gift": "perk",
+    "bogo": "bundle",
+}
+WEIGHTS = {"text": 0.35, "category": 0.25, "voucher": 0.25, "channel": 0.15}
+
+
+def voucher_similarity(a: str, b: str) -> float:
+    """1 for the same type, 0.6 within a family (discounts, perks), else 0.2."""
+    if a == b:
+        return 1.0
+    return 0.6 if _VOUCHER_FAMILY.get(a) == _VOUCHER_FAMILY.get(b) else 0.2
+
+
+def category_similarity(a: str, b: str) -> float:
+    """Shared taxonomy depth over the deeper path: siblings score above cousins."""
+    left, right = a.split(">"), b.split(">")
+    shared = 0
+    for x, y in zip(left, right, strict=False):
+        if x != y:
+            break
+        shared += 1
+    return shared / max(len(left), len(right))
+
+
+def channel_similarity(a: str, b: str) -> float:
+    """1 for the same channel; short-form channels (SMS, push, IM) are alike."""
+    if a == b:
+        return 1.0
+    return 0.5 if {a, b} <= {"sms", "push", "im"} else 0.0
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved reference with its similarity components."""
+
+    template_id: str
+    merchant_id: str
+    text: str
+    subject: str | None
+    similarity: float
+    text_similarity: float
+    shrunk_cvr: float
+    percentile: float
+    voucher_type: str
+    product_category: str
+    channel: str
+
+
+class TemplateIndex:
+    """Per-segment Chroma collections of top templates, kept in step with the store."""
+
+    def __init__(self, home: Path) -> None:
+        self.path = Path(home) / "chroma"
+        self._lock = threading.Lock()
+        self._client: Any = None
+        self._built_for: str | None = None
+
+    def _connect(self) -> Any:
+        import chromadb
+        from chromadb.config import Settings
+
+        settings = Settings(anonymized_telemetry=False, allow_reset=True)
+        try:
+            client = chromadb.PersistentClient(path=str(self.path), settings=settings)
+            client.list_collections()
+        except Exception as exc:  # a corrupt folder: rebuild from the store
+            log.warning(
+                "vector index at %s unreadable (%s); rebuilding it from the store", self.path, exc
+            )
+            shutil.rmtree(self.path, ignore_errors=True)
+            client = chromadb.PersistentClient(path=str(self.path), settings=settings)
+        return client
+
+    def ensure(self, store: Store) -> None:
+        """Build or rebuild the index if the store's data changed since it was built."""
+        version = store.get_meta("data_version") or "empty"
+        if self._built_for == version and self.path.exists():
+            return
+        with self._lock:
+            if self._built_for == version and self.path.exists():
+                return
+            if not self.path.exists():
+                self._client = None
+            if self._client is None:
+                self._client = self._connect()
+            marker = self._marker()
+            if marker != f"{version}:{MODEL_ID}":
+                self._rebuild(store, version)
+            self._built_for = version
+
+    def _marker(self) -> str | None:
+        try:
+            meta = self._client.get_collection("crmagent-index").metadata or {}
+        except Exception:
+            return None
+        value = meta.get("built_for")
+        return None if value is None else str(value)
+
+    def _rebuild(self, store: Store, version: str) -> None:
+        for collection in self._client.list_collections():
+            self._client.delete_collection(collection.name)
+        by_segment: dict[str, list[Any]] = {}
+        for record in store.templates():
+            by_segment.setdefault(record.segment, []).append(record)
+        embed = embedder()
+        for segment, records in by_segment.items():
+            _, scored = score(records)
+            top = [s for s in scored if s.percentile >= 0.5 and s.record.sends >= MIN_SENDS]
+            collection = self._client.create_collection(
+                self._name(segment),
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+            for start in range(0, len(top), _BATCH):
+                chunk = top[start : start + _BATCH]
+                collection.add(
+                    ids=[s.record.template_id for s in chunk],
+                    documents=[s.record.text for s in chunk],
+                    embeddings=embed([s.record.text for s in chunk]),
+                    metadatas=[
+                        {
+                            "merchant_id": s.record.merchant_id,
+                            "voucher_type": s.record.voucher_type,
+                            "product_category": s.record.product_category,
+                            "channel": s.record.channel,
+                            "subject": s.record.subject or "",
+                            "shrunk_cvr": s.shrunk_cvr,
+                            "percentile": s.percentile,
+                        }
+                        for s in chunk
+                    ],
+                )
+        self._client.create_collection(
+            "crmagent-index",
+            embedding_function=None,
+            metadata={"built_for": f"{version}:{MODEL_ID}"},
+        )
+
+    @staticmethod
+    def _name(segment: str) -> str:
+        return f"segment-{segment}"
+
+    def search(
+        self,
+        store: Store,
+        segment: str,
+        query: str,
+        *,
+        exclude_merchant: str,
+        voucher_type: str,
+        product_category: str,
+        channel: str,
+        k: int = 8,
+        candidates: int = 100,
+    ) -> list[Hit]:
+        """The ``k`` best references in a segment, re-ranked by offer, category and channel."""
+        self.ensure(store)
+        try:
+            collection = self._client.get_collection(self._name(segment), embedding_function=None)
+        except Exception:
+            return []  # no template of this segment is indexed
+        total = collection.count()
+        if total == 0:
+            return []
+        result = collection.query(
+            query_embeddings=embedder()([query]),
+            n_results=min(candidates, total),
+            include=["documents", "metadatas", "distances"],
+        )
+        hits = []
+        for template_id, text, meta, distance in zip(
+            result["ids"][0],
+            result["documents"][0],
+            result["metadatas"][0],
+            result["distances"][0],
+            strict=True,
+        ):
+            if meta["merchant_id"] == exclude_merchant:
+                continue
+            text_sim = max(0.0, 1.0 - float(distance))
+            similarity = (
+                WEIGHTS["text"] * text_sim
+                + WEIGHTS["category"]
+                * category_similarity(product_category, str(meta["product_category"]))
+                + WEIGHTS["voucher"] * voucher_similarity(voucher_type, str(meta["voucher_type"]))
+                + WEIGHTS["channel"] * channel_similarity(channel, str(meta["channel"]))
+            )
+            hits.append(
+                Hit(
+                    template_id=template_id,
+                    merchant_id=str(meta["merchant_id"]),
+                    text=text,
+                    subject=str(meta["subject"]) or None,
+                    similarity=round(similarity, 4),
+                    text_similarity=round(text_sim, 4),
+                    shrunk_cvr=float(meta["shrunk_cvr"]),
+                    percentile=float(meta["percentile"]),
+                    voucher_type=str(meta["voucher_type"]),
+                    product_category=str(meta["product_category"]),
+                    channel=str(meta["channel"]),
+                )
+            )
+        hits.sort(key=lambda h: (h.similarity, h.shrunk_cvr), reverse=True)
+        return hits[:k]

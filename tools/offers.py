@@ -1,0 +1,134 @@
+"""Offer facts: how a voucher is stated in copy, and what a text claims about its offer.
+
+The writer states offers only through ``offer_phrase`` (from the voucher record, never from
+an exemplar), and the rule engine checks any text with ``offer_fact_errors``: every percent,
+amount, threshold, date and code in the copy must match the voucher, and no other kind of
+offer may be promised.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from tools.domain import Voucher, VoucherType
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DATE_MD = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.IGNORECASE)
+_DATE_DM = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}", re.IGNORECASE)
+_DATE_NUM = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/\d{2,4})?\b")
+_PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s?(?:%|percent\b)", re.IGNORECASE)
+_MONEY = re.compile(
+    r"(?:[$€£]\s?(\d+(?:[.,]\d{1,2})?))|(?:(\d+(?:[.,]\d{1,2})?)\s?(?:USD|EUR|dollars?)\b)"
+)
+_CODE_AFTER = re.compile(r"\bcode\b[:\s]+([A-Za-z0-9_-]{2,32})", re.IGNORECASE)
+_CODE_LIKE = re.compile(r"\b(?=[A-Z0-9_-]*\d)(?=[A-Z0-9_-]*[A-Z])[A-Z0-9_-]{4,32}\b")
+_KIND_PHRASES: dict[VoucherType, re.Pattern[str]] = {
+    VoucherType.FREE_SHIPPING: re.compile(
+        r"free (?:shipping|delivery)|(?:shipping|delivery) (?:is )?on us|ships? free", re.I
+    ),
+    VoucherType.BOGO: re.compile(
+        r"buy one,? get one|\bbogo\b|two for (?:the price of )?one|2 for 1|\b1\+1\b", re.I
+    ),
+    VoucherType.GIFT: re.compile(r"free gift|gift (?:is )?on us|a gift with", re.I),
+}
+
+
+def money(amount: float) -> str:
+    """An amount as copy writes it: ``$15`` or ``$19.99``."""
+    return f"${amount:,.0f}" if float(amount).is_integer() else f"${amount:,.2f}"
+
+
+def date_phrase(day: date) -> str:
+    """A date as copy writes it: ``Dec 31``."""
+    return f"{day:%b} {day.day}"
+
+
+def offer_phrase(voucher: Voucher) -> str:
+    """The offer in a few words, e.g. ``20% off`` or ``$15 off when you spend $100``."""
+    kind = voucher.type
+    if kind is VoucherType.PERCENT_OFF:
+        phrase = f"{voucher.value:g}% off"
+    elif kind is VoucherType.AMOUNT_OFF:
+        phrase = f"{money(voucher.value)} off"
+    elif kind is VoucherType.FREE_SHIPPING:
+        phrase = "free shipping"
+    elif kind is VoucherType.BOGO:
+        phrase = "buy one, get one free"
+    elif kind is VoucherType.GIFT:
+        phrase = "a free gift"
+    else:
+        assert voucher.min_spend is not None  # the Voucher type guarantees it
+        return f"{money(voucher.value)} off when you spend {money(voucher.min_spend)}"
+    if voucher.min_spend is not None:
+        phrase += f" on orders over {money(voucher.min_spend)}"
+    return phrase
+
+
+@dataclass(frozen=True)
+class StatedFacts:
+    """What a text claims about an offer."""
+
+    percents: frozenset[float]
+    amounts: frozenset[float]
+    dates: frozenset[tuple[int, int]]
+    """(month, day) pairs."""
+    codes: frozenset[str]
+    kinds: frozenset[VoucherType]
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def stated_facts(text: str) -> StatedFacts:
+    """The percents, amounts, dates, codes and offer kinds a text states."""
+    dates = {(_MONTHS.index(m[0][:3].lower()) + 1, int(m[1])) for m in _DATE_MD.findall(text)}
+    dates |= {(_MONTHS.index(m[1][:3].lower()) + 1, int(m[0])) for m in _DATE_DM.findall(text)}
+    dates |= {(int(a), int(b)) for a, b in _DATE_NUM.findall(text) if 1 <= int(a) <= 12}
+    codes = {m for m in _CODE_AFTER.findall(text)} | set(_CODE_LIKE.findall(text))
+    return StatedFacts(
+        percents=frozenset(_number(m) for m in _PERCENT.findall(text)),
+        amounts=frozenset(_number(a or b) for a, b in _MONEY.findall(text)),
+        dates=frozenset(dates),
+        codes=frozenset(codes),
+        kinds=frozenset(kind for kind, pattern in _KIND_PHRASES.items() if pattern.search(text)),
+    )
+
+
+def offer_fact_errors(text: str, voucher: Voucher) -> list[str]:
+    """Each offer fact in ``text`` that the voucher does not back, as a sentence."""
+    facts = stated_facts(text)
+    errors: list[str] = []
+    allowed_percents = {voucher.value} if voucher.type is VoucherType.PERCENT_OFF else set()
+    for percent in sorted(facts.percents - allowed_percents):
+        backed = f"the voucher gives {offer_phrase(voucher)}"
+        errors.append(f"states {percent:g}% but {backed}")
+    allowed_amounts = {voucher.min_spend} if voucher.min_spend is not None else set()
+    if voucher.type in {VoucherType.AMOUNT_OFF, VoucherType.THRESHOLD}:
+        allowed_amounts.add(voucher.value)
+    for amount in sorted(facts.amounts - allowed_amounts):
+        errors.append(f"states {money(amount)} but the voucher gives {offer_phrase(voucher)}")
+    expires = voucher.expires
+    for month, day in sorted(facts.dates):
+        stated = f"{_MONTHS[month - 1].title()} {day}"
+        if expires is None:
+            errors.append(f"states a date ({stated}) but the voucher has no expiry")
+        elif (month, day) != (expires.month, expires.day):
+            errors.append(f"states {stated} but the voucher expires {date_phrase(expires)}")
+    for code in sorted(facts.codes):
+        if code != voucher.code:
+            expected = (
+                f"the voucher's code is {voucher.code}"
+                if voucher.code
+                else ("the voucher has no code")
+            )
+            errors.append(f"states code {code} but {expected}")
+    for kind in sorted(facts.kinds - {voucher.type}):
+        errors.append(
+            f"promises {kind.value.replace('_', ' ')} but the voucher is "
+            f"{voucher.type.value.replace('_', ' ')}"
+        )
+    return errors

@@ -1,0 +1,50 @@
+"""The agent's own response model, fitted on the visible history (never the arena's hidden
+one): a segment's prior conversion rate, moved by each copy feature's within-campaign lift,
+weighted by how sure the lift is.
+
+    predicted = base x exp( sum_f  w_f * log(lift_f) * (x_f - share_f) )
+
+where ``share_f`` is how common the feature is in the segment (so an average template is
+predicted at the base rate) and ``w_f`` the lift's confidence that it is not chance, scaled
+to 0 at a coin flip.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from tools.history import features_of, segment_history, segment_lifts
+from tools.store import Store
+
+
+@dataclass(frozen=True)
+class ResponseModel:
+    """Conversion per send as a function of copy features, for one segment."""
+
+    base: float
+    coefficients: dict[str, float]
+    shares: dict[str, float]
+
+    def predict(self, features: Mapping[str, bool], base: float | None = None) -> float:
+        """Expected conversion rate of a message with these features."""
+        log_rate = math.log(base if base is not None else self.base)
+        for feature, beta in self.coefficients.items():
+            log_rate += beta * (float(features.get(feature, False)) - self.shares[feature])
+        return min(max(math.exp(log_rate), 0.0), 1.0)
+
+
+def segment_model(store: Store, segment: str) -> ResponseModel:
+    """The response model of a segment, from all merchants' history in it."""
+    prior, scored = segment_history(store, segment)
+    lifts = segment_lifts(store, segment)
+    records = [s.record for s in scored]
+    coefficients, shares = {}, {}
+    for feature, lift in lifts.items():
+        certainty = max(0.0, 2 * max(lift.confidence, 1 - lift.confidence) - 1)
+        coefficients[feature] = certainty * math.log(lift.ratio)
+        shares[feature] = (
+            sum(features_of(r)[feature] for r in records) / len(records) if records else 0.0
+        )
+    return ResponseModel(prior.mean, coefficients, shares)

@@ -1,0 +1,202 @@
+"""Statistics with their uncertainty: empirical-Bayes shrinkage of conversion rates, the
+top/bottom gap test, and feature lifts stratified by campaign.
+
+Shrinkage (beta-binomial): a template's rate is pulled toward the segment mean in
+proportion to how little it was sent, so 1 conversion in 3 sends never outranks 200 in
+5,000. Lifts are Mantel-Haenszel risk ratios within campaigns, so a feature is credited
+only for what it did against its own A/B siblings, not for the voucher it happened to run
+with; when no campaign tested both arms, the strata widen to channel x voucher type.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+Z90 = 1.6448536269514722
+"""Two-sided 90% interval."""
+
+
+def normal_cdf(x: float) -> float:
+    """The standard normal distribution function."""
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+@dataclass(frozen=True)
+class BetaPrior:
+    """A beta prior on conversion rates, as pseudo-conversions and pseudo-failures."""
+
+    alpha: float
+    beta: float
+
+    @property
+    def mean(self) -> float:
+        """The prior mean rate."""
+        return self.alpha / (self.alpha + self.beta)
+
+
+def fit_prior(conversions: Sequence[int], sends: Sequence[int]) -> BetaPrior:
+    """Fit a beta prior to many templates' rates by the method of moments.
+
+    The spread of observed rates minus the binomial noise expected at each template's send
+    count is the spread of true rates; its mean and variance fix alpha and beta. With too
+    little data, or no excess spread, the prior falls back to a weak one at the pooled rate.
+    """
+    conv = np.asarray(conversions, dtype=float)
+    n = np.asarray(sends, dtype=float)
+    keep = n > 0
+    conv, n = conv[keep], n[keep]
+    if conv.size == 0 or n.sum() == 0:
+        return BetaPrior(1.0, 99.0)
+    pooled = float(conv.sum() / n.sum())
+    pooled = min(max(pooled, 1e-4), 0.5)
+    weak = BetaPrior(pooled * 20, (1 - pooled) * 20)
+    if conv.size < 3:
+        return weak
+    rates = conv / n
+    weights = n / n.sum()
+    mean = float(np.sum(weights * rates))
+    variance = float(np.sum(weights * (rates - mean) ** 2))
+    noise = float(np.sum(weights * mean * (1 - mean) / n))
+    excess = variance - noise
+    if mean <= 0 or excess <= 0:
+        return BetaPrior(pooled * 2000, (1 - pooled) * 2000)  # no spread: rates all alike
+    strength = mean * (1 - mean) / excess - 1
+    strength = min(max(strength, 2.0), 1e6)
+    return BetaPrior(mean * strength, (1 - mean) * strength)
+
+
+def shrink(conversions: int, sends: int, prior: BetaPrior) -> float:
+    """The posterior mean conversion rate of one template."""
+    return (conversions + prior.alpha) / (sends + prior.alpha + prior.beta)
+
+
+def percentile_ranks(values: Sequence[float]) -> list[float]:
+    """Each value's percentile rank in [0, 1] (ties share the mean rank)."""
+    array = np.asarray(values, dtype=float)
+    if array.size <= 1:
+        return [1.0] * int(array.size)
+    order = array.argsort(kind="stable")
+    ranks = np.empty(array.size)
+    ranks[order] = np.arange(array.size)
+    for value in np.unique(array):
+        tied = array == value
+        ranks[tied] = ranks[tied].mean()
+    return [float(r) for r in ranks / (array.size - 1)]
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Top vs bottom group: how far apart, how surely."""
+
+    top_rate: float
+    bottom_rate: float
+    ratio: float
+    p_value: float
+    top_sends: int
+    bottom_sends: int
+
+    def meaningful(self, confidence: float, min_ratio: float) -> bool:
+        """Whether the top beats the bottom at this confidence by at least this ratio."""
+        return self.p_value <= 1 - confidence and self.ratio >= min_ratio
+
+
+def gap_test(top: Sequence[tuple[int, int]], bottom: Sequence[tuple[int, int]]) -> Gap:
+    """One-sided two-proportion z-test of pooled ``(conversions, sends)`` of two groups."""
+    c1, n1 = sum(c for c, _ in top), sum(n for _, n in top)
+    c0, n0 = sum(c for c, _ in bottom), sum(n for _, n in bottom)
+    p1 = c1 / n1 if n1 else 0.0
+    p0 = c0 / n0 if n0 else 0.0
+    pooled = (c1 + c0) / (n1 + n0) if n1 + n0 else 0.0
+    se = math.sqrt(pooled * (1 - pooled) * (1 / max(n1, 1) + 1 / max(n0, 1)))
+    p_value = 1 - normal_cdf((p1 - p0) / se) if se > 0 else (0.0 if p1 > p0 else 1.0)
+    ratio = (p1 + 1e-9) / (p0 + 1e-9) if p0 > 0 else (math.inf if p1 > 0 else 1.0)
+    return Gap(p1, p0, ratio, p_value, n1, n0)
+
+
+@dataclass(frozen=True)
+class Lift:
+    """How much more often messages with a feature converted than those without."""
+
+    ratio: float
+    ci_low: float
+    ci_high: float
+    confidence: float
+    """Probability that the feature helps (ratio > 1), from the normal approximation."""
+    sends_with: int
+    sends_without: int
+
+    @property
+    def sample_size(self) -> int:
+        """Sends behind the estimate."""
+        return self.sends_with + self.sends_without
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One template's outcome, its stratum (campaign) and whether it has the feature."""
+
+    stratum: Hashable
+    coarse_stratum: Hashable
+    conversions: int
+    sends: int
+    has_feature: bool
+
+
+def _mantel_haenszel(groups: dict[Hashable, list[Observation]]) -> Lift | None:
+    numerator = denominator = 0.0
+    p_sum = q_sum = r_sum = 0.0  # Greenland-Robins variance terms
+    sends_with = sends_without = 0
+    for rows in groups.values():
+        a = sum(o.conversions for o in rows if o.has_feature)
+        n1 = sum(o.sends for o in rows if o.has_feature)
+        c = sum(o.conversions for o in rows if not o.has_feature)
+        n0 = sum(o.sends for o in rows if not o.has_feature)
+        if n1 == 0 or n0 == 0:
+            continue  # a stratum that tested one arm only says nothing about the feature
+        total = n1 + n0
+        numerator += a * n0 / total
+        denominator += c * n1 / total
+        p_sum += (n1 * n0 * (a + c) - a * c * total) / total**2
+        q_sum += a * n0 / total
+        r_sum += c * n1 / total
+        sends_with += n1
+        sends_without += n0
+    if sends_with == 0:
+        return None
+    # Half a conversion on each side keeps the ratio finite when an arm never converted.
+    if numerator == 0 or denominator == 0:
+        numerator += 0.5
+        denominator += 0.5
+        q_sum += 0.5
+        r_sum += 0.5
+        p_sum += 0.5
+    ratio = numerator / denominator
+    se = math.sqrt(max(p_sum / (q_sum * r_sum), 1e-12))
+    log_ratio = math.log(ratio)
+    return Lift(
+        ratio=ratio,
+        ci_low=math.exp(log_ratio - Z90 * se),
+        ci_high=math.exp(log_ratio + Z90 * se),
+        confidence=normal_cdf(log_ratio / se),
+        sends_with=sends_with,
+        sends_without=sends_without,
+    )
+
+
+def stratified_lift(observations: Sequence[Observation], min_sends: int = 500) -> Lift | None:
+    """The Mantel-Haenszel lift of a feature within campaigns, or within coarser strata when
+    campaigns compared too few sends; None when no stratum saw both arms."""
+    fine: dict[Hashable, list[Observation]] = defaultdict(list)
+    coarse: dict[Hashable, list[Observation]] = defaultdict(list)
+    for observation in observations:
+        fine[observation.stratum].append(observation)
+        coarse[observation.coarse_stratum].append(observation)
+    lift = _mantel_haenszel(fine)
+    if lift is not None and min(lift.sends_with, lift.sends_without) >= min_sends:
+        return lift
+    return _mantel_haenszel(coarse) or lift

@@ -1,0 +1,499 @@
+"""The grounded copywriter: writes a message from a plan (features to use and avoid),
+adapting an exemplar slot by slot, with no model.
+
+An exemplar's sentences are sorted into slots (hook, offer, product, social proof,
+exclusivity, urgency, code, call to action, opt-out). The hook and the call to action are
+kept when they are clean and generic, the merchant's own social-proof and exclusivity lines
+too; the offer, code and deadline are always rewritten from the voucher record, so no
+number is ever copied from another campaign. Missing slots come from phrase banks, picked
+by a seed drawn from the request, so that campaigns read differently but one request
+always gets the same text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tools.channels import LIMITS, sms_count
+from tools.domain import CampaignRequest, Merchant, TemplateText, VoucherType
+from tools.features import CopyContext, copy_features, has_emoji, is_shouting
+from tools.offers import date_phrase, money, offer_fact_errors, stated_facts
+from tools.rules import OPT_OUT
+from tools.text import sentences, tidy
+
+NAME = "{first_name}"
+LINK = "{link}"
+
+
+@dataclass(frozen=True)
+class WritePlan:
+    """What the message should carry and avoid, most valuable first."""
+
+    use: tuple[str, ...]
+    avoid: frozenset[str] = frozenset()
+    sms_segments: int = 1
+
+
+@dataclass(frozen=True)
+class Exemplar:
+    """A text to adapt: the merchant's own (voice and claims reusable) or another's."""
+
+    template_id: str
+    text: str
+    subject: str | None = None
+    own: bool = False
+
+
+@dataclass
+class _Draft:
+    hook: str = ""
+    offer: str = ""
+    product: str = ""
+    extras: list[str] = field(default_factory=list)
+    urgency: str = ""
+    code: str = ""
+    cta: str = ""
+    emoji: str = ""
+    opt_out: str = ""
+    offer_first: bool = True
+
+    def sentences(self) -> list[str]:
+        return [
+            self.hook,
+            self.offer,
+            self.product,
+            *self.extras,
+            self.urgency,
+            self.code,
+            self.cta,
+        ]
+
+    def body(self) -> str:
+        lead = [self.hook, self.offer, self.product, *self.extras]
+        if not self.offer_first:
+            lead = [self.hook, self.product, *self.extras, self.offer]
+        text = " ".join(p for p in [*lead, self.urgency, self.code, self.cta] if p)
+        if self.emoji:
+            text = f"{text} {self.emoji}"
+        if self.opt_out:
+            text = f"{text} {self.opt_out}"
+        return tidy(text)
+
+
+# -- phrase banks ---------------------------------------------------------------------------
+
+_HOOKS: dict[str, tuple[str, ...]] = {
+    "lapsed_30d": (
+        "We miss you{name}!",
+        "It's been a few weeks{name}.",
+        "Come back soon{name}!",
+        "Good to have you back{name}.",
+    ),
+    "lapsed_90d": (
+        "We miss you{name}!",
+        "It's been a while{name}.",
+        "Long time no see{name}!",
+        "We've missed you{name}.",
+    ),
+    "vip": (
+        "Thank you for being one of our best customers{name}.",
+        "You're a VIP to us{name}.",
+        "A thank-you, just for you{name}.",
+    ),
+    "cart_abandoner": (
+        "You left something behind{name}.",
+        "Your cart is waiting{name}.",
+        "We saved your cart{name}.",
+    ),
+    "birthday": (
+        "Happy birthday{name}!",
+        "It's your birthday month{name}!",
+        "Birthday wishes from all of us{name}!",
+    ),
+    "new_customer": (
+        "Welcome{name}!",
+        "Thanks for joining us{name}!",
+        "Great to have you here{name}.",
+    ),
+    "deal_seeker": (
+        "Deal alert{name}!",
+        "Here's a deal worth opening{name}.",
+        "Savings ahead{name}.",
+    ),
+    "repeat_buyer": (
+        "Thanks for coming back{name}.",
+        "Good to see you again{name}!",
+        "Here's something for your next order{name}.",
+    ),
+}
+_GENERIC_HOOKS = ("Good news{name}!", "Something for you{name}.", "Hi{name}!")
+_QUESTION_HOOKS: dict[str, tuple[str, ...]] = {
+    "cart_abandoner": ("Still thinking it over{name}?", "Forgot something{name}?"),
+    "lapsed_30d": ("Ready for something new{name}?",),
+    "lapsed_90d": ("Ready to come back{name}?", "Been a while, hasn't it{name}?"),
+    "birthday": ("Ready to celebrate{name}?",),
+    "repeat_buyer": ("Running low{name}?", "Ready for a refill{name}?"),
+    "new_customer": ("Ready for your first order{name}?",),
+    "vip": ("Ready for first pick{name}?",),
+    "deal_seeker": ("Looking for a deal{name}?",),
+}
+_OFFER_LINES: dict[VoucherType, tuple[str, ...]] = {
+    VoucherType.PERCENT_OFF: (
+        "Take {v}% off {target}{spend}.",
+        "Enjoy {v}% off {target}{spend}.",
+        "Save {v}% on {target}{spend}.",
+        "Here's {v}% off {target}{spend}.",
+    ),
+    VoucherType.AMOUNT_OFF: (
+        "Take {v} off {target}{spend}.",
+        "Save {v} on {target}{spend}.",
+        "Here's {v} off {target}{spend}.",
+    ),
+    VoucherType.FREE_SHIPPING: (
+        "Get free shipping on {target}{spend}.",
+        "Enjoy free delivery on {target}{spend}.",
+        "Shipping is on us for {target}{spend}.",
+    ),
+    VoucherType.BOGO: ("Buy one {product}, get one free.", "Buy one, get one free on {target}."),
+    VoucherType.GIFT: (
+        "Get a free gift with {target}.",
+        "A free gift comes with {target}.",
+        "Pick up a free gift with {target}.",
+    ),
+    VoucherType.THRESHOLD: (
+        "Spend {m} and save {v} on {target}.",
+        "Take {v} off {target} when you spend {m}.",
+        "Save {v} when you spend {m} or more.",
+    ),
+}
+_PRODUCT_LINES = (
+    "The {product} is waiting for you.",
+    "Meet the {product}.",
+    "The {product} is back in stock.",
+    "Have you seen the {product}?",
+)
+_SOCIAL_LINES = (
+    "It's one of our bestsellers.",
+    "Our customers love it.",
+    "A customer favourite this season.",
+)
+_EXCLUSIVE_LINES: dict[str, tuple[str, ...]] = {
+    "vip": (
+        "Reserved for our best customers.",
+        "Early access, just for you.",
+        "An exclusive offer for our VIPs.",
+    ),
+    "": ("Just for you.", "An exclusive offer for you.", "Reserved for our members."),
+}
+_URGENT_DATED = (
+    "Only until {date}.",
+    "Valid until {date}.",
+    "It ends {date}.",
+    "Use it by {date}.",
+)
+_URGENT_UNDATED = ("Don't wait too long.", "Grab it before it's gone.", "While stocks last.")
+_CODE_LINES = (
+    "Use code {code} at checkout.",
+    "Your code: {code}.",
+    "Just enter {code} at checkout.",
+)
+_CTA_LINES = (
+    "Shop now: {link}",
+    "Tap to shop: {link}",
+    "Find yours at {link}",
+    "Order today: {link}",
+    "See it here: {link}",
+)
+_EMOJI: dict[str, tuple[str, ...]] = {
+    "birthday": ("🎂", "🎉"),
+    "cart_abandoner": ("🛒",),
+    "vip": ("✨",),
+    "new_customer": ("👋",),
+    "": ("🎁", "✨", "🛍️"),
+}
+
+
+def request_seed(request: CampaignRequest) -> int:
+    """A stable seed per request: the same request, the same phrasing."""
+    key = "|".join(
+        [
+            request.merchant_id,
+            request.segment,
+            request.channel,
+            request.product_name,
+            request.voucher.type.value,
+            str(request.voucher.value),
+            request.voucher.code or "",
+            request.original_template or "",
+        ]
+    )
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+
+
+def _target(product: str) -> str:
+    return product if product.lower().startswith("the ") else f"the {product}"
+
+
+def _with_name(hook: str, personalised: bool) -> str:
+    """Put ``{first_name}`` into a hook (before its closing mark) or take it out."""
+    bare = re.sub(r",?\s*\{first_name\},?", "", hook).strip()
+    bare = re.sub(r"\s+([!?.])", r"\1", bare)
+    if not personalised:
+        return bare[:1].upper() + bare[1:]
+    match = re.search(r"[!?.]+$", bare)
+    end = match.group(0) if match else "."
+    core = bare[: match.start()] if match else bare
+    return f"{core}, {NAME}{end}"
+
+
+class Writer:
+    """Writes one message for a request from a plan and an optional exemplar."""
+
+    def __init__(
+        self,
+        request: CampaignRequest,
+        merchant: Merchant,
+        canonical: str | None,
+        seed: int | None = None,
+    ) -> None:
+        self.request = request
+        self.merchant = merchant
+        self.segment = canonical or ""
+        self.rng = random.Random(request_seed(request) if seed is None else seed)
+        self._forbidden = [
+            re.compile(rf"(?<!\w){re.escape(w)}(?!\w)", re.I) for w in merchant.forbidden_words
+        ]
+
+    # -- choosing phrasings -----------------------------------------------------------------
+
+    def _allowed(self, sentence: str) -> bool:
+        return not any(p.search(sentence) for p in self._forbidden)
+
+    def _pick(self, options: Sequence[str], taken: Sequence[str] = (), **values: str) -> str:
+        """A phrasing the merchant allows, varied by the request's seed, preferring one that
+        does not open with the same word as a sentence already ``taken``."""
+        start = self.rng.randrange(len(options))
+        openers = {t.split(" ", 1)[0].lower() for t in taken if t}
+        fallback = ""
+        for i in range(len(options)):
+            sentence = options[(start + i) % len(options)].format(**values)
+            if not self._allowed(sentence):
+                continue
+            if sentence.split(" ", 1)[0].lower() not in openers:
+                return sentence
+            fallback = fallback or sentence
+        return fallback
+
+    def _voice(self, sentence: str) -> str:
+        if self.merchant.brand_voice in {"premium", "minimal"}:
+            return sentence.replace("!", ".")
+        return sentence
+
+    # -- slots ------------------------------------------------------------------------------
+
+    def offer_line(self) -> str:
+        """The offer, stated from the voucher record."""
+        voucher = self.request.voucher
+        spend = (
+            f" on orders over {money(voucher.min_spend)}"
+            if voucher.min_spend is not None
+            and voucher.type
+            in {VoucherType.PERCENT_OFF, VoucherType.AMOUNT_OFF, VoucherType.FREE_SHIPPING}
+            else ""
+        )
+        value = (
+            f"{voucher.value:g}"
+            if voucher.type is VoucherType.PERCENT_OFF
+            else money(voucher.value)
+        )
+        return self._pick(
+            _OFFER_LINES[voucher.type],
+            v=value,
+            target=_target(self.request.product_name),
+            product=self.request.product_name,
+            spend=spend,
+            m=money(voucher.min_spend) if voucher.min_spend is not None else "",
+        )
+
+    def _hook(self, plan: WritePlan, exemplar: Exemplar | None) -> str:
+        personalised = "personalised" in plan.use
+        if exemplar is not None:
+            reused = self._reusable_hook(exemplar, plan)
+            if reused:
+                return self._voice(_with_name(reused, personalised))
+        if "question" in plan.use:
+            options = _QUESTION_HOOKS.get(self.segment, ("Ready for something new{name}?",))
+        else:
+            options = _HOOKS.get(self.segment, ()) + _GENERIC_HOOKS
+        hook = self._pick(options, name=f", {NAME}" if personalised else "")
+        return self._voice(hook)
+
+    def _reusable_hook(self, exemplar: Exemplar, plan: WritePlan) -> str:
+        """The exemplar's opening line, if it is generic enough to carry over."""
+        parts = sentences(exemplar.text)
+        if not parts:
+            return ""
+        first = parts[0]
+        facts = stated_facts(first)
+        context = CopyContext(self.request.channel, self.request.product_name)
+        features = copy_features(first, None, context)
+        checks = (
+            len(first) > 60,
+            any(ch.isdigit() for ch in first),
+            bool(facts.kinds),
+            features["offer_stated"] or features["cta"] or features["urgency"],
+            is_shouting(first) or has_emoji(first),
+            bool(re.sub(r"\{first_name\}", "", first).count("{")),
+            ("?" in first) != ("question" in plan.use),
+            not self._allowed(first),
+            # Another merchant's opening may name its brand or products: leave those.
+            not exemplar.own and bool(re.search(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+", first[1:])),
+        )
+        unsafe = any(checks)
+        return "" if unsafe else first
+
+    def _extras(self, plan: WritePlan, exemplar: Exemplar | None) -> dict[str, str]:
+        own = {} if exemplar is None or not exemplar.own else self._own_lines(exemplar)
+        lines: dict[str, str] = {}
+        if "social_proof" in plan.use:
+            lines["social_proof"] = own.get("social_proof") or self._pick(_SOCIAL_LINES)
+        if "exclusivity" in plan.use:
+            options = _EXCLUSIVE_LINES.get(self.segment, _EXCLUSIVE_LINES[""])
+            lines["exclusivity"] = own.get("exclusivity") or self._pick(options)
+        if "product_named" in plan.use and "offer_stated" not in plan.use:
+            lines["product_named"] = self._pick(_PRODUCT_LINES, product=self.request.product_name)
+        return lines
+
+    def _own_lines(self, exemplar: Exemplar) -> dict[str, str]:
+        """The merchant's own social-proof and exclusivity lines, safe to reuse."""
+        found: dict[str, str] = {}
+        context = CopyContext(self.request.channel, self.request.product_name)
+        for sentence in sentences(exemplar.text)[1:]:
+            features = copy_features(sentence, None, context)
+            if (
+                any(ch.isdigit() for ch in sentence)
+                or features["offer_stated"]
+                or features["cta"]
+                or features["urgency"]
+                or is_shouting(sentence)
+                or "{" in sentence
+                or not self._allowed(sentence)
+                or len(sentence) > 80
+            ):
+                continue
+            for feature in ("social_proof", "exclusivity"):
+                if features[feature] and feature not in found:
+                    found[feature] = sentence
+        return found
+
+    def _cta(self, exemplar: Exemplar | None) -> str:
+        if exemplar is not None:
+            for sentence in reversed(sentences(exemplar.text)):
+                if (
+                    LINK in sentence
+                    and len(sentence) <= 40
+                    and not any(ch.isdigit() for ch in sentence)
+                    and self._allowed(sentence)
+                ):
+                    core = sentence.split(LINK)[0].rstrip(" :,-")
+                    if (
+                        core
+                        and sentence.endswith(LINK)
+                        and not re.search(r"\d|%|\$|code", core, re.I)
+                    ):
+                        return sentence
+        return self._pick(_CTA_LINES, link=LINK)
+
+    def _urgency(self, taken: Sequence[str] = ()) -> str:
+        expires = self.request.voucher.expires
+        if expires is not None:
+            return self._pick(_URGENT_DATED, taken, date=date_phrase(expires))
+        return self._pick(_URGENT_UNDATED, taken)
+
+    def _emoji(self) -> str:
+        return self.rng.choice(_EMOJI.get(self.segment, _EMOJI[""]))
+
+    # -- assembly ---------------------------------------------------------------------------
+
+    def write(self, plan: WritePlan, exemplar: Exemplar | None = None) -> TemplateText:
+        """A message carrying the plan's features, within the channel's limits."""
+        channel = self.request.channel
+        use = set(plan.use) - plan.avoid
+        draft = _Draft(
+            hook=self._hook(plan, exemplar),
+            offer=self.offer_line() if "vague_offer" not in use else "",
+            offer_first="offer_early" in use or "offer_early" not in plan.avoid,
+            cta=self._cta(exemplar) if "cta" in use else "",
+            opt_out=OPT_OUT if channel == "sms" else "",
+        )
+        if self.merchant.brand_voice in {"premium", "minimal"}:
+            use.discard("emoji")
+        optional = [f for f in plan.use if f in use]  # most valuable first
+        extras = self._extras(plan, exemplar)
+        limit_low, limit_high = LIMITS[channel].ideal_body_chars
+        budget = limit_high if "long_copy" not in use else LIMITS[channel].body_chars
+        for feature in optional:
+            trial = _Draft(**{**draft.__dict__, "extras": list(draft.extras)})
+            if feature in {"social_proof", "exclusivity", "product_named"} and feature in extras:
+                trial.extras.append(extras[feature])
+            elif feature == "urgency":
+                trial.urgency = self._urgency(taken=trial.sentences())
+            elif feature == "code_stated" and self.request.voucher.code:
+                trial.code = self._pick(
+                    _CODE_LINES, taken=trial.sentences(), code=self.request.voucher.code
+                )
+            elif feature == "emoji":
+                trial.emoji = self._emoji()
+            else:
+                continue
+            if self._fits(trial.body(), plan, budget):
+                draft = trial
+        body = draft.body()
+        if not self._fits(body, plan, LIMITS[channel].body_chars):
+            draft.extras, draft.emoji = [], ""  # the offer, the link and the opt-out come first
+            body = draft.body()
+        if len(body) < limit_low and "long_copy" not in plan.avoid and not draft.product:
+            product_line = self._pick(_PRODUCT_LINES, product=self.request.product_name)
+            longer = _Draft(**{**draft.__dict__, "product": product_line})
+            if self._fits(longer.body(), plan, budget):
+                body = longer.body()
+        subject = self._subject(draft) if channel in {"email", "push"} else None
+        return TemplateText(subject=subject, body=body)
+
+    def _fits(self, body: str, plan: WritePlan, budget: int) -> bool:
+        if self.request.channel == "sms":
+            return sms_count(body).segments <= plan.sms_segments
+        return len(body) <= budget
+
+    def _subject(self, draft: _Draft) -> str:
+        limit = LIMITS[self.request.channel].subject_chars or 50
+        voucher = self.request.voucher
+        candidates = []
+        if draft.offer:
+            target = _target(self.request.product_name)
+            value = money(voucher.value)
+            candidates += {
+                VoucherType.PERCENT_OFF: [
+                    f"{voucher.value:g}% off {target}",
+                    f"{voucher.value:g}% off for you",
+                ],
+                VoucherType.AMOUNT_OFF: [f"{value} off {target}", f"{value} off for you"],
+                VoucherType.FREE_SHIPPING: [f"Free shipping on {target}", "Free shipping for you"],
+                VoucherType.BOGO: ["Buy one, get one free"],
+                VoucherType.GIFT: [f"A free gift with {target}", "A free gift for you"],
+                VoucherType.THRESHOLD: [f"Spend {money(voucher.min_spend or 0)}, save {value}"],
+            }[voucher.type]
+        candidates.append(draft.hook.rstrip("."))
+        for candidate in candidates:
+            candidate = candidate[:1].upper() + candidate[1:]
+            if (
+                len(candidate) <= limit
+                and self._allowed(candidate)
+                and not offer_fact_errors(candidate, voucher)
+            ):
+                return candidate
+        return draft.hook[:limit].rstrip(" ,.")
