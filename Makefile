@@ -1,5 +1,5 @@
 # One entry per job. `make demo` sets everything up and runs the main job; `make test` runs
-# the whole suite (lint, types, layer rules, tests).
+# the whole suite (lint, types, layer rules, tests); `make bench` prints the benchmark.
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: setup
-	$(BIN)/crmagent ingest crmagent/data/sample_templates.csv
+	$(BIN)/crmagent demo
 
 lint: setup
 	$(BIN)/ruff check .
@@ -25,6 +25,9 @@ lint: setup
 
 test: lint
 	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/crmagent bench --json
 
 clean:
 	rm -rf $(VENV) .crmagent .pytest_cache .mypy_cache .ruff_cache

@@ -216,6 +216,35 @@ def batch(
     )
 
 
+@app.command()
+def bench(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    seed: Annotated[int, typer.Option(help="Arena world to measure on.")] = 1,
+    home: HomeOption = None,
+) -> None:
+    """Measure the embedding candidates for retrieval on an arena world."""
+    from crmagent.bench import embedding_comparison
+
+    folder = settings(home).home / "bench" / f"seed-{seed}"
+    if not (folder / "crm.sqlite").exists():
+        build_world(folder, seed, replace=True)
+    report = {"seed": seed, "embeddings": embedding_comparison(folder)}
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    table = Table(title=f"retrieval embeddings on arena seed {seed}")
+    for column in ("embedding", "texts/s", "P@10 category", "P@10 leaf"):
+        table.add_column(column)
+    for name, figures in report["embeddings"].items():
+        table.add_row(
+            name,
+            str(figures.get("texts_per_s", figures.get("skipped"))),
+            str(figures.get("precision_at_10_top_category", "")),
+            str(figures.get("precision_at_10_leaf", "")),
+        )
+    console.print(table)
+
+
 arena_app = typer.Typer(
     help="The arena: a simulated CRM world that scores copy.", no_args_is_help=True
 )

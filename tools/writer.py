@@ -27,6 +27,8 @@ from tools.text import sentences, tidy
 
 NAME = "{first_name}"
 LINK = "{link}"
+_SHORT_HOOK = 28
+"""A hook this short leaves room for the offer to start within the first 40 characters."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class _Draft:
     emoji: str = ""
     opt_out: str = ""
     offer_first: bool = True
+    hook_after: bool = False
+    """The opening follows the offer (when it would push the offer past 40 characters)."""
 
     def sentences(self) -> list[str]:
         return [
@@ -74,7 +78,9 @@ class _Draft:
 
     def body(self) -> str:
         lead = [self.hook, self.offer, self.product, *self.extras]
-        if not self.offer_first:
+        if self.hook_after:
+            lead = [self.offer, self.hook, self.product, *self.extras]
+        elif not self.offer_first:
             lead = [self.hook, self.product, *self.extras, self.offer]
         text = " ".join(p for p in [*lead, self.urgency, self.code, self.cta] if p)
         if self.emoji:
@@ -167,14 +173,14 @@ _OFFER_LINES: dict[VoucherType, tuple[str, ...]] = {
     VoucherType.THRESHOLD: (
         "Spend {m} and save {v} on {target}.",
         "Take {v} off {target} when you spend {m}.",
-        "Save {v} when you spend {m} or more.",
+        "Save {v} on {target} when you spend {m} or more.",
     ),
 }
 _PRODUCT_LINES = (
-    "The {product} is waiting for you.",
-    "Meet the {product}.",
-    "The {product} is back in stock.",
-    "Have you seen the {product}?",
+    "{Target} is waiting for you.",
+    "Meet {target}.",
+    "{Target} is back in stock.",
+    "Have you seen {target}?",
 )
 _SOCIAL_LINES = (
     "It's one of our bestsellers.",
@@ -332,6 +338,21 @@ class Writer:
         hook = self._pick(options, name=f", {NAME}" if personalised else "")
         return self._voice(hook)
 
+    def _offer_early(self, body: str) -> bool:
+        context = CopyContext(self.request.channel.value, self.request.product_name)
+        return copy_features(body, None, context)["offer_early"]
+
+    def _short_hook(self, plan: WritePlan) -> str:
+        """A hook short enough for the offer to follow within the first 40 characters."""
+        name = f", {NAME}" if "personalised" in plan.use else ""
+        pool = (
+            _QUESTION_HOOKS.get(self.segment, ())
+            if "question" in plan.use
+            else (_HOOKS.get(self.segment, ()) + _GENERIC_HOOKS)
+        )
+        short = [h for h in pool if len(h.format(name=name)) < _SHORT_HOOK]
+        return self._voice(self._pick(short, name=name)) if short else ""
+
     def _reusable_hook(self, exemplar: Exemplar, plan: WritePlan) -> str:
         """The exemplar's opening line, if it is generic enough to carry over."""
         parts = sentences(exemplar.text)
@@ -364,8 +385,8 @@ class Writer:
         if "exclusivity" in plan.use:
             options = _EXCLUSIVE_LINES.get(self.segment, _EXCLUSIVE_LINES[""])
             lines["exclusivity"] = own.get("exclusivity") or self._pick(options)
-        if "product_named" in plan.use and "offer_stated" not in plan.use:
-            lines["product_named"] = self._pick(_PRODUCT_LINES, product=self.request.product_name)
+        if "product_named" in plan.use:
+            lines["product_named"] = self._product_line()
         return lines
 
     def _own_lines(self, exemplar: Exemplar) -> dict[str, str]:
@@ -389,6 +410,10 @@ class Writer:
                 if features[feature] and feature not in found:
                     found[feature] = sentence
         return found
+
+    def _product_line(self) -> str:
+        target = _target(self.request.product_name)
+        return self._pick(_PRODUCT_LINES, target=target, Target=target[:1].upper() + target[1:])
 
     def _cta(self, exemplar: Exemplar | None) -> str:
         if exemplar is not None:
@@ -430,6 +455,16 @@ class Writer:
             cta=self._cta(exemplar) if "cta" in use else "",
             opt_out=OPT_OUT if channel == "sms" else "",
         )
+        if "offer_early" in use and not self._offer_early(draft.body()):
+            short = self._short_hook(plan)
+            if short and self._offer_early(f"{short} {draft.offer}"):
+                draft.hook = short
+            else:
+                # No opening fits before the offer: greet inside the offer, open after it.
+                if "personalised" in use and draft.offer:
+                    draft.offer = f"{NAME}, {draft.offer[:1].lower()}{draft.offer[1:]}"
+                    draft.hook = _with_name(draft.hook, personalised=False)
+                draft.hook_after = True
         if self.merchant.brand_voice in {"premium", "minimal"}:
             use.discard("emoji")
         optional = [f for f in plan.use if f in use]  # most valuable first
@@ -438,6 +473,10 @@ class Writer:
         budget = limit_high if "long_copy" not in use else LIMITS[channel].body_chars
         for feature in optional:
             trial = _Draft(**{**draft.__dict__, "extras": list(draft.extras)})
+            if feature == "product_named" and self.request.product_name.lower() in (
+                draft.offer.lower()
+            ):
+                continue  # the offer names it already
             if feature in {"social_proof", "exclusivity", "product_named"} and feature in extras:
                 trial.extras.append(extras[feature])
             elif feature == "urgency":
@@ -452,12 +491,16 @@ class Writer:
                 continue
             if self._fits(trial.body(), plan, budget):
                 draft = trial
+        # Over the channel's limit: shed optional parts until the offer, the link and the
+        # opt-out fit (the rule check would refuse it otherwise).
+        for trim in ("extras", "emoji", "product", "urgency", "code", "hook"):
+            if self._fits(draft.body(), plan, LIMITS[channel].body_chars):
+                break
+            setattr(draft, trim, [] if trim == "extras" else "")
         body = draft.body()
-        if not self._fits(body, plan, LIMITS[channel].body_chars):
-            draft.extras, draft.emoji = [], ""  # the offer, the link and the opt-out come first
-            body = draft.body()
-        if len(body) < limit_low and "long_copy" not in plan.avoid and not draft.product:
-            product_line = self._pick(_PRODUCT_LINES, product=self.request.product_name)
+        named = self.request.product_name.lower() in body.lower()
+        if len(body) < limit_low and "long_copy" not in plan.avoid and not named:
+            product_line = self._product_line()
             longer = _Draft(**{**draft.__dict__, "product": product_line})
             if self._fits(longer.body(), plan, budget):
                 body = longer.body()

@@ -1,0 +1,178 @@
+"""The ways in as a user runs them: `crmagent demo`, `generate`, `batch` (killed and
+resumed), Python, and the graph that `langgraph.json` points at."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from arena.world import build_world
+from tools.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def crmagent(*args: str | Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "crmagent", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("cli")
+    build_world(home, seed=3)
+    return home
+
+
+def requests(world: Path, count: int) -> list[dict[str, Any]]:
+    with Store(world / "crm.sqlite") as store:
+        records = store.templates()[:count]
+        return [
+            {
+                "merchant_id": r.merchant_id,
+                "segment": r.segment,
+                "channel": r.channel,
+                "product_category": r.product_category,
+                "product_name": store.product_of(r.template_id) or "bestseller",
+                "original_template": r.text,
+                "voucher": {
+                    "type": r.voucher_type,
+                    "value": r.voucher_value,
+                    "min_spend": r.min_spend,
+                    "expires": r.expires,
+                    "code": r.code,
+                },
+            }
+            for r in records
+        ]
+
+
+def test_demo_shows_all_three_modes(crmagent_home: Path) -> None:
+    result = crmagent("demo")
+    assert result.returncode == 0, result.stderr
+    for mode in ("mode group", "mode retrieval", "mode rules"):
+        assert mode in result.stdout
+    assert "not group: too little own history" in result.stdout
+    assert "predicted conversion" in result.stdout and "rules passed" in result.stdout
+    assert (crmagent_home / "demo" / "crm.sqlite").exists()
+
+
+def test_generate_from_a_file_prints_the_contract(world: Path, tmp_path: Path) -> None:
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({**requests(world, 1)[0], "id": "campaign-7"}))
+    result = crmagent("generate", "--request", request, "--json", "--home", world)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["id"] == "campaign-7" and data["mode"] in {"group", "retrieval", "rules"}
+    assert data["rule_report"]["passed"] and data["template"]["body"]
+
+
+def test_generate_with_flags_and_a_bad_request(world: Path) -> None:
+    good = crmagent(
+        "generate",
+        "--merchant-id",
+        "m001",
+        "--segment",
+        "vip",
+        "--channel",
+        "sms",
+        "--voucher-type",
+        "percent_off",
+        "--voucher-value",
+        "15",
+        "--category",
+        "home>kitchen",
+        "--product",
+        "Dutch Oven",
+        "--home",
+        world,
+    )
+    assert good.returncode == 0, good.stderr
+    assert "15%" in good.stdout and "Dutch Oven" in good.stdout
+    bad = crmagent(
+        "generate",
+        "--merchant-id",
+        "m001",
+        "--segment",
+        "vip",
+        "--channel",
+        "fax",
+        "--voucher-type",
+        "percent_off",
+        "--voucher-value",
+        "150",
+        "--category",
+        "home",
+        "--product",
+        "Oven",
+        "--home",
+        world,
+    )
+    assert bad.returncode == 2
+    assert "channel" in bad.stderr and "voucher" in bad.stderr
+
+
+def test_batch_keeps_one_line_per_request_through_a_kill(world: Path, tmp_path: Path) -> None:
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    lines = [json.dumps(r) for r in requests(world, 40)]
+    lines[5] = "{not json"
+    lines[9] = json.dumps({**json.loads(lines[9]), "channel": "fax", "id": "bad-channel"})
+    source.write_text("\n".join(lines) + "\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crmagent", "batch", str(source), str(target), "--home", str(world)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (
+        not target.exists() or target.read_text().count("\n") < 20
+    ):
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    partial = target.read_text().count("\n")
+    assert 0 < partial < 40, "the batch should have been killed mid-way"
+
+    resumed = crmagent("batch", source, target, "--home", world)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{partial} already done" in resumed.stdout
+    out = [json.loads(line) for line in target.read_text().splitlines()]
+    assert len(out) == 40
+    assert [o["id"] for o in out] == ["bad-channel" if i == 9 else str(i + 1) for i in range(40)]
+    assert "not JSON" in out[5]["error"]
+    assert "channel" in out[9]["error"]
+    assert all("template" in o for i, o in enumerate(out) if i not in {5, 9})
+
+
+def test_python_api_and_studio_graph(world: Path) -> None:
+    from crmagent import generate, generate_batch
+
+    first, second = requests(world, 2)
+    result = generate(first, home=str(world))
+    assert result.rule_report.passed
+    batch = generate_batch([first, {**second, "segment": "Not A Segment"}], home=str(world))
+    assert batch[0] == result.model_copy(update={"id": None}) or batch[0].mode == result.mode
+    assert "segment" in batch[1].error  # type: ignore[union-attr]
+    config = json.loads((ROOT / "langgraph.json").read_text())
+    module_path, name = config["graphs"]["crmagent"].split(":")
+    code = (
+        f"import importlib.util as u; s = u.spec_from_file_location('g', {module_path!r}); "
+        f"m = u.module_from_spec(s); s.loader.exec_module(m); print(type(m.{name}).__name__)"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert loaded.stdout.strip() == "CompiledStateGraph", loaded.stderr

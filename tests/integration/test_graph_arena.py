@@ -1,0 +1,162 @@
+"""The whole graph on arena seed 1: a hundred campaigns spread over the three modes, through
+the same `generate_batch` a user calls, with a real Chroma index on disk."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from arena.grammar import Facts
+from arena.hidden import hidden_path, load_hidden
+from arena.response import Campaign, expected_cvr, wrong_offer
+from arena.world import build_world
+from crmagent.api import BatchError, generate_batch
+from graph.context import Context
+from tools.domain import CampaignRequest, GenerationResult
+from tools.offers import offer_fact_errors
+from tools.rules import RuleContext, check
+from tools.store import Store, TemplateRecord
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("arena")
+    build_world(home, seed=1)
+    return home
+
+
+def as_request(store: Store, record: TemplateRecord, **changes: Any) -> dict[str, Any]:
+    return {
+        "id": record.template_id,
+        "merchant_id": record.merchant_id,
+        "segment": record.segment,
+        "channel": record.channel,
+        "product_category": record.product_category,
+        "product_name": store.product_of(record.template_id) or "bestseller",
+        "original_template": record.text,
+        "voucher": {
+            "type": record.voucher_type,
+            "value": record.voucher_value,
+            "min_spend": record.min_spend,
+            "expires": record.expires,
+            "code": record.code,
+        },
+        **changes,
+    }
+
+
+def campaigns(store: Store) -> list[dict[str, Any]]:
+    """40 underperformers of merchants rich in history, 40 templates of merchants with
+    little, 20 campaigns in segments of the merchants' own that nobody else has run."""
+    rng = random.Random(7)
+    by_pair: dict[tuple[str, str], list[TemplateRecord]] = {}
+    for record in store.templates():
+        by_pair.setdefault((record.merchant_id, record.segment), []).append(record)
+    rich = [
+        sorted(v, key=lambda r: r.conversions / r.sends)[0]
+        for v in by_pair.values()
+        if len(v) >= 12
+    ]
+    little = [v[0] for v in by_pair.values() if len(v) <= 2]
+    picked = [as_request(store, r) for r in rng.sample(rich, 40)]
+    picked += [as_request(store, r) for r in rng.sample(little, 40)]
+    picked += [
+        as_request(store, r, id=f"own-{i}", segment="winback_" + r.segment)
+        for i, r in enumerate(rng.sample(little, 20))
+    ]
+    return picked
+
+
+def test_hundred_campaigns_over_three_modes(world: Path) -> None:
+    with Store(world / "crm.sqlite") as store:
+        requests = campaigns(store)
+        merchants = {r["merchant_id"]: store.merchant(r["merchant_id"]) for r in requests}
+    results = generate_batch(requests, max_concurrency=2, context=Context(home=str(world)))
+    hidden = load_hidden(hidden_path(world))
+    assert not [r for r in results if isinstance(r, BatchError)]
+    modes = Counter(r.mode for r in results if isinstance(r, GenerationResult))
+    assert set(modes) == {"group", "retrieval", "rules"}, modes
+    assert min(modes.values()) >= 10, modes
+    lifts = []
+    with Store(world / "crm.sqlite") as store:
+        stored = {r.template_id: r for r in store.templates()}
+        for raw, result in zip(requests, results, strict=True):
+            assert isinstance(result, GenerationResult)
+            request = CampaignRequest.model_validate(raw)
+            merchant = merchants[request.merchant_id]
+            assert merchant is not None and result.id == raw["id"]
+            template = result.template
+            text = f"{template.subject or ''}\n{template.body}"
+            # An independent re-check: the rule engine afresh, and the arena's own detector.
+            context = RuleContext(
+                channel=request.channel.value,
+                voucher=request.voucher,
+                forbidden_words=merchant.forbidden_words,
+                brand_voice=merchant.brand_voice,
+            )
+            assert result.rule_report.passed
+            assert [v for v in check(template, context) if v.severity == "hard"] == []
+            assert offer_fact_errors(text, request.voucher) == []
+            voucher = request.voucher
+            facts = Facts(
+                request.segment.removeprefix("winback_"),
+                request.channel.value,
+                request.product_name,
+                voucher.type.value,
+                voucher.value,
+                voucher.min_spend,
+                voucher.expires,
+                voucher.code,
+            )
+            assert not wrong_offer(text, facts), text
+            assert result.guidance and result.guidance[0].step == 1
+            assert [s.mode for s in result.fallback_trail] == {
+                "group": [],
+                "retrieval": ["group"],
+                "rules": ["group", "retrieval"],
+            }[result.mode]
+            record = stored.get(str(raw["id"]))
+            if record is not None and record.segment == request.segment:
+                campaign = Campaign(request.merchant_id, facts, _price(store, record))
+                old = expected_cvr(hidden, campaign, record.subject, record.text)
+                new = expected_cvr(hidden, campaign, template.subject, template.body)
+                lifts.append(new / old - 1)
+    improved = sum(lift > 0 for lift in lifts) / len(lifts)
+    assert improved >= 0.7, improved
+
+
+def _price(store: Store, record: TemplateRecord) -> float:
+    name = store.product_of(record.template_id)
+    return next(price for _, n, _, price in store.products(record.merchant_id) if n == name)
+
+
+def test_result_json_has_the_contract_shape(world: Path) -> None:
+    with Store(world / "crm.sqlite") as store:
+        request = campaigns(store)[0]
+    (result,) = generate_batch([request], context=Context(home=str(world)))
+    assert isinstance(result, GenerationResult)
+    data = result.model_dump(mode="json")
+    assert set(data) >= {
+        "id",
+        "mode",
+        "fallback_trail",
+        "template",
+        "patterns",
+        "references",
+        "rule_report",
+        "guidance",
+        "scores",
+        "model",
+        "degraded",
+        "usage",
+    }
+    assert set(data["template"]) == {"subject", "body"}
+    assert set(data["rule_report"]) == {"passed", "violations", "repairs"}
+    assert set(data["scores"]) == {"audience_match", "marketing_effectiveness", "predicted_cvr"}
+    assert data["model"] == "offline" and data["usage"]["calls"] == 0
+    for pattern in data["patterns"]:
+        assert {"name", "lift", "confidence", "evidence"} <= set(pattern)

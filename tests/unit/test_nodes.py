@@ -1,0 +1,177 @@
+"""Each node alone, on a small arena world in SQLite (no model, no network, no index)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langgraph.runtime import Runtime
+
+from arena.world import build_world
+from graph import nodes
+from graph.context import Context
+from graph.state import State
+from tools.domain import Reference, TemplateText
+from tools.store import Store, TemplateRecord
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("world")
+    build_world(home, seed=2)
+    return home
+
+
+def runtime(home: Path, **settings: Any) -> Runtime[Context]:
+    return Runtime(context=Context(home=str(home), **settings))
+
+
+def request_for(record: TemplateRecord, **changes: Any) -> dict[str, Any]:
+    return {
+        "merchant_id": record.merchant_id,
+        "segment": record.segment,
+        "channel": record.channel,
+        "product_category": record.product_category,
+        "product_name": "Nova Trail Runner",
+        "original_template": record.text,
+        "voucher": {
+            "type": record.voucher_type,
+            "value": record.voucher_value,
+            "min_spend": record.min_spend,
+            "expires": record.expires,
+            "code": record.code,
+        },
+        **changes,
+    }
+
+
+def rich_and_little(home: Path) -> tuple[TemplateRecord, TemplateRecord]:
+    with Store(home / "crm.sqlite") as store:
+        summary = store.segment_summary()
+        rich = max(summary, key=lambda row: row[3])
+        little = next(row for row in summary if row[2] == 1)
+        return store.templates(rich[0], rich[1])[0], store.templates(little[0], little[1])[0]
+
+
+def run(state: dict[str, Any], node: Any, home: Path, **settings: Any) -> dict[str, Any]:
+    update = node(State(**state), runtime(home, **settings))  # type: ignore[typeddict-item]
+    assert isinstance(update, dict)
+    return {
+        **state,
+        **{k: (state.get(k, []) + v if k == "fallback_trail" else v) for k, v in update.items()},
+    }
+
+
+def test_analyze_segment_picks_group_for_rich_history(world: Path) -> None:
+    rich, _ = rich_and_little(world)
+    state = run(request_for(rich), nodes.analyze_segment, world)
+    assert state["mode"] == "group" and state["fallback_trail"] == []
+    analysis = state["analysis"]
+    assert analysis.group_ok and analysis.gap.p_value <= 0.1
+    assert set(analysis.top_ids).isdisjoint(analysis.bottom_ids)
+    rates = [t.shrunk_cvr for t in analysis.own]
+    assert rates == sorted(rates, reverse=True)
+
+
+def test_analyze_segment_steps_down_with_reasons(world: Path) -> None:
+    _, little = rich_and_little(world)
+    state = run(request_for(little), nodes.analyze_segment, world)
+    assert state["mode"] == "retrieval"
+    (step,) = state["fallback_trail"]
+    assert step.mode == "group" and "too little own history" in step.reason
+    rich, _ = rich_and_little(world)
+    state = run(request_for(rich), nodes.analyze_segment, world, modes=["rules"])
+    assert state["mode"] == "rules"
+    assert [s.mode for s in state["fallback_trail"]] == ["group", "retrieval"]
+    assert "off for this run" in state["fallback_trail"][1].reason
+
+
+def test_analyze_segment_rejects_a_bad_request(world: Path) -> None:
+    rich, _ = rich_and_little(world)
+    bad = request_for(rich, channel="fax", voucher={"type": "percent_off", "value": 150})
+    with pytest.raises(nodes.InvalidRequest, match=r"channel: .*voucher"):
+        run(bad, nodes.analyze_segment, world)
+
+
+def test_extract_patterns_cites_top_templates(world: Path) -> None:
+    rich, _ = rich_and_little(world)
+    state = run(request_for(rich), nodes.analyze_segment, world)
+    state = run(state, nodes.extract_patterns, world)
+    patterns = state["patterns"]
+    assert patterns
+    top, bottom = set(state["analysis"].top_ids), set(state["analysis"].bottom_ids)
+    for pattern in patterns:
+        assert pattern.ci_low <= pattern.lift <= pattern.ci_high
+        assert pattern.sample_size > 0
+        allowed = top if pattern.lift >= 1 else bottom
+        assert set(pattern.evidence) <= allowed
+
+
+def test_adapt_check_guide_evaluate_in_group_mode(world: Path) -> None:
+    rich, _ = rich_and_little(world)
+    state = run(request_for(rich), nodes.analyze_segment, world)
+    for node in (
+        nodes.extract_patterns,
+        nodes.adapt_template,
+        nodes.check_rules,
+        nodes.write_guidance,
+        nodes.evaluate,
+    ):
+        state = run(state, node, world)
+    assert state["attempts"] == 1 and state["rule_report"].passed
+    assert state["template"].body != rich.text
+    assert state["guidance"][0].evidence == state["analysis"].top_ids[:5]
+    assert "converted" in state["guidance"][0].text
+    scores = state["scores"]
+    assert 0 <= scores.audience_match <= 1 and 0 <= scores.marketing_effectiveness <= 1
+    assert 0 < scores.predicted_cvr < 0.2
+
+
+def test_rules_rewrite_passes_the_rules(world: Path) -> None:
+    _, little = rich_and_little(world)
+    state = run(request_for(little, segment="newsletter_signup"), nodes.analyze_segment, world)
+    state = run(state, nodes.rules_rewrite, world)
+    state = run(state, nodes.check_rules, world)
+    assert state["mode"] == "rules" and state["rule_report"].passed
+    state = run(state, nodes.write_guidance, world)
+    assert "best practice" in state["guidance"][0].text
+
+
+def test_check_rules_retries_then_falls_back(world: Path) -> None:
+    rich, _ = rich_and_little(world)
+    state = run(request_for(rich), nodes.analyze_segment, world)
+    wrong = TemplateText(body="Take 99% off everything! Shop now: {link} Reply STOP to opt out.")
+    first = run({**state, "template": wrong, "attempts": 1}, nodes.check_rules, world)
+    assert not first["rule_report"].passed and first["mode"] == "group"
+    spent = run({**state, "template": wrong, "attempts": 3}, nodes.check_rules, world)
+    assert spent["mode"] == "rules"
+    assert "kept breaking hard rules" in spent["fallback_trail"][-1].reason
+    last = run({**spent, "template": wrong}, nodes.check_rules, world)
+    assert last["rule_report"].passed
+    assert "99%" not in last["template"].body
+    assert any("plainest message" in r for r in last["rule_report"].repairs)
+
+
+def test_guidance_in_retrieval_mode_cites_references(world: Path) -> None:
+    _, little = rich_and_little(world)
+    state = run(request_for(little), nodes.analyze_segment, world)
+    references = [
+        Reference(
+            template_id="t0000009",
+            merchant_id="m009",
+            similarity=0.7,
+            text="Hi! Take 10% off. Shop now: {link}",
+            cvr=0.02,
+        )
+    ]
+    state = {**state, "references": references}
+    for node in (
+        nodes.extract_patterns,
+        nodes.adapt_template,
+        nodes.check_rules,
+        nodes.write_guidance,
+    ):
+        state = run(state, node, world)
+    assert state["guidance"][0].evidence == ["t0000009"]
+    assert "replaced by yours, never copied" in state["guidance"][0].text

@@ -1,0 +1,97 @@
+"""Shrinkage, the top/bottom gap test and stratified lifts behave as a skeptical analyst
+expects."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tools.statistics import (
+    BetaPrior,
+    Observation,
+    fit_prior,
+    gap_test,
+    percentile_ranks,
+    shrink,
+    stratified_lift,
+)
+
+
+def test_three_sends_never_beat_five_thousand() -> None:
+    prior = fit_prior([40, 35, 50, 45, 30, 200], [2000, 1800, 2500, 2100, 1500, 5000])
+    lucky = shrink(1, 3, prior)  # 33% raw
+    proven = shrink(200, 5000, prior)  # 4% raw
+    assert lucky < proven
+    assert abs(lucky - prior.mean) < abs(1 / 3 - prior.mean)
+
+
+def test_shrinkage_stays_in_unit_interval_and_grows_with_conversions() -> None:
+    prior = BetaPrior(2.0, 98.0)
+    rates = [shrink(c, 100, prior) for c in range(0, 101)]
+    assert all(0 < r < 1 for r in rates)
+    assert rates == sorted(rates)
+
+
+def test_prior_recovers_spread_of_true_rates() -> None:
+    sends = [10_000] * 50
+    conversions = [int(10_000 * (0.01 if i % 2 else 0.03)) for i in range(50)]
+    prior = fit_prior(conversions, sends)
+    assert prior.mean == pytest.approx(0.02, rel=0.01)
+    # True rates spread 0.01-0.03: a prior of strength ~200, far stronger than noise alone.
+    assert 50 < prior.alpha + prior.beta < 1000
+
+
+def test_prior_without_data_is_weak() -> None:
+    assert fit_prior([], []).alpha + fit_prior([], []).beta == 100
+    weak = fit_prior([1, 2], [100, 100])
+    assert weak.alpha + weak.beta == pytest.approx(20)
+
+
+def test_percentile_ranks_share_ties() -> None:
+    assert percentile_ranks([0.1, 0.3, 0.2, 0.3]) == [
+        0.0,
+        pytest.approx(5 / 6),
+        1 / 3,
+        pytest.approx(5 / 6),
+    ]
+    assert percentile_ranks([0.5]) == [1.0]
+
+
+def test_gap_needs_both_size_and_certainty() -> None:
+    clear = gap_test([(300, 10_000)], [(100, 10_000)])
+    assert clear.ratio == pytest.approx(3.0) and clear.p_value < 0.001
+    assert clear.meaningful(0.9, 1.15)
+    noisy = gap_test([(3, 100)], [(2, 100)])
+    assert not noisy.meaningful(0.9, 1.15)
+
+
+def test_lift_within_campaigns_is_not_fooled_by_the_voucher() -> None:
+    # Campaign A (a generous voucher) converts at 10%, campaign B at 1%. The feature doubles
+    # conversion in both, but most of its sends happen to be in B: pooled, it looks harmful.
+    rows = [
+        Observation("A", "x", 1000, 10_000, False),
+        Observation("A", "x", 200, 1_000, True),
+        Observation("B", "x", 10, 1_000, False),
+        Observation("B", "x", 200, 10_000, True),
+    ]
+    pooled = (200 + 200) / 11_000 / ((1000 + 10) / 11_000)
+    assert pooled < 1
+    lift = stratified_lift(rows)
+    assert lift is not None and lift.ratio == pytest.approx(2.0, rel=0.02)
+    assert lift.ci_low < 2.0 < lift.ci_high and lift.confidence > 0.99
+    assert lift.sample_size == 22_000
+
+
+def test_lift_widens_strata_when_campaigns_tested_one_arm_only() -> None:
+    rows = [Observation(f"c{i}", "push", 20 if i % 2 else 10, 1000, bool(i % 2)) for i in range(20)]
+    lift = stratified_lift(rows)
+    assert lift is not None and lift.ratio == pytest.approx(2.0, rel=0.01)
+    assert stratified_lift([Observation("c", "x", 1, 10, True)]) is None
+
+
+def test_lift_stays_finite_when_an_arm_never_converted() -> None:
+    lift = stratified_lift(
+        [Observation("c", "x", 0, 500, True), Observation("c", "x", 10, 500, False)]
+    )
+    assert lift is not None and math.isfinite(lift.ratio) and lift.ratio < 0.2
