@@ -57,10 +57,8 @@ def _precision(embed: Embed, store: Store, queries: int, rng: random.Random) -> 
     picks = rng.sample(records, min(queries, len(records)))
     texts = []
     for r in picks:
-        voucher = Voucher(
-            type=r.voucher_type,
-            value=r.voucher_value,  # type: ignore[arg-type]
-            min_spend=r.min_spend,
+        voucher = Voucher.model_validate(
+            {"type": r.voucher_type, "value": r.voucher_value, "min_spend": r.min_spend}
         )
         product = store.product_of(r.template_id) or ""
         words = r.product_category.replace(">", " ").replace("-", " ")

@@ -228,14 +228,14 @@ def bench(
     folder = settings(home).home / "bench" / f"seed-{seed}"
     if not (folder / "crm.sqlite").exists():
         build_world(folder, seed, replace=True)
-    report = {"seed": seed, "embeddings": embedding_comparison(folder)}
+    embeddings = embedding_comparison(folder)
     if as_json:
-        typer.echo(json.dumps(report, indent=2))
+        typer.echo(json.dumps({"seed": seed, "embeddings": embeddings}, indent=2))
         return
     table = Table(title=f"retrieval embeddings on arena seed {seed}")
     for column in ("embedding", "texts/s", "P@10 category", "P@10 leaf"):
         table.add_column(column)
-    for name, figures in report["embeddings"].items():
+    for name, figures in embeddings.items():
         table.add_row(
             name,
             str(figures.get("texts_per_s", figures.get("skipped"))),
