@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from tools.domain import Pattern
 from tools.features import FEATURES
 from tools.history import feature_lifts, features_of
-from tools.statistics import Lift
+from tools.statistics import Lift, pooled_lift
 from tools.store import TemplateRecord
 
 
@@ -76,3 +76,13 @@ def _share(features: dict[str, dict[str, bool]], ids: Sequence[str], feature: st
 def feature_of(pattern: Pattern) -> str:
     """The copy feature a pattern is about."""
     return pattern.name.removeprefix("avoid_")
+
+
+def own_lifts(
+    own: Sequence[TemplateRecord], segment: Mapping[str, Lift], spread: float
+) -> dict[str, Lift]:
+    """The merchant's own feature lifts, each shrunk toward the segment's (a few dozen
+    templates say little on their own; the segment says what is typical)."""
+    mine = feature_lifts(own)
+    pooled = {f: pooled_lift(mine.get(f), segment.get(f), spread) for f in {*mine, *segment}}
+    return {f: lift for f, lift in pooled.items() if lift is not None}

@@ -80,7 +80,10 @@ def write_guidance(
                 analysis.top_ids[:5],
             )
         )
-        where = f"your {len(analysis.own)} {segment} messages"
+        where = (
+            f"your {len(analysis.own)} {segment} messages, weighed against all "
+            f"{analysis.segment_templates:,} of the segment's"
+        )
     elif mode == "retrieval":
         merchants = len({r.merchant_id for r in references})
         low = min(r.similarity for r in references)

@@ -287,6 +287,85 @@ def arena_build(
     )
 
 
+@arena_app.command("run")
+def arena_run(
+    seed: Annotated[int, typer.Option(help="The world to run in.")] = 1,
+    tasks: Annotated[int, typer.Option(help="Marketer tasks.")] = 60,
+    variant: Annotated[
+        list[str] | None, typer.Option(help="Variant(s) to run (default: all).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Run CRMAgent on the arena's held-out tasks and print the leaderboard."""
+    from arena.runner import VARIANTS, run_arena
+    from crmagent.arena_agent import CRMAgent
+
+    config = settings(home)
+    folder = config.home / "arena-runs" / f"seed-{seed}"
+    chosen = variant or list(VARIANTS)
+    extra = {}
+    if config.model != "offline":  # the configured model joins the leaderboard
+        extra[f"full:{config.model}"] = {
+            "modes": ["group", "retrieval", "rules"],
+            "model": config.model,
+        }
+        chosen = [*chosen, *extra] if not variant else chosen
+    try:
+        run = run_arena(
+            folder, seed, CRMAgent(), tasks=tasks, variants=chosen, extra_variants=extra
+        )
+    except ValueError as exc:
+        errors.print(str(exc), style="bold red", markup=False)
+        raise typer.Exit(EXIT_INVALID) from exc
+    if as_json:
+        typer.echo(json.dumps(run.figures, indent=2))
+        return
+    table = Table(
+        title=f"arena seed {seed}: {run.figures['tasks']} marketer tasks "
+        f"(oracle pool {run.figures['oracle_pool']} texts each)"
+    )
+    for column in (
+        "variant",
+        "mean lift",
+        "median lift",
+        "captured",
+        "improved",
+        "rules passed",
+        "offer facts",
+        "modes",
+    ):
+        table.add_column(column, justify="left" if column in {"variant", "modes"} else "right")
+
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{value:+.1%}"
+
+    def share(value: float | None) -> str:
+        return "-" if value is None else f"{value:.0%}"
+
+    for name, fig in run.figures["variants"].items():
+        modes = ", ".join(f"{m} {n}" for m, n in fig["modes"].items())
+        captured = "-" if fig["captured"] is None else f"{fig['captured']:.2f}"
+        table.add_row(
+            name,
+            pct(fig["mean_lift"]),
+            pct(fig["median_lift"]),
+            captured,
+            share(fig["improved_share"]),
+            share(fig["rule_pass_rate"]),
+            share(fig["offer_fact_accuracy"]),
+            modes,
+        )
+    console.print(table, soft_wrap=False)
+    analyst_fig, compliance_fig = run.figures["analyst"], run.figures["compliance"]
+    console.print(
+        f"analyst questions: {analyst_fig['accuracy']:.0%} exact ({analyst_fig['questions']}, "
+        f"{analyst_fig['no_answer_share']:.0%} without an answer); compliance: "
+        f"{compliance_fig['accuracy']:.0%} exact ({compliance_fig['questions']}); "
+        f"{run.figures['seconds']}s"
+    )
+
+
 @app.command()
 def summary(home: HomeOption = None) -> None:
     """Templates, sends and conversions per merchant and segment."""

@@ -96,15 +96,16 @@ def render(console: Console, label: str, request: dict[str, Any], result: Genera
     if result.patterns:
         table = Table(title="patterns (lift within campaigns)", show_lines=False)
         for column in ("pattern", "lift", "90% CI", "confidence", "sends", "evidence"):
-            table.add_column(column)
+            table.add_column(column, no_wrap=column != "evidence")
         for p in result.patterns[:6]:
+            sure = ">99%" if p.confidence > 0.99 else f"{p.confidence:.0%}"
             table.add_row(
                 p.name,
                 f"{p.lift:.2f}x",
                 f"{p.ci_low:.2f}-{p.ci_high:.2f}",
-                f"{p.confidence:.0%}",
+                sure,
                 f"{p.sample_size:,}",
-                ", ".join(p.evidence[:3]),
+                " ".join(p.evidence[:2]),
             )
         console.print(table, soft_wrap=False)
     for step in result.guidance:

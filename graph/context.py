@@ -80,7 +80,25 @@ class Context:
     max_references: int = field(default=6, metadata={"description": "References retrieval keeps."})
     pattern_confidence: float = field(
         default=0.75,
-        metadata={"description": "Confidence a pattern's lift needs before the writer acts on it."},
+        metadata={
+            "description": "Confidence a pattern needs to be reported as strong "
+            "evidence in the guidance (and weighed in audience match)."
+        },
+    )
+    act_confidence: float = field(
+        default=0.6,
+        metadata={
+            "description": "Confidence that a feature helps (or hurts) before the writer "
+            "uses (or avoids) it; below it, best practice decides."
+        },
+    )
+    merchant_effect_spread: float = field(
+        default=0.15,
+        metadata={
+            "description": "Between-merchant spread of a feature's log lift: how far a "
+            "merchant's own lift may stray from its segment's before its "
+            "own data must show it (group learning)."
+        },
     )
     max_retries: int = field(
         default=2,

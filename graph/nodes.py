@@ -109,14 +109,21 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     store, request, analysis = store_for(ctx.home), state["request"], state["analysis"]
     segment = analysis.canonical or request.segment
     _, everyone = segment_history(store, segment)
+    spread = ctx.merchant_effect_spread
+    typical = segment_lifts(store, segment, request.channel.value, spread)
     if state["mode"] == "group":
         own = [s.record for s in everyone if s.record.merchant_id == request.merchant_id]
-        patterns = content.extract(own, analysis.top_ids, contrast_ids=analysis.bottom_ids)
+        patterns = content.extract(
+            own,
+            analysis.top_ids,
+            contrast_ids=analysis.bottom_ids,
+            lifts=content.own_lifts(own, typical, spread),
+        )
     else:
         patterns = content.extract(
             [s.record for s in everyone],
             [r.template_id for r in state["references"]],
-            lifts=segment_lifts(store, segment),
+            lifts=typical,
         )
     return {"patterns": patterns}
 
@@ -141,7 +148,7 @@ def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         analysis.canonical,
         state["patterns"],
         _exemplar(state),
-        min_confidence=ctx.pattern_confidence,
+        min_confidence=ctx.act_confidence,
         sms_segments=ctx.sms_max_segments,
         attempt=state.get("attempts", 0),
     )

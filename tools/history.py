@@ -14,6 +14,7 @@ from tools.statistics import (
     Observation,
     fit_prior,
     percentile_ranks,
+    pooled_lift,
     shrink,
     stratified_lift,
 )
@@ -118,16 +119,34 @@ def feature_lifts(records: Sequence[TemplateRecord]) -> dict[str, Lift]:
     return lifts
 
 
-_LIFT_CACHE: dict[tuple[str, str, str], dict[str, Lift]] = {}
+_LIFT_CACHE: dict[tuple[str, str, str, str], dict[str, Lift]] = {}
 
 
-def segment_lifts(store: Store, segment: str) -> dict[str, Lift]:
-    """Feature lifts over a whole segment (all merchants); cached like ``segment_history``."""
-    key = (str(store.path), store.get_meta("data_version") or "", segment)
+def segment_lifts(
+    store: Store, segment: str, channel: str | None = None, spread: float = 0.15
+) -> dict[str, Lift]:
+    """Feature lifts over a whole segment (all merchants); for one ``channel``, the channel's
+    own lifts shrunk toward the segment's by ``spread`` (emoji, say, help in IM and hurt in
+    e-mail). Cached like ``segment_history``."""
+    key = (
+        str(store.path),
+        store.get_meta("data_version") or "",
+        segment,
+        f"{channel or ''}:{spread}",
+    )
     cached = _LIFT_CACHE.get(key)
     if cached is None:
         _, scored = segment_history(store, segment)
-        cached = feature_lifts([s.record for s in scored])
+        records = [s.record for s in scored]
+        if channel is None:
+            cached = feature_lifts(records)
+        else:
+            overall = segment_lifts(store, segment)
+            mine = feature_lifts([r for r in records if r.channel == channel])
+            pooled = {
+                f: pooled_lift(mine.get(f), overall.get(f), spread) for f in {*mine, *overall}
+            }
+            cached = {f: lift for f, lift in sorted(pooled.items()) if lift is not None}
         with _CACHE_LOCK:
             for old in [k for k in _LIFT_CACHE if k[0] == key[0] and k[1] != key[1]]:
                 del _LIFT_CACHE[old]

@@ -200,3 +200,30 @@ def stratified_lift(observations: Sequence[Observation], min_sends: int = 500) -
     if lift is not None and min(lift.sends_with, lift.sends_without) >= min_sends:
         return lift
     return _mantel_haenszel(coarse) or lift
+
+
+def _log_se(lift: Lift) -> float:
+    return (math.log(lift.ci_high) - math.log(lift.ci_low)) / (2 * Z90)
+
+
+def pooled_lift(specific: Lift | None, general: Lift | None, spread: float) -> Lift | None:
+    """A merchant's own lift shrunk toward its segment's (random effects): the segment's
+    estimate counts as evidence about the merchant with its own variance plus ``spread``
+    squared, the between-merchant spread of log lifts; the merchant's own data pulls the
+    estimate away from the segment in proportion to how much of it there is."""
+    if specific is None or general is None:
+        return specific or general
+    own_var = _log_se(specific) ** 2
+    prior_var = _log_se(general) ** 2 + spread**2
+    weight_own, weight_prior = 1 / own_var, 1 / prior_var
+    log_ratio = weight_own * math.log(specific.ratio) + weight_prior * math.log(general.ratio)
+    log_ratio /= weight_own + weight_prior
+    se = math.sqrt(1 / (weight_own + weight_prior))
+    return Lift(
+        ratio=math.exp(log_ratio),
+        ci_low=math.exp(log_ratio - Z90 * se),
+        ci_high=math.exp(log_ratio + Z90 * se),
+        confidence=normal_cdf(log_ratio / se),
+        sends_with=specific.sends_with + general.sends_with,
+        sends_without=specific.sends_without + general.sends_without,
+    )

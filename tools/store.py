@@ -404,6 +404,34 @@ class Store:
         ).fetchone()
         return None if row is None else str(row[0])
 
+    def campaign_ids(self) -> dict[str, str]:
+        """Each template's campaign id."""
+        return dict(self._conn.execute("SELECT template_id, campaign_id FROM templates"))
+
+    def best_converting(self, merchant_id: str, segment: str, start: str, end: str) -> str | None:
+        """The merchant's template with the highest conversion rate in a segment among those
+        sent between ``start`` and ``end`` (ISO dates, inclusive); ties go to more sends."""
+        row = self._conn.execute(
+            "SELECT t.template_id FROM templates t JOIN campaigns c USING (campaign_id) "
+            "WHERE t.merchant_id = ? AND t.segment = ? AND c.sent_at BETWEEN ? AND ? "
+            "AND t.sends > 0 ORDER BY t.conversions * 1.0 / t.sends DESC, t.sends DESC, "
+            "t.template_id DESC LIMIT 1",
+            (merchant_id, segment, start, end),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def segment_rates(self, voucher_type: str, channel: str) -> list[tuple[str, int, int]]:
+        """``(segment, sends, conversions)`` of templates with a voucher type on a channel."""
+        return [
+            (str(r[0]), int(r[1]), int(r[2]))
+            for r in self._conn.execute(
+                "SELECT t.segment, SUM(t.sends), SUM(t.conversions) FROM templates t "
+                "JOIN campaigns c USING (campaign_id) JOIN vouchers v USING (voucher_id) "
+                "WHERE v.type = ? AND t.channel = ? GROUP BY t.segment ORDER BY t.segment",
+                (voucher_type, channel),
+            )
+        ]
+
     def count(self, table: str) -> int:
         """Rows in one of the store's tables."""
         if table not in {"merchants", "segments", "products", "vouchers", "campaigns", "templates"}:

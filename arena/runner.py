@@ -1,0 +1,287 @@
+"""The arena benchmark: runs an agent on held-out tasks and scores it with the hidden
+response model only.
+
+The agent is handed in by the caller (``crmagent`` wires CRMAgent's public ``generate_batch``
+here); it sees a copy of the world's store without the held-out templates, and requests with
+a ``CampaignRequest``'s fields, nothing else. Variants are settings of the same agent.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from arena.hidden import hidden_path, load_hidden
+from arena.response import expected_cvr, wrong_offer
+from arena.tasks import MarketerTask, TaskSet, draw_tasks, oracle_pool
+from arena.world import build_world
+from tools.domain import GenerationResult
+from tools.store import Store
+
+VARIANTS: dict[str, dict[str, Any] | None] = {
+    "original": None,
+    "rules_only": {"modes": ["rules"]},
+    "retrieval_only": {"modes": ["retrieval"]},
+    "group_only": {"modes": ["group"]},
+    "full": {"modes": ["group", "retrieval", "rules"]},
+}
+"""Leaderboard variants: ``original`` sends the merchant's text; the rest are the agent with
+these run settings. A single-mode variant still ends in the rules fallback, as the agent
+must always answer."""
+SINGLE_MODE = {"rules_only": "rules", "retrieval_only": "retrieval", "group_only": "group"}
+
+
+class Agent(Protocol):
+    """What the arena asks of an agent."""
+
+    def generate(
+        self, requests: Sequence[dict[str, Any]], home: Path, settings: dict[str, Any]
+    ) -> list[GenerationResult | str]:
+        """One result per request, or an error message in its place."""
+        ...
+
+    def answer(self, kind: str, params: dict[str, Any], home: Path) -> str | None:
+        """An analyst question's answer (None: no valid answer)."""
+        ...
+
+    def broken_rule(
+        self, request: dict[str, Any], subject: str | None, body: str, home: Path
+    ) -> str | None:
+        """The rule a template breaks, or None."""
+        ...
+
+
+@dataclass(frozen=True)
+class TaskScore:
+    """One marketer task under one variant."""
+
+    task_id: str
+    kind: str
+    segment: str
+    own_templates: int
+    mode: str
+    original: float
+    new: float
+    oracle: float
+    rule_pass: bool | None
+    offer_fact_ok: bool
+    audience_match: float | None
+    marketing_effectiveness: float | None
+
+    @property
+    def lift(self) -> float:
+        """New over original, minus one."""
+        return self.new / self.original - 1
+
+    @property
+    def captured(self) -> float | None:
+        """Share of the achievable lift taken (None where the original is already best)."""
+        headroom = self.oracle - self.original
+        return None if headroom <= self.original * 1e-6 else (self.new - self.original) / headroom
+
+
+def summarize(scores: Sequence[TaskScore]) -> dict[str, Any]:
+    """The leaderboard figures of a set of task scores."""
+    if not scores:
+        return {"tasks": 0}
+    lifts = [s.lift for s in scores]
+    captured = [c for s in scores if (c := s.captured) is not None]
+    rules = [s.rule_pass for s in scores if s.rule_pass is not None]
+    judged = [s for s in scores if s.audience_match is not None]
+    return {
+        "tasks": len(scores),
+        "mean_lift": round(statistics.fmean(lifts), 4),
+        "median_lift": round(statistics.median(lifts), 4),
+        "captured": round(statistics.fmean(captured), 4) if captured else None,
+        "captured_above_1": round(sum(c > 1 for c in captured) / len(captured), 4)
+        if captured
+        else None,
+        "improved_share": round(sum(s.new > s.original for s in scores) / len(scores), 4),
+        "rule_pass_rate": round(sum(rules) / len(rules), 4) if rules else None,
+        "offer_fact_accuracy": round(sum(s.offer_fact_ok for s in scores) / len(scores), 4),
+        "audience_match": round(statistics.fmean(s.audience_match or 0 for s in judged), 4)
+        if judged
+        else None,
+        "marketing_effectiveness": round(
+            statistics.fmean(s.marketing_effectiveness or 0 for s in judged), 4
+        )
+        if judged
+        else None,
+    }
+
+
+def _score_variant(
+    tasks: list[MarketerTask],
+    results: Sequence[GenerationResult | str] | None,
+    oracles: dict[str, float],
+    originals: dict[str, float],
+    world: Any,
+) -> list[TaskScore]:
+    scores = []
+    for index, task in enumerate(tasks):
+        result = None if results is None else results[index]
+        if isinstance(result, str):
+            raise RuntimeError(f"the agent failed task {task.task_id}: {result}")
+        if result is None:
+            subject, body, mode = task.original_subject, task.original_body, "original"
+        else:
+            subject, body, mode = result.template.subject, result.template.body, result.mode
+        new = expected_cvr(world, task.campaign, subject, body)
+        text = body if subject is None else f"{subject}\n{body}"
+        scores.append(
+            TaskScore(
+                task_id=task.task_id,
+                kind=task.kind,
+                segment=task.campaign.facts.segment,
+                own_templates=task.own_templates,
+                mode=mode,
+                original=originals[task.task_id],
+                new=new,
+                oracle=oracles[task.task_id],
+                rule_pass=None if result is None else result.rule_report.passed,
+                offer_fact_ok=not wrong_offer(text, task.campaign.facts),
+                audience_match=None if result is None else result.scores.audience_match,
+                marketing_effectiveness=None
+                if result is None
+                else result.scores.marketing_effectiveness,
+            )
+        )
+    return scores
+
+
+def _report(scores: list[TaskScore]) -> dict[str, Any]:
+    modes = Counter(s.mode for s in scores)
+    return {
+        **summarize(scores),
+        "modes": dict(sorted(modes.items())),
+        "per_mode": {m: summarize([s for s in scores if s.mode == m]) for m in sorted(modes)},
+        "per_kind": {
+            k: summarize([s for s in scores if s.kind == k])
+            for k in sorted({s.kind for s in scores})
+        },
+    }
+
+
+@dataclass
+class ArenaRun:
+    """A finished run: the figures, and the per-task scores behind them (for the report)."""
+
+    figures: dict[str, Any]
+    scores: dict[str, list[TaskScore]]
+
+
+def prepare(folder: Path, seed: int, merchants: int = 40) -> Path:
+    """The world of a seed under ``folder/world`` (built once)."""
+    world = folder / "world"
+    store = world / "crm.sqlite"
+    if store.exists():
+        with Store(store) as existing:
+            if existing.get_meta("arena_seed") == str(seed):
+                return world
+    build_world(world, seed, merchants, replace=True)
+    return world
+
+
+def run_arena(
+    folder: Path,
+    seed: int,
+    agent: Agent,
+    *,
+    tasks: int = 60,
+    questions: int = 30,
+    cases: int = 30,
+    variants: Sequence[str] = tuple(VARIANTS),
+    pool_size: int = 300,
+    extra_variants: dict[str, dict[str, Any]] | None = None,
+) -> ArenaRun:
+    """Build (or reuse) the seed's world, draw the tasks, run every variant, score."""
+    started = time.perf_counter()
+    world_home = prepare(folder, seed)
+    hidden = load_hidden(hidden_path(world_home))
+    view = folder / "agent-view"
+    taskset: TaskSet = draw_tasks(
+        world_home / "crm.sqlite", hidden, seed, tasks, questions, cases, view
+    )
+    catalog = {**VARIANTS, **(extra_variants or {})}
+    unknown = [v for v in variants if v not in catalog]
+    if unknown:
+        raise ValueError(f"unknown variant(s) {', '.join(unknown)}; known: {', '.join(catalog)}")
+
+    originals = {
+        t.task_id: expected_cvr(hidden, t.campaign, t.original_subject, t.original_body)
+        for t in taskset.marketer
+    }
+    with Store(world_home / "crm.sqlite") as store:
+        campaign_of = store.campaign_ids()
+        by_campaign: dict[str, list[tuple[str | None, str]]] = {}
+        for record in store.templates():
+            by_campaign.setdefault(campaign_of[record.template_id], []).append(
+                (record.subject, record.text)
+            )
+    rng = random.Random(seed + 3)
+    oracles = {}
+    for task in taskset.marketer:
+        pool = oracle_pool(task, by_campaign.get(task.campaign_id, []), rng, pool_size)
+        oracles[task.task_id] = max(expected_cvr(hidden, task.campaign, s, b) for s, b in pool)
+
+    scores: dict[str, list[TaskScore]] = {}
+    requests = [t.request for t in taskset.marketer]
+    for name in variants:
+        settings = catalog[name]
+        results = None if settings is None else agent.generate(requests, view, settings)
+        scores[name] = _score_variant(taskset.marketer, results, oracles, originals, hidden)
+
+    figures: dict[str, Any] = {"seed": seed}
+    headline = "full" if "full" in scores else variants[-1]
+    figures |= _report(scores[headline])
+    figures["variant"] = headline
+    figures["variants"] = {name: _report(s) for name, s in scores.items()}
+    if "full" in scores:
+        figures["full_beats"] = {}
+        for name, mode in SINGLE_MODE.items():
+            if name not in scores:
+                continue
+            own = [i for i, s in enumerate(scores[name]) if s.mode == mode]
+            if not own:
+                continue
+            mine = statistics.fmean(scores[name][i].lift for i in own)
+            full = statistics.fmean(scores["full"][i].lift for i in own)
+            figures["full_beats"][name] = {
+                "tasks": len(own),
+                "variant_mean_lift": round(mine, 4),
+                "full_mean_lift": round(full, 4),
+                "beats": full >= mine,
+            }
+    figures["analyst"] = _exact(
+        [(q.kind, agent.answer(q.kind, q.params, view), q.answer) for q in taskset.analyst]
+    )
+    figures["compliance"] = _exact(
+        [
+            ("compliance", agent.broken_rule(c.request, c.subject, c.body, view), c.broken)
+            for c in taskset.compliance
+        ]
+    )
+    figures["oracle_pool"] = pool_size
+    figures["seconds"] = round(time.perf_counter() - started, 1)
+    return ArenaRun(figures, scores)
+
+
+def _exact(rows: list[tuple[str, str | None, str | None]]) -> dict[str, Any]:
+    by_kind: dict[str, list[bool]] = {}
+    for kind, given, expected in rows:
+        by_kind.setdefault(kind, []).append(given == expected)
+    total = [hit for hits in by_kind.values() for hit in hits]
+    return {
+        "questions": len(total),
+        "accuracy": round(sum(total) / len(total), 4) if total else None,
+        "no_answer_share": round(sum(e is None for _, _, e in rows) / len(rows), 4)
+        if rows
+        else None,
+        "per_kind": {k: round(sum(v) / len(v), 4) for k, v in sorted(by_kind.items())},
+    }

@@ -1,0 +1,64 @@
+"""The one place that wires CRMAgent into the arena (DESIGN.md): the arena's runner gets
+the agent's public ``generate_batch``, its analyst and its rule checker, and nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from agents import analyst
+from agents.rule_checker import rule_context
+from crmagent.api import BatchError, generate_batch
+from tools.domain import CampaignRequest, GenerationResult, Merchant, TemplateText
+from tools.resources import store_for
+from tools.rules import check
+
+
+class CRMAgent:
+    """CRMAgent as the arena sees it."""
+
+    def __init__(self, max_concurrency: int = 2, **settings: Any) -> None:
+        self.max_concurrency = max_concurrency
+        self.settings = settings
+
+    def generate(
+        self, requests: Sequence[dict[str, Any]], home: Path, settings: dict[str, Any]
+    ) -> list[GenerationResult | str]:
+        """The variant's results, through the public batch API."""
+        results = generate_batch(
+            list(requests),
+            max_concurrency=self.max_concurrency,
+            home=str(home),
+            **{**self.settings, **settings},
+        )
+        return [r.error if isinstance(r, BatchError) else r for r in results]
+
+    def answer(self, kind: str, params: dict[str, Any], home: Path) -> str | None:
+        """An analyst question, answered with tools over the store."""
+        store = store_for(home)
+        if kind == "best_template":
+            return analyst.best_template(
+                store, params["merchant_id"], params["segment"], params["start"], params["end"]
+            )
+        if kind == "top_element":
+            return analyst.top_element(store, params["segment"], params["elements"])
+        if kind == "best_segment":
+            return analyst.best_segment(
+                store, params["voucher_type"], params["channel"], params["min_sends"]
+            )
+        raise ValueError(f"unknown analyst question {kind!r}")
+
+    def broken_rule(
+        self, request: dict[str, Any], subject: str | None, body: str, home: Path
+    ) -> str | None:
+        """The first hard rule the template breaks, by CRMAgent's rule engine."""
+        parsed = CampaignRequest.model_validate(request)
+        merchant = store_for(home).merchant(parsed.merchant_id) or Merchant(
+            merchant_id=parsed.merchant_id, name=parsed.merchant_id
+        )
+        violations = check(
+            TemplateText(subject=subject, body=body), rule_context(parsed, merchant, sms_segments=1)
+        )
+        hard = [v.rule for v in violations if v.severity == "hard"]
+        return hard[0] if hard else None
