@@ -114,7 +114,7 @@ _CHANNEL_MEANS = {  # emoji on clicks, emoji on opens, optimal body length in ch
     "push": (0.15, 0.15, 90),
     "email": (-0.25, -0.10, 450),
 }
-_BASE_OPEN = {"im": (0.22, 0.45), "sms": (0.60, 0.90), "push": (0.12, 0.30), "email": (0.15, 0.40)}
+_BASE_OPEN = {"im": (0.20, 0.42), "sms": (0.60, 0.90), "push": (0.15, 0.32), "email": (0.15, 0.40)}
 
 
 @dataclass(frozen=True)

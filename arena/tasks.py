@@ -279,7 +279,6 @@ def draw_analyst_questions(
     """Questions of three kinds, a third of them without a valid answer."""
     with Store(store_path) as store:
         records = store.templates()
-    merchants = sorted({r.merchant_id for r in records})
     questions: list[AnalystQuestion] = []
     for index in range(count):
         kind = ("best_template", "top_element", "best_segment")[index % 3]
@@ -287,9 +286,9 @@ def draw_analyst_questions(
         qid = f"q{index + 1:03d}-{kind}"
         params: dict[str, Any]
         if kind == "best_template":
-            merchant = rng.choice(merchants)
-            segment = rng.choice(SEGMENTS)
-            start = date(2025, 1, 1) + timedelta(days=rng.randrange(600))
+            anchor = rng.choice(records)  # a period in which the merchant did send
+            merchant, segment = anchor.merchant_id, anchor.segment
+            start = date.fromisoformat(anchor.sent_at) - timedelta(days=rng.randrange(60))
             if unanswerable:
                 start = date(2027, 3, 1)  # after the world's history ends
             end = start + timedelta(days=rng.choice((60, 120, 240)))

@@ -366,6 +366,23 @@ def arena_run(
     )
 
 
+@arena_app.command("report")
+def arena_report(
+    out: Annotated[Path, typer.Option(help="Folder for report.md, report.html and plots.")],
+    seed: Annotated[int, typer.Option(help="The world to run in.")] = 1,
+    tasks: Annotated[int, typer.Option(help="Marketer tasks.")] = 60,
+    home: HomeOption = None,
+) -> None:
+    """Run the arena and write a Markdown/HTML report with plots."""
+    from arena.report import write_report
+    from arena.runner import run_arena
+    from crmagent.arena_agent import CRMAgent
+
+    folder = settings(home).home / "arena-runs" / f"seed-{seed}"
+    markdown, page = write_report(run_arena(folder, seed, CRMAgent(), tasks=tasks), out)
+    console.print(f"wrote {markdown} and {page}")
+
+
 @app.command()
 def summary(home: HomeOption = None) -> None:
     """Templates, sends and conversions per merchant and segment."""

@@ -1,0 +1,165 @@
+"""The arena report: a Markdown and an HTML page with the leaderboard and four plots (lift
+per mode, lift per segment, captured lift against the merchant's own history, the
+leaderboard as bars)."""
+
+from __future__ import annotations
+
+import html
+import statistics
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+
+import matplotlib.pyplot as plt
+
+from arena.runner import ArenaRun, TaskScore
+
+PLOTS = ("lift_per_mode.png", "lift_per_segment.png", "captured_vs_history.png", "leaderboard.png")
+
+
+def _box(path: Path, groups: dict[str, list[float]], title: str, ylabel: str) -> None:
+    names = sorted(groups)
+    figure, axis = plt.subplots(figsize=(7, 4))
+    axis.boxplot([[100 * v for v in groups[n]] for n in names], showmeans=True)
+    axis.set_xticks(
+        range(1, len(names) + 1), [f"{n}\n(n={len(groups[n])})" for n in names], fontsize=8
+    )
+    axis.axhline(0, color="grey", linewidth=0.8)
+    axis.set_title(title)
+    axis.set_ylabel(ylabel)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def plot(run: ArenaRun, out: Path, variant: str = "full") -> list[Path]:
+    """Write the four plots into ``out``; return their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    scores: list[TaskScore] = run.scores[variant]
+    by_mode: dict[str, list[float]] = {}
+    by_segment: dict[str, list[float]] = {}
+    for s in scores:
+        by_mode.setdefault(s.mode, []).append(s.lift)
+        by_segment.setdefault(s.segment, []).append(s.lift)
+    paths = [out / name for name in PLOTS]
+    _box(paths[0], by_mode, f"Lift over the original per mode ({variant})", "lift, %")
+    _box(paths[1], by_segment, f"Lift over the original per segment ({variant})", "lift, %")
+
+    figure, axis = plt.subplots(figsize=(7, 4))
+    points = [(s.own_templates, s.captured) for s in scores if s.captured is not None]
+    axis.scatter([p[0] for p in points], [p[1] for p in points], alpha=0.7)
+    axis.axhline(1, color="grey", linewidth=0.8, linestyle="--")
+    axis.set_xlabel("the merchant's own templates in the segment (visible to the agent)")
+    axis.set_ylabel("captured share of achievable lift")
+    axis.set_title("Captured lift against the amount of own history")
+    figure.tight_layout()
+    figure.savefig(paths[2], dpi=110)
+    plt.close(figure)
+
+    names = list(run.figures["variants"])
+    figure, axis = plt.subplots(figsize=(7, 4))
+    medians = [100 * run.figures["variants"][n]["median_lift"] for n in names]
+    captured = [run.figures["variants"][n]["captured"] or 0 for n in names]
+    axis.bar(names, medians, color="#4c72b0")
+    axis.set_ylabel("median lift, %")
+    twin = axis.twinx()
+    twin.plot(names, captured, color="#dd8452", marker="o")
+    twin.set_ylabel("captured", color="#dd8452")
+    twin.set_ylim(0, max(1.0, *captured))
+    axis.set_title("Leaderboard")
+    axis.tick_params(axis="x", labelsize=8)
+    figure.tight_layout()
+    figure.savefig(paths[3], dpi=110)
+    plt.close(figure)
+    return paths
+
+
+def _rows(figures: dict[str, Any]) -> list[list[str]]:
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{value:+.1%}"
+
+    def share(value: float | None) -> str:
+        return "-" if value is None else f"{value:.0%}"
+
+    rows = []
+    for name, fig in figures["variants"].items():
+        rows.append(
+            [
+                name,
+                pct(fig["mean_lift"]),
+                pct(fig["median_lift"]),
+                "-" if fig["captured"] is None else f"{fig['captured']:.2f}",
+                share(fig["improved_share"]),
+                share(fig["rule_pass_rate"]),
+                share(fig["offer_fact_accuracy"]),
+                ", ".join(f"{m} {n}" for m, n in fig["modes"].items()),
+            ]
+        )
+    return rows
+
+
+HEADER = [
+    "variant",
+    "mean lift",
+    "median lift",
+    "captured",
+    "improved",
+    "rules passed",
+    "offer facts",
+    "modes",
+]
+
+
+def write_report(run: ArenaRun, out: Path) -> tuple[Path, Path]:
+    """``report.md`` and ``report.html`` with the leaderboard and the plots."""
+    plots = plot(run, out)
+    figures = run.figures
+    captured = [c for s in run.scores.get("full", []) if (c := s.captured) is not None]
+    above = sum(c > 1 for c in captured)
+    lines = [
+        f"# CRMAgent arena report, seed {figures['seed']}",
+        "",
+        f"{figures['tasks']} held-out marketer tasks, scored by the hidden response model "
+        f"(expected conversion, no sampling noise); the oracle is the best of "
+        f"{figures['oracle_pool']} grammar texts per campaign plus its original variants.",
+        "",
+        "| " + " | ".join(HEADER) + " |",
+        "|" + "---|" * len(HEADER),
+        *("| " + " | ".join(row) + " |" for row in _rows(figures)),
+        "",
+        f"`full` took more lift than the whole oracle pool on {above} of {len(captured)} "
+        "tasks (captured > 1).",
+        f"Median captured for `full`: {statistics.median(captured):.2f}." if captured else "",
+        "",
+        f"Analyst questions: {figures['analyst']['accuracy']:.0%} exact "
+        f"({figures['analyst']['questions']}, {figures['analyst']['no_answer_share']:.0%} "
+        "without a valid answer). Compliance: "
+        f"{figures['compliance']['accuracy']:.0%} exact ({figures['compliance']['questions']}).",
+        "",
+        *(f"![{p.stem}]({p.name})" for p in plots),
+        "",
+    ]
+    markdown = out / "report.md"
+    markdown.write_text("\n".join(lines), encoding="utf-8")
+    table = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+        for row in _rows(figures)
+    )
+    page = (
+        "<!doctype html><meta charset='utf-8'>"
+        f"<title>CRMAgent arena, seed {figures['seed']}</title>"
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+        "td,th{padding:.2em .6em;border-bottom:1px solid #ddd}</style>"
+        f"<h1>CRMAgent arena report, seed {figures['seed']}</h1>"
+        f"<p>{html.escape(lines[2])}</p>"
+        "<table><tr>"
+        + "".join(f"<th>{h}</th>" for h in HEADER)
+        + f"</tr>{table}</table>"
+        + "".join(f"<p><img src='{p.name}' alt='{p.stem}'></p>" for p in plots)
+    )
+    page_path = out / "report.html"
+    page_path.write_text(page, encoding="utf-8")
+    return markdown, page_path

@@ -1,0 +1,161 @@
+"""The arena benchmark: honest (the agent sees no hidden variable and no held-out template),
+reproducible, and scored against an oracle that is never worse than the original."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from arena.hidden import HIDDEN_TABLES, hidden_path, load_hidden
+from arena.runner import prepare, run_arena
+from arena.tasks import draw_tasks, oracle_pool
+from crmagent.arena_agent import CRMAgent
+from tools.domain import CampaignRequest, GenerationResult
+
+
+class Spy(CRMAgent):
+    """CRMAgent, recording everything the arena hands it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[tuple[list[dict[str, Any]], Path, dict[str, Any]]] = []
+
+    def generate(
+        self, requests: Sequence[dict[str, Any]], home: Path, settings: dict[str, Any]
+    ) -> list[GenerationResult | str]:
+        self.seen.append(([dict(r) for r in requests], home, dict(settings)))
+        return super().generate(requests, home, settings)
+
+
+def test_agent_sees_no_hidden_variable_and_no_held_out_template(tmp_path: Path) -> None:
+    spy = Spy()
+    run = run_arena(
+        tmp_path,
+        5,
+        spy,
+        tasks=15,
+        questions=6,
+        cases=6,
+        variants=["original", "rules_only", "full"],
+    )
+    world = prepare(tmp_path, 5)
+    hidden = load_hidden(hidden_path(world))
+    latent = {w for s in hidden.segments.values() for w in s.weights.values()}
+    latent |= {v for m in hidden.merchants.values() for v in (m.base_click, m.base_conv)}
+    for requests, home, settings in spy.seen:
+        assert home == tmp_path / "agent-view"
+        assert set(settings) == {"modes"}
+        for request in requests:
+            CampaignRequest.model_validate(request)  # the contract's fields and nothing more
+            numbers = {v for v in request["voucher"].values() if isinstance(v, float)}
+            assert not numbers & latent
+    view = sqlite3.connect(tmp_path / "agent-view" / "crm.sqlite")
+    tables = {r[0] for r in view.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    visible = {r[0] for r in view.execute("SELECT campaign_id FROM templates")}
+    view.close()
+    assert not tables & set(HIDDEN_TABLES)
+    hidden_campaigns = {t.task_id.split("-", 1)[1] for t in run.scores["full"]}
+    assert not visible & hidden_campaigns
+    assert run.figures["rule_pass_rate"] == 1.0 and run.figures["offer_fact_accuracy"] == 1.0
+
+
+def test_oracle_pool_holds_the_original_so_the_oracle_never_loses(tmp_path: Path) -> None:
+    world = prepare(tmp_path, 6)
+    hidden = load_hidden(hidden_path(world))
+    tasks = draw_tasks(world / "crm.sqlite", hidden, 6, 12, 3, 3, tmp_path / "view")
+    import random
+
+    for task in tasks.marketer:
+        original = (task.original_subject, task.original_body)
+        assert original in oracle_pool(task, [original], random.Random(1), 20)
+    run = run_arena(
+        tmp_path,
+        6,
+        CRMAgent(),
+        tasks=12,
+        questions=3,
+        cases=3,
+        variants=["original", "full"],
+        pool_size=50,
+    )
+    for score in run.scores["full"]:
+        assert score.oracle >= score.original
+    assert {s.captured for s in run.scores["original"]} <= {0.0, None}
+    assert run.figures["captured_above_1"] is not None
+
+
+def test_figures_are_reproducible_for_a_seed(tmp_path: Path) -> None:
+    def figures(folder: Path) -> dict[str, Any]:
+        run = run_arena(
+            folder,
+            4,
+            CRMAgent(),
+            tasks=12,
+            questions=6,
+            cases=6,
+            variants=["original", "full"],
+            pool_size=50,
+        )
+        return {k: v for k, v in run.figures.items() if k != "seconds"}
+
+    assert figures(tmp_path / "a") == figures(tmp_path / "b")
+
+
+def test_cli_prints_the_leaderboard_json(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crmagent",
+            "arena",
+            "run",
+            "--seed",
+            "7",
+            "--tasks",
+            "12",
+            "--json",
+            "--home",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    for key in (
+        "seed",
+        "tasks",
+        "mean_lift",
+        "median_lift",
+        "captured",
+        "improved_share",
+        "rule_pass_rate",
+        "offer_fact_accuracy",
+        "modes",
+        "per_mode",
+        "variants",
+    ):
+        assert key in figures
+    assert set(figures["variants"]) == {
+        "original",
+        "rules_only",
+        "retrieval_only",
+        "group_only",
+        "full",
+    }
+    assert figures["variants"]["original"]["mean_lift"] == 0
+
+
+@pytest.mark.parametrize("variant", ["nonsense"])
+def test_unknown_variant_is_refused(tmp_path: Path, variant: str) -> None:
+    with pytest.raises(ValueError, match="unknown variant"):
+        run_arena(tmp_path, 4, CRMAgent(), tasks=3, questions=0, cases=0, variants=[variant])
