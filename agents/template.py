@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from agents.content import feature_of
 from tools.best_practice import practice
 from tools.domain import CampaignRequest, Merchant, Pattern, TemplateText
-from tools.writer import Exemplar, WritePlan, Writer
+from tools.writer import Exemplar, WritePlan, Writer, request_seed
 
 ALWAYS = ("offer_stated", "cta")
 """Never dropped: the offer is the reason to read, the link the way to act."""
@@ -67,7 +67,8 @@ def adapt(
         sms_segments=sms_segments,
         attempt=attempt,
     )
-    return Writer(request, merchant, canonical).write(plan, exemplar)
+    seed = request_seed(request) + attempt  # a retry reads differently
+    return Writer(request, merchant, canonical, seed=seed).write(plan, exemplar)
 
 
 def rules_rewrite(
@@ -76,6 +77,7 @@ def rules_rewrite(
     canonical: str | None,
     *,
     sms_segments: int,
+    variant: int = 0,
 ) -> TemplateText:
     """The zero-shot fallback: best practice for the segment and channel, keeping the
     merchant's own opening and call to action where they are clean."""
@@ -84,7 +86,8 @@ def rules_rewrite(
     )
     original = request.original_template
     exemplar = Exemplar("original", original, own=True) if original else None
-    return Writer(request, merchant, canonical).write(plan, exemplar)
+    seed = request_seed(request) + variant
+    return Writer(request, merchant, canonical, seed=seed).write(plan, exemplar)
 
 
 def minimal(request: CampaignRequest, merchant: Merchant) -> TemplateText:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
+from pathlib import Path
 from typing import Any, cast
 
+from langchain_core.runnables import RunnableConfig
 from pydantic import BaseModel
 
 from graph import graph
+from graph.checkpoint import durable_graph
 from graph.context import Context
 from graph.state import InputState
 from tools.domain import CampaignRequest, GenerationResult
@@ -26,6 +29,7 @@ class BatchError(BaseModel):
 
 
 RequestLike = CampaignRequest | Mapping[str, Any]
+RESULT_KEYS = frozenset(GenerationResult.model_fields)
 
 
 def make_context(context: Context | None = None, **overrides: Any) -> Context:
@@ -56,21 +60,63 @@ def generate_batch(
     *,
     max_concurrency: int = 2,
     context: Context | None = None,
+    thread_ids: Sequence[str] | None = None,
     **overrides: Any,
 ) -> list[GenerationResult | BatchError]:
     """Many requests, ``max_concurrency`` at a time; a request that fails becomes a
-    ``BatchError`` in its place, so the output lines up with the input."""
+    ``BatchError`` in its place, so the output lines up with the input.
+
+    With ``thread_ids`` (one per request) the runs are checkpointed in SQLite under the
+    context's home: a request finished before is not run again, one interrupted mid-graph
+    (a kill, a pending review) resumes where it stopped.
+    """
+    ctx = make_context(context, **overrides)
     payloads = [_payload(r) for r in requests]
-    outputs = graph.batch(
-        payloads,
-        config={"max_concurrency": max_concurrency},
-        return_exceptions=True,
-        context=make_context(context, **overrides),
-    )
+    if thread_ids is None:
+        outputs: list[Any] = graph.batch(
+            payloads,
+            config={"max_concurrency": max_concurrency},
+            return_exceptions=True,
+            context=ctx,
+        )
+    else:
+        outputs = _durable_batch(payloads, list(thread_ids), max_concurrency, ctx)
     results: list[GenerationResult | BatchError] = []
     for payload, output in zip(payloads, outputs, strict=True):
         if isinstance(output, BaseException):
             results.append(BatchError(id=payload.get("id"), error=str(output)))
+        elif "__interrupt__" in output:
+            results.append(BatchError(id=payload.get("id"), error="awaiting review"))
         else:
             results.append(GenerationResult.model_validate(output))
     return results
+
+
+def _durable_batch(
+    payloads: list[InputState], thread_ids: list[str], max_concurrency: int, ctx: Context
+) -> list[Any]:
+    if len(thread_ids) != len(payloads):
+        raise ValueError("give one thread id per request")
+    runner = durable_graph(Path(ctx.home).resolve())
+    outputs: list[Any] = [None] * len(payloads)
+    pending: list[tuple[int, InputState | None, RunnableConfig]] = []
+    for index, (payload, thread) in enumerate(zip(payloads, thread_ids, strict=True)):
+        config: RunnableConfig = {"configurable": {"thread_id": thread}}
+        snapshot = runner.get_state(config)
+        if snapshot.next:  # stopped mid-graph: resume from the last checkpoint
+            pending.append((index, None, config))
+        elif snapshot.values.get("scores") is not None:  # finished before
+            outputs[index] = {k: v for k, v in snapshot.values.items() if k in RESULT_KEYS}
+        else:
+            pending.append((index, payload, config))
+    if pending:
+        # A None input resumes a thread from its checkpoint (typed as the input state).
+        answers = runner.batch(
+            [cast(InputState, p[1]) for p in pending],
+            [{**p[2], "max_concurrency": max_concurrency} for p in pending],
+            return_exceptions=True,
+            context=ctx,
+        )
+        for (index, _, _), answer in zip(pending, answers, strict=True):
+            outputs[index] = answer
+    return outputs

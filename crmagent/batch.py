@@ -3,11 +3,13 @@ out, in order, resumable after a kill.
 
 Lines are written in input order and flushed one by one, so after a kill the output holds
 a prefix of the answers (at most one torn last line, which is dropped on resume); a rerun
-skips the requests already answered.
+skips the requests already answered. Each request runs in its own checkpointed thread
+(SQLite under ``$CRMAGENT_HOME``), so one killed mid-graph resumes from its last step.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -80,6 +82,10 @@ def run_batch(
     """Answer every request of ``source`` into ``target``, resuming where it stopped."""
     items = list(_requests(source))
     done = _answered(target)
+    # Threads belong to this input file and this output file: a changed input starts afresh.
+    digest = hashlib.sha1(str(target.resolve()).encode())
+    digest.update(source.read_bytes())
+    namespace = digest.hexdigest()[:16]
     written = errors = 0
     with target.open("a", encoding="utf-8") as out:
         pending = items[done:]
@@ -87,11 +93,18 @@ def run_batch(
             progress(done)
         for start in range(0, len(pending), chunk):
             batch = pending[start : start + chunk]
-            requests = [item for _, item in batch if isinstance(item, dict)]
-            answers = (
-                iter(generate_batch(requests, max_concurrency=max_concurrency, context=context))
+            requests = [(n, item) for n, item in batch if isinstance(item, dict)]
+            # One checkpointed thread per input line: a run killed mid-graph resumes there.
+            threads = [f"batch:{namespace}:{n}" for n, _ in requests]
+            answers = iter(
+                generate_batch(
+                    [item for _, item in requests],
+                    max_concurrency=max_concurrency,
+                    context=context,
+                    thread_ids=threads,
+                )
                 if requests
-                else iter(())
+                else ()
             )
             for _, item in batch:
                 answer: GenerationResult | BatchError = (

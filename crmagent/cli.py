@@ -245,6 +245,21 @@ def bench(
     console.print(table)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind (loopback by default).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    home: HomeOption = None,
+) -> None:
+    """Serve CRMAgent over HTTP (LangServe routes at /crmagent, /healthz)."""
+    from crmagent.service import serve as run_service
+    from graph.context import Context
+
+    run_service(host, port, Context(home=str(settings(home).home)))
+
+
 arena_app = typer.Typer(
     help="The arena: a simulated CRM world that scores copy.", no_args_is_help=True
 )

@@ -1,9 +1,9 @@
 """The CRMAgent graph: analyze -> select mode -> (patterns | retrieve -> patterns | rules)
--> adapt -> check (repair / retry) -> guidance -> evaluate."""
+-> adapt -> check (repair / retry) -> guidance -> evaluate [-> review, when asked]."""
 
 from __future__ import annotations
 
-from langgraph.graph import END, START, StateGraph
+from langgraph.graph import START, StateGraph
 
 from graph import nodes, routers
 from graph.context import Context
@@ -20,6 +20,7 @@ builder.add_node("rules_rewrite", nodes.rules_rewrite)
 builder.add_node("check_rules", nodes.check_rules)
 builder.add_node("write_guidance", nodes.write_guidance)
 builder.add_node("evaluate", nodes.evaluate)
+builder.add_node("review", nodes.review)
 
 builder.add_edge(START, "analyze_segment")
 builder.add_conditional_edges("analyze_segment", routers.select_mode)
@@ -29,7 +30,8 @@ builder.add_edge("adapt_template", "check_rules")
 builder.add_edge("rules_rewrite", "check_rules")
 builder.add_conditional_edges("check_rules", routers.after_check)
 builder.add_edge("write_guidance", "evaluate")
-builder.add_edge("evaluate", END)
+builder.add_conditional_edges("evaluate", routers.after_evaluate)
+builder.add_conditional_edges("review", routers.after_review)
 
 graph = builder.compile()
 graph.name = "CRMAgent"

@@ -107,6 +107,13 @@ class Context:
             "writer before the rules rewrite takes over."
         },
     )
+    require_approval: bool = field(
+        default=False,
+        metadata={
+            "description": "Stop before finishing for the merchant to approve, edit or "
+            "reject the draft (needs a checkpointer)."
+        },
+    )
     sms_max_segments: int = field(
         default=1, metadata={"description": "SMS segments a message may use."}
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from langgraph.runtime import Runtime
+from langgraph.types import interrupt
 from pydantic import ValidationError
 
 from agents import content, guidance, retrieval, segment_analyst, template
@@ -15,7 +16,15 @@ from agents.evaluate import features_of_template
 from agents.rule_checker import check_template
 from graph.context import Context
 from graph.state import InputState, State
-from tools.domain import CampaignRequest, FallbackStep, Merchant, RuleReport, Usage
+from tools.domain import (
+    CampaignRequest,
+    FallbackStep,
+    Merchant,
+    Review,
+    RuleReport,
+    TemplateText,
+    Usage,
+)
 from tools.history import segment_history, segment_lifts
 from tools.resources import index_for, store_for
 from tools.response_model import segment_model
@@ -80,6 +89,9 @@ def analyze_segment(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "attempts": 0,
         "patterns": [],
         "references": [],
+        "require_approval": ctx.require_approval,
+        "rejections": 0,
+        "review": None,
     }
 
 
@@ -160,7 +172,11 @@ def rules_rewrite(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     request = state["request"]
     draft = template.rules_rewrite(
-        request, state["merchant"], state["analysis"].canonical, sms_segments=ctx.sms_max_segments
+        request,
+        state["merchant"],
+        state["analysis"].canonical,
+        sms_segments=ctx.sms_max_segments,
+        variant=state.get("rejections", 0),
     )
     return {
         "template": draft,
@@ -247,3 +263,54 @@ def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         ctx.pattern_confidence,
     )
     return {"scores": scores}
+
+
+REVIEW_ACTIONS = ("approve", "edit", "reject")
+
+
+def review(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Stop for the merchant: approve, edit (the merchant's text, re-checked by the rules) or
+    reject (with a reason: the draft is written again once)."""
+    decision = interrupt(
+        {
+            "template": state["template"].model_dump(),
+            "rule_report": state["rule_report"].model_dump(),
+            "guidance": [g.model_dump() for g in state.get("guidance", [])],
+            "actions": {
+                "approve": {},
+                "edit": {"body": "str", "subject": "str | None"},
+                "reject": {"reason": "str"},
+            },
+        }
+    )
+    if not isinstance(decision, dict) or decision.get("action") not in REVIEW_ACTIONS:
+        raise ValueError(
+            "resume a review with {'action': 'approve'}, {'action': 'edit', 'body': ..., "
+            "'subject': ...} or {'action': 'reject', 'reason': ...}; got " + repr(decision)
+        )
+    action = decision["action"]
+    if action == "approve":
+        return {"review": Review(status="approved")}
+    if action == "reject":
+        reason = str(decision.get("reason") or "no reason given")
+        if state.get("rejections", 0) >= 1:
+            return {"review": Review(status="rejected", reason=reason)}
+        return {
+            "review": Review(status="regenerating", reason=reason),
+            "rejections": state.get("rejections", 0) + 1,
+            "attempts": state.get("attempts", 0) + 1,
+        }
+    ctx = runtime.context
+    edited = TemplateText(subject=decision.get("subject"), body=str(decision.get("body", "")))
+    repaired, report = check_template(
+        edited, state["request"], state["merchant"], ctx.sms_max_segments
+    )
+    if not report.passed:
+        broken = "; ".join(v.message for v in report.violations if v.severity == "hard")
+        return {"review": Review(status="edit_refused", reason=broken)}
+    return {
+        "template": repaired,
+        "rule_report": report,
+        "review": Review(status="edited"),
+        **evaluate({**state, "template": repaired, "rule_report": report}, runtime),
+    }

@@ -25,3 +25,21 @@ def after_check(state: State) -> Literal["write_guidance", "adapt_template", "ru
     if state["rule_report"].passed:
         return "write_guidance"
     return "rules_rewrite" if state["mode"] == "rules" else "adapt_template"
+
+
+def after_evaluate(state: State) -> Literal["review", "__end__"]:
+    """To the merchant's review when the run asks for approval, else done."""
+    return "review" if state.get("require_approval") else "__end__"
+
+
+def after_review(
+    state: State,
+) -> Literal["review", "adapt_template", "rules_rewrite", "__end__"]:
+    """An edit that broke a rule goes back for another look; a first rejection regenerates
+    the draft in its mode; approval, a good edit or a second rejection finish the run."""
+    review = state.get("review")
+    if review is not None and review.status == "edit_refused":
+        return "review"
+    if review is not None and review.status == "regenerating":
+        return "rules_rewrite" if state["mode"] == "rules" else "adapt_template"
+    return "__end__"

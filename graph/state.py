@@ -17,6 +17,7 @@ from tools.domain import (
     Mode,
     Pattern,
     Reference,
+    Review,
     RuleReport,
     Scores,
     TemplateText,
@@ -76,6 +77,8 @@ class OutputState(TypedDict, total=False):
     """Why, when degraded."""
     usage: Usage
     """Model calls and tokens spent."""
+    review: Review | None
+    """The merchant's decision, when the run asked for approval."""
 
 
 class State(InputState, OutputState, total=False):
@@ -87,5 +90,9 @@ class State(InputState, OutputState, total=False):
     """The merchant's history in the segment, scored, and the mode verdict."""
     merchant: NotRequired[Merchant]
     """The merchant's profile (brand voice, discount cap, forbidden words)."""
+    require_approval: NotRequired[bool]
+    """Stop for the merchant's approval before finishing (Context.require_approval)."""
+    rejections: NotRequired[int]
+    """Drafts the merchant rejected (one regeneration is allowed)."""
     attempts: NotRequired[int]
     """Drafts written so far (the rule check sends a failing draft back at most twice)."""

@@ -357,6 +357,13 @@ class Usage(_Model):
     output_tokens: int | None = None
 
 
+class Review(_Model):
+    """The merchant's decision on a draft, when the run asked for approval."""
+
+    status: Literal["approved", "edited", "edit_refused", "regenerating", "rejected"]
+    reason: str | None = None
+
+
 class GenerationResult(_Model):
     """What CRMAgent returns for a request (DESIGN.md's contract)."""
 
@@ -373,3 +380,4 @@ class GenerationResult(_Model):
     degraded: bool = False
     degraded_reason: str | None = None
     usage: Usage = Field(default_factory=Usage)
+    review: Review | None = None

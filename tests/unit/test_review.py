@@ -1,0 +1,101 @@
+"""Human approval from Python with a checkpointer: approve, edit (re-checked by the rules),
+reject (regenerates once); and checkpointed batches that resume instead of redoing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command
+
+from arena.world import build_world
+from crmagent.api import generate_batch
+from graph import builder
+from graph.checkpoint import serializer
+from graph.context import Context
+from tools.domain import GenerationResult
+
+REQUEST: dict[str, Any] = {
+    "merchant_id": "m007",
+    "segment": "lapsed_90d",
+    "channel": "sms",
+    "voucher": {"type": "percent_off", "value": 20, "code": "BACK20", "expires": "2026-12-31"},
+    "product_category": "apparel>shoes>running",
+    "product_name": "Trail runner X",
+}
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("review")
+    build_world(folder, seed=1)
+    return folder
+
+
+def start(home: Path, thread: str) -> tuple[Any, dict[str, Any], Context, dict[str, Any]]:
+    graph = builder.compile(checkpointer=InMemorySaver(serde=serializer()))
+    config = {"configurable": {"thread_id": thread}}
+    # Retrieval needs the vector index; rules mode keeps this test free of it.
+    context = Context(home=str(home), require_approval=True, modes=["rules"])
+    return graph, config, context, graph.invoke(REQUEST, config, context=context)
+
+
+def test_approve(home: Path) -> None:
+    graph, config, context, paused = start(home, "a")
+    draft = paused["__interrupt__"][0].value["template"]["body"]
+    done = graph.invoke(Command(resume={"action": "approve"}), config, context=context)
+    assert done["review"].status == "approved" and done["template"].body == draft
+
+
+def test_edit_is_rechecked_by_the_rules(home: Path) -> None:
+    graph, config, context, _ = start(home, "e")
+    refused = graph.invoke(
+        Command(resume={"action": "edit", "body": "Take 30% off! {link}"}), config, context=context
+    )
+    assert "__interrupt__" in refused  # asked again
+    assert graph.get_state(config).values["review"].reason.startswith("states 30%")
+    body = "Take 20% off the Trail runner X with BACK20: {link}"
+    done = graph.invoke(Command(resume={"action": "edit", "body": body}), config, context=context)
+    assert done["review"].status == "edited"
+    assert done["template"].body == body + " Reply STOP to opt out."  # repaired, and said so
+    assert "body: SMS opt-out added" in done["rule_report"].repairs
+
+
+def test_reject_regenerates_once(home: Path) -> None:
+    graph, config, context, paused = start(home, "r")
+    first = paused["__interrupt__"][0].value["template"]["body"]
+    again = graph.invoke(
+        Command(resume={"action": "reject", "reason": "too pushy"}), config, context=context
+    )
+    second = again["__interrupt__"][0].value["template"]["body"]
+    assert second != first
+    done = graph.invoke(
+        Command(resume={"action": "reject", "reason": "still no"}), config, context=context
+    )
+    assert done["review"].status == "rejected" and done["review"].reason == "still no"
+
+
+def test_bad_resume_names_the_format(home: Path) -> None:
+    graph, config, context, _ = start(home, "x")
+    with pytest.raises(ValueError, match="resume a review with"):
+        graph.invoke(Command(resume="yes please"), config, context=context)
+
+
+def test_checkpointed_batch_does_not_redo_finished_requests(home: Path) -> None:
+    first = generate_batch([REQUEST], home=str(home), modes=["rules"], thread_ids=["job-1"])
+    assert isinstance(first[0], GenerationResult)
+    # The same thread again returns the stored answer, even for a different payload.
+    again = generate_batch(
+        [{**REQUEST, "product_name": "Other"}],
+        home=str(home),
+        modes=["rules"],
+        thread_ids=["job-1"],
+    )
+    assert again == first
+    paused = generate_batch(
+        [REQUEST], home=str(home), modes=["rules"], require_approval=True, thread_ids=["job-2"]
+    )
+    assert paused[0].error == "awaiting review"  # type: ignore[union-attr]
+    assert (home / "checkpoints.sqlite").exists()
