@@ -11,11 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from langchain_core.language_models.chat_models import BaseChatModel
+from pydantic import BaseModel, Field
+
+from prompts.common import UNTRUSTED
+from prompts.content import PATTERNS_SYSTEM, PATTERNS_USER
 from tools.domain import Pattern
 from tools.features import FEATURES
 from tools.history import feature_lifts, features_of
+from tools.models import Spend, StructuredMethod, ask
 from tools.statistics import Lift, pooled_lift
 from tools.store import TemplateRecord
+from tools.text import ungrounded_numbers
 
 
 def _name(feature: str, lift: float) -> str:
@@ -86,3 +93,75 @@ def own_lifts(
     mine = feature_lifts(own)
     pooled = {f: pooled_lift(mine.get(f), segment.get(f), spread) for f in {*mine, *segment}}
     return {f: lift for f, lift in pooled.items() if lift is not None}
+
+
+class PatternNote(BaseModel):
+    """A model's reading of one pattern."""
+
+    name: str = Field(description="The pattern's name, exactly as given.")
+    note: str = Field(description="One sentence: why it works (or hurts) with this audience.")
+
+
+class PatternNotes(BaseModel):
+    """A model's reading of the patterns."""
+
+    notes: list[PatternNote]
+
+
+def pattern_lines(patterns: Sequence[Pattern]) -> str:
+    """The grounded patterns as the model sees them."""
+    return "\n".join(
+        f"- {p.name}: lift {p.lift:.2f}x (90% CI {p.ci_low:.2f}-{p.ci_high:.2f}), "
+        f"n={p.sample_size} sends, {p.confidence:.0%} confident; {p.description}"
+        for p in patterns
+    )
+
+
+def interpret(
+    model: BaseChatModel,
+    patterns: Sequence[Pattern],
+    segment: str,
+    channel: str,
+    exemplars: Sequence[str],
+    *,
+    spend: Spend,
+    method: StructuredMethod,
+    tries: int,
+) -> list[Pattern] | None:
+    """The patterns with the model's explanation as their description, or None when the
+    model did not give a valid one (its numbers must all come from the patterns)."""
+    if not patterns:
+        return list(patterns)
+    names = {p.name for p in patterns}
+    grounded = pattern_lines(patterns)
+
+    def problems(answer: PatternNotes) -> list[str]:
+        found = [f"unknown pattern {n.name!r}" for n in answer.notes if n.name not in names]
+        found += [
+            f"invented number {x}"
+            for n in answer.notes
+            for x in ungrounded_numbers(n.note, grounded)
+        ]
+        return found or ([] if answer.notes else ["no notes"])
+
+    answer = ask(
+        model,
+        PatternNotes,
+        PATTERNS_SYSTEM.format(untrusted=UNTRUSTED),
+        PATTERNS_USER.format(
+            segment=segment,
+            channel=channel,
+            patterns=grounded,
+            exemplars="\n".join(f"<exemplar>{e}</exemplar>" for e in exemplars[:3]),
+        ),
+        spend=spend,
+        method=method,
+        tries=tries,
+        check=problems,
+    )
+    if answer is None:
+        return None
+    notes = {n.name: n.note.strip() for n in answer.notes}
+    return [
+        p.model_copy(update={"description": notes.get(p.name, p.description)}) for p in patterns
+    ]

@@ -6,11 +6,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from agents.content import feature_of
+from langchain_core.language_models.chat_models import BaseChatModel
+from pydantic import BaseModel, Field
+
+from agents.content import feature_of, pattern_lines
+from prompts.common import UNTRUSTED
+from prompts.judge import JUDGE_SYSTEM, JUDGE_USER
 from tools.best_practice import practice
 from tools.channels import LIMITS
 from tools.domain import CampaignRequest, Pattern, RuleReport, Scores, TemplateText
 from tools.features import CopyContext, copy_features
+from tools.models import Spend, StructuredMethod, ask
 from tools.response_model import ResponseModel
 
 
@@ -84,4 +90,43 @@ def evaluate(
         audience_match=audience_match(features, patterns, canonical, channel, min_confidence),
         marketing_effectiveness=marketing_effectiveness(template, features, report, channel),
         predicted_cvr=round(model.predict(features, base_rate), 6),
+    )
+
+
+class JudgeScores(BaseModel):
+    """A judge model's grades."""
+
+    audience_match: float = Field(ge=0, le=1, description="0-1: fits what the segment wants.")
+    marketing_effectiveness: float = Field(ge=0, le=1, description="0-1: craft of the copy.")
+    reasons: str = Field(description="One short reason for each score.")
+
+
+def judge(
+    model: BaseChatModel,
+    template: TemplateText,
+    request: CampaignRequest,
+    voice: str,
+    patterns: Sequence[Pattern],
+    *,
+    spend: Spend,
+    method: StructuredMethod,
+    tries: int,
+) -> JudgeScores | None:
+    """A rubric grade of the template by a judge model (its calls counted apart)."""
+    return ask(
+        model,
+        JudgeScores,
+        JUDGE_SYSTEM.format(untrusted=UNTRUSTED),
+        JUDGE_USER.format(
+            segment=request.segment,
+            channel=request.channel.value,
+            voice=voice,
+            patterns=pattern_lines(patterns),
+            subject=template.subject or "",
+            body=template.body,
+        ),
+        spend=spend,
+        method=method,
+        tries=tries,
+        judge=True,
     )

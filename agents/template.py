@@ -5,9 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agents.content import feature_of
+from langchain_core.language_models.chat_models import BaseChatModel
+from pydantic import BaseModel, Field
+
+from agents.content import feature_of, pattern_lines
+from agents.rule_checker import rule_context
+from prompts.common import UNTRUSTED
+from prompts.guidance import GUIDANCE_INSTRUCTIONS
+from prompts.template import WRITER_SYSTEM, WRITER_USER
 from tools.best_practice import practice
+from tools.channels import LIMITS
 from tools.domain import CampaignRequest, Merchant, Pattern, TemplateText
+from tools.models import Spend, StructuredMethod, ask
+from tools.offers import offer_phrase
+from tools.rules import OPT_OUT, check, repair
+from tools.text import ungrounded_numbers
 from tools.writer import Exemplar, WritePlan, Writer, request_seed
 
 ALWAYS = ("offer_stated", "cta")
@@ -107,3 +119,96 @@ def minimal(request: CampaignRequest, merchant: Merchant) -> TemplateText:
     )
     plan = WritePlan(use=ALWAYS, avoid=every_option)
     return Writer(request, merchant, None).write(plan)
+
+
+class DraftStep(BaseModel):
+    """One guidance step a model wrote."""
+
+    text: str = Field(description="An action for the merchant and why.")
+    evidence: list[str] = Field(
+        default_factory=list, description="Evidence ids, only from the list given."
+    )
+
+
+class ModelDraft(BaseModel):
+    """A model's message and the guidance for it."""
+
+    subject: str | None = Field(
+        default=None, description="Subject (e-mail) or title (push); else null."
+    )
+    body: str = Field(description="The message body.")
+    guidance: list[DraftStep] = Field(description="3 to 6 steps, most important first.")
+
+
+def _limits(channel: str, sms_segments: int) -> str:
+    limits = LIMITS[channel]
+    if channel == "sms":
+        return (
+            f"At most {sms_segments} SMS segment(s): 160 GSM-7 characters, or 70 if any "
+            "character (an emoji) is outside GSM-7, opt-out text included."
+        )
+    subject = f"; subject at most {limits.subject_chars}" if limits.subject_chars else ""
+    return f"Body at most {limits.body_chars} characters{subject}."
+
+
+def write_with_model(
+    model: BaseChatModel,
+    request: CampaignRequest,
+    merchant: Merchant,
+    canonical: str | None,
+    patterns: Sequence[Pattern],
+    plan: WritePlan,
+    exemplar: Exemplar | None,
+    draft: TemplateText,
+    evidence_ids: Sequence[str],
+    *,
+    sms_segments: int,
+    spend: Spend,
+    method: StructuredMethod,
+    tries: int,
+) -> ModelDraft | None:
+    """The model's message and guidance, only if the message passes every hard rule, every
+    cited id was given, and every number it quotes comes from the patterns or the voucher."""
+    context = rule_context(request, merchant, sms_segments)
+    grounded = pattern_lines(patterns) + " " + request.voucher.model_dump_json()
+    allowed_ids = set(evidence_ids)
+
+    def problems(answer: ModelDraft) -> list[str]:
+        fixed, _ = repair(TemplateText(subject=answer.subject, body=answer.body), context)
+        found = [v.message for v in check(fixed, context) if v.severity == "hard"]
+        for step in answer.guidance:
+            found += [f"cites unknown evidence {e}" for e in step.evidence if e not in allowed_ids]
+            found += [
+                f"guidance quotes {n}, a number not in the patterns"
+                for n in ungrounded_numbers(step.text, grounded)
+            ]
+        return found if answer.guidance else [*found, "no guidance steps"]
+
+    system = WRITER_SYSTEM.format(
+        channel=request.channel.value,
+        voice=merchant.brand_voice,
+        limits=_limits(request.channel.value, sms_segments),
+        forbidden=", ".join(merchant.forbidden_words) or "(none)",
+        sms_rule=f"- End with the opt-out: '{OPT_OUT}'" if request.channel == "sms" else "",
+        guidance_instructions=GUIDANCE_INSTRUCTIONS.format(locale=request.locale),
+        untrusted=UNTRUSTED,
+    )
+    user = WRITER_USER.format(
+        segment=request.segment,
+        channel=request.channel.value,
+        product=request.product_name,
+        category=request.product_category,
+        voucher=request.voucher.model_dump_json(),
+        offer=offer_phrase(request.voucher),
+        use=", ".join(plan.use),
+        avoid=", ".join(sorted(plan.avoid)) or "(nothing)",
+        patterns=pattern_lines(patterns),
+        exemplar=exemplar.text if exemplar else "(none)",
+        original=request.original_template or "(none)",
+        draft_subject=draft.subject or "",
+        draft_body=draft.body,
+        evidence_ids=", ".join(evidence_ids) or "(none)",
+    )
+    return ask(
+        model, ModelDraft, system, user, spend=spend, method=method, tries=tries, check=problems
+    )

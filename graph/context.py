@@ -4,10 +4,12 @@ they apply); per-run values win. Studio shows these as the assistant's settings.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 from tools.config import Settings
+from tools.models import StructuredMethod
 
 ModeName = Literal["group", "retrieval", "rules"]
 
@@ -36,6 +38,46 @@ class Context:
         metadata={
             "description": "'offline' (grounded layer only) or a 'provider:model' string "
             "($CRMAGENT_MODEL)."
+        },
+    )
+    writer_model: str = field(
+        default_factory=lambda: os.environ.get("CRMAGENT_WRITER_MODEL", ""),
+        metadata={
+            "description": "Model that writes templates and guidance "
+            "($CRMAGENT_WRITER_MODEL; empty: `model`)."
+        },
+    )
+    analyst_model: str = field(
+        default_factory=lambda: os.environ.get("CRMAGENT_ANALYST_MODEL", ""),
+        metadata={
+            "description": "Model that reads the patterns ($CRMAGENT_ANALYST_MODEL; "
+            "empty: `model`)."
+        },
+    )
+    judge_model: str = field(
+        default_factory=lambda: os.environ.get("CRMAGENT_JUDGE_MODEL", ""),
+        metadata={
+            "description": "Model that grades the result ($CRMAGENT_JUDGE_MODEL; empty: `model`)."
+        },
+    )
+    structured_method: StructuredMethod = field(
+        default_factory=lambda: cast(
+            StructuredMethod, os.environ.get("CRMAGENT_STRUCTURED_METHOD", "json_schema")
+        ),
+        metadata={
+            "description": "How structured answers are asked for: json_schema "
+            "(response_format), function_calling (tool calls) or "
+            "json_mode ($CRMAGENT_STRUCTURED_METHOD)."
+        },
+    )
+    model_timeout: float = field(
+        default=30.0, metadata={"description": "Seconds a model call may take."}
+    )
+    model_tries: int = field(
+        default=3,
+        metadata={
+            "description": "Tries per model answer (timeouts, 429/5xx, bad JSON, a "
+            "broken rule) before the grounded answer is used."
         },
     )
     modes: list[ModeName] = field(
@@ -117,3 +159,9 @@ class Context:
     sms_max_segments: int = field(
         default=1, metadata={"description": "SMS segments a message may use."}
     )
+
+
+def model_for(context: Context, role: Literal["writer", "analyst", "judge"]) -> str:
+    """The model a role uses: its own setting, else the run's model."""
+    own: str = getattr(context, f"{role}_model")
+    return own or context.model

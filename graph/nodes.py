@@ -4,7 +4,10 @@ is the agent call; the grounded answer is what these return today."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import threading
+from collections import defaultdict
+from typing import Any, cast
 
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
@@ -12,13 +15,14 @@ from pydantic import ValidationError
 
 from agents import content, guidance, retrieval, segment_analyst, template
 from agents.evaluate import evaluate as score_template
-from agents.evaluate import features_of_template
+from agents.evaluate import features_of_template, judge
 from agents.rule_checker import check_template
-from graph.context import Context
+from graph.context import Context, model_for
 from graph.state import InputState, State
 from tools.domain import (
     CampaignRequest,
     FallbackStep,
+    GuidanceStep,
     Merchant,
     Review,
     RuleReport,
@@ -26,11 +30,13 @@ from tools.domain import (
     Usage,
 )
 from tools.history import segment_history, segment_lifts
+from tools.models import Spend, load_model
 from tools.resources import index_for, store_for
 from tools.response_model import segment_model
-from tools.writer import Exemplar
+from tools.writer import Exemplar, WritePlan
 
 REQUEST_KEYS = tuple(InputState.__annotations__)
+_PATTERN_LOCKS: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 
 
 class InvalidRequest(ValueError):
@@ -137,7 +143,54 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             [r.template_id for r in state["references"]],
             lifts=typical,
         )
-    return {"patterns": patterns}
+    model = load_model(model_for(ctx, "analyst"), ctx.model_timeout)
+    if model is None or not patterns:
+        return {"patterns": patterns}
+    # A model's reading of the patterns is computed once per merchant x segment x channel and
+    # data version, and reused by every request of a batch.
+    key = "|".join(
+        (
+            "patterns",
+            request.merchant_id,
+            segment,
+            request.channel.value,
+            state["mode"],
+            store.get_meta("data_version") or "",
+            model_for(ctx, "analyst"),
+        )
+    )
+    with _PATTERN_LOCKS[key]:  # requests of a batch for the same pair wait for one reading
+        cached = store.cached(key)
+        if cached is not None:
+            notes = dict(json.loads(cached))
+            return {
+                "patterns": [
+                    p.model_copy(update={"description": notes.get(p.name, p.description)})
+                    for p in patterns
+                ]
+            }
+        spend = Spend()
+        exemplars = (
+            [t.text for t in analysis.own[:3]]
+            if state["mode"] == "group"
+            else [r.text for r in state.get("references", [])[:3]]
+        )
+        read = content.interpret(
+            model,
+            patterns,
+            segment,
+            request.channel.value,
+            exemplars,
+            spend=spend,
+            method=ctx.structured_method,
+            tries=ctx.model_tries,
+        )
+        if read is not None:
+            store.cache(key, json.dumps([[p.name, p.description] for p in read]))
+    return {
+        "patterns": read or patterns,
+        **_spent(state, spend, None if read is not None else "pattern notes"),
+    }
 
 
 def _exemplar(state: State) -> Exemplar | None:
@@ -150,36 +203,129 @@ def _exemplar(state: State) -> Exemplar | None:
     return None
 
 
+def _spent(state: State, spend: Spend, failed: str | None) -> dict[str, Any]:
+    """The state's usage with this node's calls added, and the degradation if a model's
+    answer had to be replaced by the grounded one."""
+    usage = state.get("usage") or Usage()
+    tokens_in = (usage.input_tokens or 0) + (spend.input_tokens or 0)
+    tokens_out = (usage.output_tokens or 0) + (spend.output_tokens or 0)
+    known = usage.input_tokens is not None or spend.input_tokens is not None
+    update: dict[str, Any] = {
+        "usage": Usage(
+            calls=usage.calls + spend.calls,
+            judge_calls=usage.judge_calls + spend.judge_calls,
+            input_tokens=tokens_in if known else None,
+            output_tokens=tokens_out if known else None,
+        )
+    }
+    if failed is not None:
+        reason = f"{failed}: the model's answer was replaced by the grounded one ("
+        reason += "; ".join(spend.problems) + ")"
+        previous = state.get("degraded_reason")
+        update |= {
+            "degraded": True,
+            "degraded_reason": f"{previous}; {reason}" if previous else reason,
+        }
+    return update
+
+
+def _write(
+    state: State,
+    ctx: Context,
+    plan: WritePlan,
+    exemplar: Exemplar | None,
+    draft: TemplateText,
+    evidence: list[str],
+) -> dict[str, Any]:
+    """The model's template and guidance when a writer model is set and its answer passes
+    the rules, else the grounded draft (and the run marked degraded)."""
+    model = load_model(model_for(ctx, "writer"), ctx.model_timeout)
+    if model is None:
+        return {"template": draft}
+    spend = Spend()
+    written = template.write_with_model(
+        model,
+        state["request"],
+        state["merchant"],
+        state["analysis"].canonical,
+        state.get("patterns", []),
+        plan,
+        exemplar,
+        draft,
+        evidence,
+        sms_segments=ctx.sms_max_segments,
+        spend=spend,
+        method=ctx.structured_method,
+        tries=ctx.model_tries,
+    )
+    if written is None:
+        return {"template": draft, "llm_guidance": [], **_spent(state, spend, "template")}
+    steps = [
+        GuidanceStep(step=i + 1, text=s.text, evidence=s.evidence)
+        for i, s in enumerate(written.guidance)
+    ]
+    return {
+        "template": TemplateText(subject=written.subject, body=written.body),
+        "llm_guidance": steps,
+        **_spent(state, spend, None),
+    }
+
+
 def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Adapt the best exemplar to this campaign, following the patterns."""
+    """Adapt the best exemplar to this campaign, following the patterns (a writer model, when
+    set, improves on the grounded draft)."""
     ctx = runtime.context
     request, analysis = state["request"], state["analysis"]
+    attempt = state.get("attempts", 0)
+    plan = template.plan_from(
+        state["patterns"],
+        analysis.canonical,
+        request.channel.value,
+        min_confidence=ctx.act_confidence,
+        sms_segments=ctx.sms_max_segments,
+        attempt=attempt,
+    )
+    exemplar = _exemplar(state)
     draft = template.adapt(
         request,
         state["merchant"],
         analysis.canonical,
         state["patterns"],
-        _exemplar(state),
+        exemplar,
         min_confidence=ctx.act_confidence,
         sms_segments=ctx.sms_max_segments,
-        attempt=state.get("attempts", 0),
+        attempt=attempt,
     )
-    return {"template": draft, "attempts": state.get("attempts", 0) + 1}
+    evidence = [
+        *analysis.top_ids,
+        *(r.template_id for r in state.get("references", [])),
+        *(e for p in state["patterns"] for e in p.evidence),
+    ]
+    return {
+        **_write(state, ctx, plan, exemplar, draft, list(dict.fromkeys(evidence))),
+        "attempts": attempt + 1,
+    }
 
 
 def rules_rewrite(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """The zero-shot fallback from best-practice rules for the segment and channel."""
     ctx = runtime.context
-    request = state["request"]
+    request, canonical = state["request"], state["analysis"].canonical
     draft = template.rules_rewrite(
         request,
         state["merchant"],
-        state["analysis"].canonical,
+        canonical,
         sms_segments=ctx.sms_max_segments,
         variant=state.get("rejections", 0),
     )
+    plan = template.plan_from(
+        (), canonical, request.channel.value, min_confidence=1.0, sms_segments=ctx.sms_max_segments
+    )
+    original = request.original_template
+    exemplar = Exemplar("original", original, own=True) if original else None
+    ruled = cast(State, {**state, "patterns": []})
     return {
-        "template": draft,
+        **_write(ruled, ctx, plan, exemplar, draft, []),
         "mode": "rules",
         "patterns": [],
         "references": [],
@@ -228,6 +374,8 @@ def check_rules(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 def write_guidance(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Ordered steps for the merchant, citing evidence."""
     ctx = runtime.context
+    if state.get("llm_guidance"):
+        return {"guidance": state["llm_guidance"]}
     steps = guidance.write_guidance(
         state["mode"],
         state["analysis"],
@@ -246,9 +394,9 @@ def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     request, analysis = state["request"], state["analysis"]
     segment = analysis.canonical or request.segment
-    model = segment_model(store_for(ctx.home), segment)
+    response = segment_model(store_for(ctx.home), segment)
     own_rate = (
-        (analysis.own_conversions + model.base * 50) / (analysis.own_sends + 50)
+        (analysis.own_conversions + response.base * 50) / (analysis.own_sends + 50)
         if analysis.own_sends
         else None
     )
@@ -258,11 +406,33 @@ def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         state.get("patterns", []),
         state["rule_report"],
         analysis.canonical,
-        model,
+        response,
         own_rate,
         ctx.pattern_confidence,
     )
-    return {"scores": scores}
+    model = load_model(model_for(ctx, "judge"), ctx.model_timeout)
+    if model is None:
+        return {"scores": scores}
+    spend = Spend()
+    graded = judge(
+        model,
+        state["template"],
+        request,
+        state["merchant"].brand_voice,
+        state.get("patterns", []),
+        spend=spend,
+        method=ctx.structured_method,
+        tries=ctx.model_tries,
+    )
+    if graded is not None:
+        scores = scores.model_copy(
+            update={
+                "audience_match": round(graded.audience_match, 3),
+                "marketing_effectiveness": round(graded.marketing_effectiveness, 3),
+            }
+        )
+    # A judge that fails leaves the grounded scores; the template itself is not degraded.
+    return {"scores": scores, **_spent(state, spend, None)}
 
 
 REVIEW_ACTIONS = ("approve", "edit", "reject")

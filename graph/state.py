@@ -90,6 +90,8 @@ class State(InputState, OutputState, total=False):
     """The merchant's history in the segment, scored, and the mode verdict."""
     merchant: NotRequired[Merchant]
     """The merchant's profile (brand voice, discount cap, forbidden words)."""
+    llm_guidance: NotRequired[list[GuidanceStep]]
+    """Guidance a model wrote with the template (checked), used instead of the grounded."""
     require_approval: NotRequired[bool]
     """Stop for the merchant's approval before finishing (Context.require_approval)."""
     rejections: NotRequired[int]

@@ -350,9 +350,10 @@ class Scores(_Model):
 
 
 class Usage(_Model):
-    """Model calls spent on the request."""
+    """Model calls spent on the request (the judge's counted apart)."""
 
     calls: int = 0
+    judge_calls: int = 0
     input_tokens: int | None = None
     output_tokens: int | None = None
 

@@ -165,6 +165,11 @@ class Store:
         self._conn.execute("PRAGMA busy_timeout=5000")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._ensure_schema()
+        # Model answers cached per data version; keys carry the version, so an import
+        # invalidates them without touching this table.
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS llm_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+        )
 
     def _ensure_schema(self) -> None:
         row = None
@@ -186,6 +191,15 @@ class Store:
             + f"INSERT OR REPLACE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');"
             + "COMMIT;"
         )
+
+    def cached(self, key: str) -> str | None:
+        """A value computed once per data version (a model's reading of the patterns)."""
+        row = self._conn.execute("SELECT value FROM llm_cache WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def cache(self, key: str, value: str) -> None:
+        """Keep a computed value (outside any import transaction)."""
+        self._conn.execute("INSERT OR REPLACE INTO llm_cache VALUES (?, ?)", (key, value))
 
     def close(self) -> None:
         """Close the connection."""

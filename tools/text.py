@@ -37,3 +37,13 @@ def sentence_case(text: str) -> str:
             result.append(word)
         start = word.endswith((".", "!", "?"))
     return " ".join(result)
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def ungrounded_numbers(text: str, grounded: str) -> list[str]:
+    """Numbers in ``text`` that do not appear in ``grounded`` (a model must not invent any)."""
+    allowed = {n.replace(",", ".") for n in _NUMBER.findall(grounded)}
+    allowed |= {n.rstrip("0").rstrip(".") for n in allowed if "." in n}
+    return [n for n in _NUMBER.findall(text) if n.replace(",", ".") not in allowed]
