@@ -15,7 +15,7 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -36,8 +36,8 @@ def _hashing() -> Embed | None:
         n_features=2**18, ngram_range=(1, 2), alternate_sign=False, norm="l2"
     )
 
-    def embed(texts: list[str]) -> np.ndarray[Any, Any]:
-        return np.asarray(vectorizer.transform(texts).toarray(), dtype=np.float32)
+    def embed(texts: list[str]) -> Any:
+        return vectorizer.transform(texts)  # sparse: a dense 2^18-wide matrix needs gigabytes
 
     return embed
 
@@ -64,6 +64,8 @@ def _precision(embed: Embed, store: Store, queries: int, rng: random.Random) -> 
         words = r.product_category.replace(">", " ").replace("-", " ")
         texts.append(f"{offer_phrase(voucher)} {product} {words}")
     scores = embed(texts) @ corpus.T
+    if hasattr(scores, "toarray"):
+        scores = scores.toarray()
     top, leaf = [], []
     for row, query in zip(scores, picks, strict=True):
         others = [i for i in np.argsort(-row) if records[i].merchant_id != query.merchant_id][:10]
@@ -103,4 +105,332 @@ def embedding_comparison(home: Path, queries: int = 200, seed: int = 0) -> dict[
                 "texts_per_s": round(_speed(embed, sample)),
                 **_precision(embed, store, queries, random.Random(rng.random())),
             }
+    return report
+
+
+# -- the performance benchmark ------------------------------------------------------------
+
+
+def _requests(store: Store, count: int, seed: int) -> list[dict[str, Any]]:
+    records = store.templates()
+    picks = random.Random(seed).sample(records, min(count, len(records)))
+    return [
+        {
+            "id": r.template_id,
+            "merchant_id": r.merchant_id,
+            "segment": r.segment,
+            "channel": r.channel,
+            "product_category": r.product_category,
+            "product_name": store.product_of(r.template_id) or "bestseller",
+            "original_template": r.text,
+            "voucher": {
+                "type": r.voucher_type,
+                "value": r.voucher_value,
+                "min_spend": r.min_spend,
+                "expires": r.expires,
+                "code": r.code,
+            },
+        }
+        for r in picks
+    ]
+
+
+def _timed(run: Callable[[], Any], repeats: int = 3) -> float:
+    """Median seconds of ``repeats`` runs."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _direct(request: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The graph's path walked by hand: the node functions in sequence, no LangGraph."""
+    from langgraph.runtime import Runtime
+
+    from graph import nodes, routers
+
+    runtime = Runtime(context=context)
+    state: dict[str, Any] = dict(request)
+
+    def step(node: Callable[..., dict[str, Any]]) -> None:
+        update = node(state, runtime)
+        trail = update.pop("fallback_trail", None)
+        state.update(update)
+        if trail:
+            state["fallback_trail"] = state.get("fallback_trail", []) + trail
+
+    step(nodes.analyze_segment)
+    following = routers.select_mode(state)  # type: ignore[arg-type]
+    if following == "retrieve":
+        step(nodes.retrieve)
+        following = routers.after_retrieve(state)  # type: ignore[arg-type]
+    step(getattr(nodes, following))
+    if following == "extract_patterns":
+        step(nodes.adapt_template)
+    while True:
+        step(nodes.check_rules)
+        after = routers.after_check(state)  # type: ignore[arg-type]
+        if after == "write_guidance":
+            break
+        step(getattr(nodes, after))
+    step(nodes.write_guidance)
+    step(nodes.evaluate)
+    return state
+
+
+def offline_figures(home: Path, requests: list[dict[str, Any]]) -> dict[str, float]:
+    """Throughput on the offline layer, and what LangGraph's orchestration costs on top."""
+    from crmagent.api import generate_batch, make_context
+    from graph import graph
+    from graph.state import InputState
+
+    context = make_context(home=str(home))
+    generate_batch(requests[:20], context=context)  # warm: index, caches
+    batch = _timed(lambda: generate_batch(requests, max_concurrency=2, context=context))
+    sample = requests[:100]
+    inputs = [cast(InputState, r) for r in sample]
+    through_graph = _timed(lambda: [graph.invoke(r, context=context) for r in inputs])
+    by_hand = _timed(lambda: [_direct(r, context) for r in sample])
+    return {
+        "offline_templates_per_s": round(len(requests) / batch, 1),
+        "graph_overhead_ratio": round(through_graph / by_hand, 3),
+    }
+
+
+def pair_requests(store: Store, pairs: int = 10, each: int = 10) -> list[dict[str, Any]]:
+    """A nightly-batch shape: ``each`` campaigns for each of ``pairs`` merchant x segment
+    pairs with history."""
+    chosen = [row for row in store.segment_summary() if row[2] >= 8][:pairs]
+    requests = []
+    for merchant_id, segment, *_ in chosen:
+        records = store.templates(merchant_id, segment)
+        for i in range(each):
+            r = records[i % len(records)]
+            requests.append(
+                {
+                    "id": f"{merchant_id}-{segment}-{i}",
+                    "merchant_id": merchant_id,
+                    "segment": segment,
+                    "channel": records[0].channel,
+                    "product_category": r.product_category,
+                    "product_name": store.product_of(r.template_id) or "bestseller",
+                    "original_template": r.text,
+                    "voucher": {
+                        "type": r.voucher_type,
+                        "value": r.voucher_value,
+                        "min_spend": r.min_spend,
+                        "expires": r.expires,
+                        "code": r.code,
+                    },
+                }
+            )
+    return requests
+
+
+def llm_figures(home: Path, requests: list[dict[str, Any]]) -> dict[str, float]:
+    """Calls and tokens per template through a fake OpenAI-compatible server that answers
+    at once (100 requests over 10 merchant x segment pairs), and CRMAgent's own cost per
+    call."""
+    import os
+
+    from crmagent.api import generate_batch, make_context
+    from crmagent.fake_openai import FakeOpenAI
+    from tools.domain import GenerationResult
+
+    saved = {k: os.environ.get(k) for k in ("OPENAI_BASE_URL", "OPENAI_API_KEY")}
+    with FakeOpenAI() as server:
+        os.environ["OPENAI_BASE_URL"], os.environ["OPENAI_API_KEY"] = server.url, "bench"
+        try:
+            offline = make_context(home=str(home))
+            online = make_context(home=str(home), model="openai:fake-good", judge_model="offline")
+            generate_batch(requests[:5], context=online)  # warm the client
+            started = time.perf_counter()
+            results = generate_batch(requests, max_concurrency=2, context=online)
+            with_model = time.perf_counter() - started
+            without = _timed(
+                lambda: generate_batch(requests, max_concurrency=2, context=offline), repeats=1
+            )
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+    done = [r for r in results if isinstance(r, GenerationResult)]
+    calls = sum(r.usage.calls for r in done)
+    tokens = sum((r.usage.input_tokens or 0) + (r.usage.output_tokens or 0) for r in done)
+    return {
+        "llm_calls_per_template": round(calls / len(done), 3),
+        "llm_tokens_per_template": round(tokens / len(done), 1),
+        # Two workers: wall time per call, less what the same work takes with no model.
+        "per_call_overhead_ms": round(1000 * max(with_model - without, 0) * 2 / max(calls, 1), 2),
+    }
+
+
+def retrieval_figures(
+    folder: Path, sizes: tuple[int, ...] = (10_000, 100_000), queries: int = 200
+) -> dict[str, float]:
+    """Query latency (embedding the query, the Chroma query, re-ranking) on a segment
+    collection of each size, filled with random unit vectors: latency depends on the count,
+    not on what the vectors mean."""
+    import shutil
+
+    import chromadb
+    from chromadb.config import Settings
+
+    from tools.index import rank
+
+    figures: dict[str, float] = {}
+    rng = np.random.default_rng(0)
+    shutil.rmtree(folder, ignore_errors=True)
+    client = chromadb.PersistentClient(
+        path=str(folder), settings=Settings(anonymized_telemetry=False)
+    )
+    embed = embedder()
+    categories = ["apparel>shoes>running", "beauty>skincare>serums", "home>kitchen>cookware"]
+    kinds = ["percent_off", "amount_off", "free_shipping", "gift"]
+    for size in sizes:
+        collection = client.create_collection(
+            f"segment-bench-{size}",
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+        for start in range(0, size, 5000):
+            vectors = rng.normal(size=(min(5000, size - start), 384)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            ids = [f"t{start + i}" for i in range(len(vectors))]
+            collection.add(
+                ids=ids,
+                embeddings=vectors,
+                documents=ids,
+                metadatas=[
+                    {
+                        "merchant_id": f"m{i % 400}",
+                        "voucher_type": kinds[i % 4],
+                        "product_category": categories[i % 3],
+                        "channel": "sms",
+                        "subject": "",
+                        "shrunk_cvr": 0.01,
+                        "percentile": 0.7,
+                    }
+                    for i in range(len(vectors))
+                ],
+            )
+        for q in range(10):  # warm the HNSW index and the embedder
+            collection.query(query_embeddings=embed([f"warm {q}"]), n_results=100)
+        latencies = []
+        for q in range(queries):
+            started = time.perf_counter()
+            result = collection.query(
+                query_embeddings=embed([f"Take {q % 40}% off shoes"]),
+                n_results=100,
+                include=["documents", "metadatas", "distances"],
+            )
+            rank(
+                result,
+                exclude_merchant="m1",
+                voucher_type="percent_off",
+                product_category="apparel>shoes>casual",
+                channel="sms",
+            )
+            latencies.append(1000 * (time.perf_counter() - started))
+        label = f"{size // 1000}k"
+        figures[f"retrieval_p50_ms_{label}"] = round(float(np.percentile(latencies, 50)), 2)
+        figures[f"retrieval_p95_ms_{label}"] = round(float(np.percentile(latencies, 95)), 2)
+    shutil.rmtree(folder, ignore_errors=True)
+    return figures
+
+
+def index_build_per_s(home: Path) -> float:
+    """Templates embedded and indexed per second, rebuilding the world's index."""
+    import shutil
+
+    from tools.index import TemplateIndex
+
+    shutil.rmtree(home / "chroma", ignore_errors=True)
+    with Store(home / "crm.sqlite") as store:
+        index = TemplateIndex(home)
+        started = time.perf_counter()
+        index.ensure(store)
+        elapsed = time.perf_counter() - started
+        indexed = sum(
+            index._client.get_collection(c.name).count()
+            for c in index._client.list_collections()
+            if c.name.startswith("segment-")
+        )
+    return round(float(indexed) / elapsed, 1)
+
+
+def ingest_figures(folder: Path, rows: int = 100_000) -> dict[str, float]:
+    """Rows a second of a full-size import (validated, one transaction)."""
+    import csv
+
+    from tools.ingest import ingest_file
+    from tools.store import TEMPLATE_COLUMNS
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "templates.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(TEMPLATE_COLUMNS)
+        for i in range(rows):
+            sends = 1000 + i % 700
+            writer.writerow(
+                [
+                    f"t{i}",
+                    f"m{i % 997}",
+                    ("vip", "lapsed_90d", "birthday")[i % 3],
+                    "push",
+                    "percent_off",
+                    10 + i % 30,
+                    "",
+                    "2026-12-31",
+                    f"SAVE{i % 30}",
+                    "home>kitchen",
+                    f"Template {i}: save {10 + i % 30}% today",
+                    "",
+                    sends,
+                    sends // 3,
+                    sends // 10,
+                    i % 50,
+                    "",
+                    "2026-05-01",
+                ]
+            )
+    store_path = folder / "crm.sqlite"
+    store_path.unlink(missing_ok=True)
+    with Store(store_path) as store:
+        started = time.perf_counter()
+        ingest_file(store, path)
+        elapsed = time.perf_counter() - started
+    return {"ingest_rows_per_s": round(rows / elapsed, 1)}
+
+
+def run_bench(home: Path, seed: int = 1) -> dict[str, Any]:
+    """Every figure of README's performance table, measured in one run."""
+    import resource
+    import shutil
+
+    from arena.world import build_world
+
+    started = time.perf_counter()
+    world = home / "world"
+    shutil.rmtree(world, ignore_errors=True)
+    build_world(world, seed)
+    report: dict[str, Any] = {"seed": seed, "index_build_per_s": index_build_per_s(world)}
+    with Store(world / "crm.sqlite") as store:
+        requests = _requests(store, 200, seed)
+        nightly = pair_requests(store)
+    report |= offline_figures(world, requests)
+    report |= llm_figures(world, nightly)
+    report |= retrieval_figures(home / "retrieval")
+    report |= ingest_figures(home / "ingest")
+    arena_started = time.perf_counter()
+    build_world(home / "arena-400", seed, merchants=400, replace=True)
+    report["arena_build_s"] = round(time.perf_counter() - arena_started, 2)
+    report["embeddings"] = embedding_comparison(world)
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    report["seconds"] = round(time.perf_counter() - started, 1)
     return report

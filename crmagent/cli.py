@@ -222,27 +222,23 @@ def bench(
     seed: Annotated[int, typer.Option(help="Arena world to measure on.")] = 1,
     home: HomeOption = None,
 ) -> None:
-    """Measure the embedding candidates for retrieval on an arena world."""
-    from crmagent.bench import embedding_comparison
+    """Measure throughput, orchestration overhead, model calls, retrieval latency, ingest,
+    arena build, the embedding candidates and peak memory, in one run."""
+    from crmagent.bench import run_bench
 
-    folder = settings(home).home / "bench" / f"seed-{seed}"
-    if not (folder / "crm.sqlite").exists():
-        build_world(folder, seed, replace=True)
-    embeddings = embedding_comparison(folder)
+    report = run_bench(settings(home).home / "bench", seed)
     if as_json:
-        typer.echo(json.dumps({"seed": seed, "embeddings": embeddings}, indent=2))
+        typer.echo(json.dumps(report, indent=2))
         return
-    table = Table(title=f"retrieval embeddings on arena seed {seed}")
-    for column in ("embedding", "texts/s", "P@10 category", "P@10 leaf"):
-        table.add_column(column)
-    for name, figures in embeddings.items():
-        table.add_row(
-            name,
-            str(figures.get("texts_per_s", figures.get("skipped"))),
-            str(figures.get("precision_at_10_top_category", "")),
-            str(figures.get("precision_at_10_leaf", "")),
-        )
-    console.print(table)
+    table = Table(title=f"CRMAgent benchmark (arena seed {seed}, {report['seconds']}s)")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for name, value in report.items():
+        if name != "embeddings":
+            table.add_row(name, str(value))
+    for name, figures in report["embeddings"].items():
+        table.add_row(f"embedding {name}", ", ".join(f"{k} {v}" for k, v in figures.items()))
+    console.print(table, soft_wrap=False)
 
 
 @app.command()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
+from functools import cache
 from itertools import pairwise
 from typing import Annotated, Literal
 
@@ -85,6 +86,7 @@ def _segment(value: str) -> str:
     return value
 
 
+@cache  # an import names a few categories thousands of times
 def _category(value: str) -> str:
     parts = [part.strip().lower() for part in value.split(">")]
     if not 1 <= len(parts) <= 6 or not all(_CATEGORY_PART.match(part) for part in parts):

@@ -202,38 +202,52 @@ class TemplateIndex:
             n_results=min(candidates, total),
             include=["documents", "metadatas", "distances"],
         )
-        hits = []
-        for template_id, text, meta, distance in zip(
-            result["ids"][0],
-            result["documents"][0],
-            result["metadatas"][0],
-            result["distances"][0],
-            strict=True,
-        ):
-            if meta["merchant_id"] == exclude_merchant:
-                continue
-            text_sim = max(0.0, 1.0 - float(distance))
-            similarity = (
-                WEIGHTS["text"] * text_sim
-                + WEIGHTS["category"]
-                * category_similarity(product_category, str(meta["product_category"]))
-                + WEIGHTS["voucher"] * voucher_similarity(voucher_type, str(meta["voucher_type"]))
-                + WEIGHTS["channel"] * channel_similarity(channel, str(meta["channel"]))
-            )
-            hits.append(
-                Hit(
-                    template_id=template_id,
-                    merchant_id=str(meta["merchant_id"]),
-                    text=text,
-                    subject=str(meta["subject"]) or None,
-                    similarity=round(similarity, 4),
-                    text_similarity=round(text_sim, 4),
-                    shrunk_cvr=float(meta["shrunk_cvr"]),
-                    percentile=float(meta["percentile"]),
-                    voucher_type=str(meta["voucher_type"]),
-                    product_category=str(meta["product_category"]),
-                    channel=str(meta["channel"]),
-                )
-            )
-        hits.sort(key=lambda h: (h.similarity, h.shrunk_cvr), reverse=True)
+        hits = rank(
+            result,
+            exclude_merchant=exclude_merchant,
+            voucher_type=voucher_type,
+            product_category=product_category,
+            channel=channel,
+        )
         return hits[:k]
+
+
+def rank(
+    result: Any, *, exclude_merchant: str, voucher_type: str, product_category: str, channel: str
+) -> list[Hit]:
+    """A Chroma query's candidates, other merchants' only, by combined similarity."""
+    hits = []
+    for template_id, text, meta, distance in zip(
+        result["ids"][0],
+        result["documents"][0],
+        result["metadatas"][0],
+        result["distances"][0],
+        strict=True,
+    ):
+        if meta["merchant_id"] == exclude_merchant:
+            continue
+        text_sim = max(0.0, 1.0 - float(distance))
+        similarity = (
+            WEIGHTS["text"] * text_sim
+            + WEIGHTS["category"]
+            * category_similarity(product_category, str(meta["product_category"]))
+            + WEIGHTS["voucher"] * voucher_similarity(voucher_type, str(meta["voucher_type"]))
+            + WEIGHTS["channel"] * channel_similarity(channel, str(meta["channel"]))
+        )
+        hits.append(
+            Hit(
+                template_id=template_id,
+                merchant_id=str(meta["merchant_id"]),
+                text=text,
+                subject=str(meta["subject"]) or None,
+                similarity=round(similarity, 4),
+                text_similarity=round(text_sim, 4),
+                shrunk_cvr=float(meta["shrunk_cvr"]),
+                percentile=float(meta["percentile"]),
+                voucher_type=str(meta["voucher_type"]),
+                product_category=str(meta["product_category"]),
+                channel=str(meta["channel"]),
+            )
+        )
+    hits.sort(key=lambda h: (h.similarity, h.shrunk_cvr), reverse=True)
+    return hits

@@ -101,7 +101,16 @@ class IngestRow(BaseModel):
 
     def cross_field_problems(self) -> list[tuple[str, str]]:
         """Problems that involve several fields: the funnel and the voucher's numbers."""
-        return _funnel_and_voucher(self.model_dump())
+        values = {
+            "sends": self.sends,
+            "opens": self.opens,
+            "clicks": self.clicks,
+            "conversions": self.conversions,
+            "voucher_type": self.voucher_type,
+            "voucher_value": self.voucher_value,
+            "min_spend": self.min_spend,
+        }
+        return _funnel_and_voucher(values)
 
     def record(self) -> TemplateRecord:
         """The row as the store keeps it."""

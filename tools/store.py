@@ -140,12 +140,12 @@ def voucher_id_for(record: TemplateRecord) -> str:
     )
 
 
-def campaign_id_for(record: TemplateRecord) -> str:
+def campaign_id_for(record: TemplateRecord, voucher_id: str | None = None) -> str:
     """A stable campaign id: merchant x segment x voucher x category x channel x date."""
     return "c_" + _digest(
         record.merchant_id,
         record.segment,
-        voucher_id_for(record),
+        voucher_id or voucher_id_for(record),
         record.product_category,
         record.channel,
         record.sent_at,
@@ -290,7 +290,9 @@ class Store:
         self.set_meta("data_version", uuid.uuid4().hex)
         voucher_ids = [voucher_id_for(r) for r in records]
         if campaign_ids is None:
-            campaign_ids = [campaign_id_for(r) for r in records]
+            campaign_ids = [
+                campaign_id_for(r, v) for r, v in zip(records, voucher_ids, strict=True)
+            ]
         if product_ids is None:
             product_ids = [None] * len(records)
         self._conn.executemany(
