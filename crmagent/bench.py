@@ -280,7 +280,7 @@ def retrieval_figures(
     import chromadb
     from chromadb.config import Settings
 
-    from tools.index import rank
+    from tools.index import load_metadata, rank
 
     figures: dict[str, float] = {}
     rng = np.random.default_rng(0)
@@ -318,6 +318,7 @@ def retrieval_figures(
                     for i in range(len(vectors))
                 ],
             )
+        meta = load_metadata(collection)  # read once, as the index does
         for q in range(10):  # warm the HNSW index and the embedder
             collection.query(query_embeddings=embed([f"warm {q}"]), n_results=100)
         latencies = []
@@ -326,10 +327,14 @@ def retrieval_figures(
             result = collection.query(
                 query_embeddings=embed([f"Take {q % 40}% off shoes"]),
                 n_results=100,
-                include=["documents", "metadatas", "distances"],
+                include=["distances"],
             )
+            distances = result["distances"]
+            assert distances is not None
             rank(
-                result,
+                result["ids"][0],
+                distances[0],
+                meta,
                 exclude_merchant="m1",
                 voucher_type="percent_off",
                 product_category="apparel>shoes>casual",

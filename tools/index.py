@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,7 @@ class TemplateIndex:
         self._lock = threading.Lock()
         self._client: Any = None
         self._built_for: str | None = None
+        self._metadata: dict[str, dict[str, dict[str, Any]]] = {}
 
     def _connect(self) -> Any:
         import chromadb
@@ -121,6 +123,7 @@ class TemplateIndex:
             marker = self._marker()
             if marker != f"{version}:{MODEL_ID}":
                 self._rebuild(store, version)
+            self._metadata = {}
             self._built_for = version
 
     def _marker(self) -> str | None:
@@ -197,13 +200,18 @@ class TemplateIndex:
         total = collection.count()
         if total == 0:
             return []
+        with self._lock:
+            if segment not in self._metadata:
+                self._metadata[segment] = load_metadata(collection)
         result = collection.query(
             query_embeddings=embedder()([query]),
             n_results=min(candidates, total),
-            include=["documents", "metadatas", "distances"],
+            include=["distances"],
         )
         hits = rank(
-            result,
+            result["ids"][0],
+            result["distances"][0],
+            self._metadata[segment],
             exclude_merchant=exclude_merchant,
             voucher_type=voucher_type,
             product_category=product_category,
@@ -213,41 +221,57 @@ class TemplateIndex:
 
 
 def rank(
-    result: Any, *, exclude_merchant: str, voucher_type: str, product_category: str, channel: str
+    ids: Sequence[str],
+    distances: Sequence[float],
+    meta: Mapping[str, Mapping[str, Any]],
+    *,
+    exclude_merchant: str,
+    voucher_type: str,
+    product_category: str,
+    channel: str,
 ) -> list[Hit]:
-    """A Chroma query's candidates, other merchants' only, by combined similarity."""
+    """Candidates of a Chroma query (ids and distances; their metadata kept in memory),
+    other merchants' only, by combined similarity."""
     hits = []
-    for template_id, text, meta, distance in zip(
-        result["ids"][0],
-        result["documents"][0],
-        result["metadatas"][0],
-        result["distances"][0],
-        strict=True,
-    ):
-        if meta["merchant_id"] == exclude_merchant:
+    for template_id, distance in zip(ids, distances, strict=True):
+        info = meta[template_id]
+        if info["merchant_id"] == exclude_merchant:
             continue
         text_sim = max(0.0, 1.0 - float(distance))
         similarity = (
             WEIGHTS["text"] * text_sim
             + WEIGHTS["category"]
-            * category_similarity(product_category, str(meta["product_category"]))
-            + WEIGHTS["voucher"] * voucher_similarity(voucher_type, str(meta["voucher_type"]))
-            + WEIGHTS["channel"] * channel_similarity(channel, str(meta["channel"]))
+            * category_similarity(product_category, str(info["product_category"]))
+            + WEIGHTS["voucher"] * voucher_similarity(voucher_type, str(info["voucher_type"]))
+            + WEIGHTS["channel"] * channel_similarity(channel, str(info["channel"]))
         )
         hits.append(
             Hit(
                 template_id=template_id,
-                merchant_id=str(meta["merchant_id"]),
-                text=text,
-                subject=str(meta["subject"]) or None,
+                merchant_id=str(info["merchant_id"]),
+                text=str(info["text"]),
+                subject=str(info["subject"]) or None,
                 similarity=round(similarity, 4),
                 text_similarity=round(text_sim, 4),
-                shrunk_cvr=float(meta["shrunk_cvr"]),
-                percentile=float(meta["percentile"]),
-                voucher_type=str(meta["voucher_type"]),
-                product_category=str(meta["product_category"]),
-                channel=str(meta["channel"]),
+                shrunk_cvr=float(info["shrunk_cvr"]),
+                percentile=float(info["percentile"]),
+                voucher_type=str(info["voucher_type"]),
+                product_category=str(info["product_category"]),
+                channel=str(info["channel"]),
             )
         )
     hits.sort(key=lambda h: (h.similarity, h.shrunk_cvr), reverse=True)
     return hits
+
+
+def load_metadata(collection: Any) -> dict[str, dict[str, Any]]:
+    """Every entry's metadata and text, read once: a query then fetches ids and distances
+    only, which is most of what keeps it fast at 100k entries."""
+    found: dict[str, dict[str, Any]] = {}
+    for offset in range(0, collection.count(), _BATCH):  # Chroma caps one read's variables
+        got = collection.get(include=["metadatas", "documents"], limit=_BATCH, offset=offset)
+        found |= {
+            i: {**m, "text": d}
+            for i, m, d in zip(got["ids"], got["metadatas"], got["documents"], strict=True)
+        }
+    return found

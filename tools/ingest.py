@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -248,9 +249,10 @@ def _csv_rows(
     if problems:
         return [], problems
     number = 1
+    kept = [(i, c) for i, c in enumerate(header) if c in TEMPLATE_COLUMNS]
     try:
         for number, cells in enumerate(reader, start=2):
-            if not cells or all(not cell.strip() for cell in cells):
+            if not cells or all(not cell or cell.isspace() for cell in cells):
                 continue
             if len(cells) != len(header):
                 problems.append(
@@ -263,14 +265,11 @@ def _csv_rows(
                     )
                 )
                 continue
+            # An empty cell means "not given" (inline: this loop runs once a cell).
             rows.append(
                 (
                     number,
-                    {
-                        c: _blank_to_none(v)
-                        for c, v in zip(header, cells, strict=True)
-                        if c in TEMPLATE_COLUMNS
-                    },
+                    {c: cells[i] if cells[i] and not cells[i].isspace() else None for i, c in kept},
                 )
             )
     except csv.Error as exc:
@@ -312,6 +311,28 @@ def _jsonl_rows(
     return rows, problems
 
 
+_ROWS = TypeAdapter(list[IngestRow])
+
+
+def _validated(
+    rows: list[tuple[int, dict[str, Any]]],
+) -> Iterator[tuple[int, dict[str, Any], IngestRow | ValidationError]]:
+    """Each row parsed, or its validation error. A clean file is validated in one call to
+    pydantic's core (much faster than row by row); one with errors, row by row, so every
+    error is told with its row."""
+    try:
+        parsed = _ROWS.validate_python([raw for _, raw in rows])
+    except ValidationError:
+        for number, raw in rows:
+            try:
+                yield number, raw, IngestRow.model_validate(raw)
+            except ValidationError as exc:
+                yield number, raw, exc
+        return
+    for (number, raw), row in zip(rows, parsed, strict=True):
+        yield number, raw, row
+
+
 def validate_file(path: Path, ignore_extra: bool = False) -> list[TemplateRecord]:
     """Read and validate a whole file; raise ``IngestError`` listing every problem."""
     path = Path(path)
@@ -329,16 +350,14 @@ def validate_file(path: Path, ignore_extra: bool = False) -> list[TemplateRecord
     rows, problems = reader(path, text, ignore_extra)
     records: list[TemplateRecord] = []
     first_seen: dict[str, int] = {}
-    for number, raw in rows:
-        try:
-            row = IngestRow.model_validate(raw)
-        except ValidationError as exc:
-            failed = {".".join(str(part) for part in error["loc"]) for error in exc.errors()}
+    for number, raw, row in _validated(rows):
+        if isinstance(row, ValidationError):
+            failed = {".".join(str(part) for part in error["loc"]) for error in row.errors()}
             problems.extend(
                 Problem(
                     name, number, ".".join(str(part) for part in error["loc"]), _describe(error)
                 )
-                for error in exc.errors()
+                for error in row.errors()
             )
             problems.extend(
                 Problem(name, number, field, message)

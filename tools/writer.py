@@ -182,9 +182,10 @@ _PRODUCT_LINES = (
     "{Target} is back in stock.",
     "Have you seen {target}?",
 )
+# No "it": the line may come before the offer names the product.
 _SOCIAL_LINES = (
-    "It's one of our bestsellers.",
-    "Our customers love it.",
+    "A bestseller with our customers.",
+    "Loved by our customers.",
     "A customer favourite this season.",
 )
 _EXCLUSIVE_LINES: dict[str, tuple[str, ...]] = {
