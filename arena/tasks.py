@@ -141,6 +141,7 @@ def _request(campaign: dict[str, Any], task_id: str, original: str | None) -> di
         "product_category": campaign["product_category"],
         "product_name": campaign["product_name"],
         "original_template": original,
+        "send_date": campaign["sent_at"],
         "voucher": {
             "type": campaign["voucher_type"],
             "value": campaign["voucher_value"],

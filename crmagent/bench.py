@@ -111,7 +111,8 @@ def embedding_comparison(home: Path, queries: int = 200, seed: int = 0) -> dict[
 # -- the performance benchmark ------------------------------------------------------------
 
 
-def _requests(store: Store, count: int, seed: int) -> list[dict[str, Any]]:
+def sample_requests(store: Store, count: int, seed: int) -> list[dict[str, Any]]:
+    """``count`` requests drawn from the store's templates (their campaigns, as sent)."""
     records = store.templates()
     picks = random.Random(seed).sample(records, min(count, len(records)))
     return [
@@ -123,6 +124,7 @@ def _requests(store: Store, count: int, seed: int) -> list[dict[str, Any]]:
             "product_category": r.product_category,
             "product_name": store.product_of(r.template_id) or "bestseller",
             "original_template": r.text,
+            "send_date": r.sent_at,
             "voucher": {
                 "type": r.voucher_type,
                 "value": r.voucher_value,
@@ -217,6 +219,7 @@ def pair_requests(store: Store, pairs: int = 10, each: int = 10) -> list[dict[st
                     "product_category": r.product_category,
                     "product_name": store.product_of(r.template_id) or "bestseller",
                     "original_template": r.text,
+                    "send_date": r.sent_at,
                     "voucher": {
                         "type": r.voucher_type,
                         "value": r.voucher_value,
@@ -426,7 +429,7 @@ def run_bench(home: Path, seed: int = 1) -> dict[str, Any]:
     build_world(world, seed)
     report: dict[str, Any] = {"seed": seed, "index_build_per_s": index_build_per_s(world)}
     with Store(world / "crm.sqlite") as store:
-        requests = _requests(store, 200, seed)
+        requests = sample_requests(store, 200, seed)
         nightly = pair_requests(store)
     report |= offline_figures(world, requests)
     report |= llm_figures(world, nightly)

@@ -81,6 +81,19 @@ def ingest(
     )
 
 
+@app.command()
+def export(
+    file: Annotated[Path, typer.Argument(help="CSV to write (the ingestion header).")],
+    home: HomeOption = None,
+) -> None:
+    """Write the store's templates to CSV, safe to open in a spreadsheet."""
+    from tools.ingest import export_file
+
+    with Store(settings(home).store_path) as store:
+        rows = export_file(store, file)
+    console.print(f"{file}: {rows} template(s) written.")
+
+
 @app.command("map-segment")
 def map_segment(
     merchant_id: Annotated[str, typer.Argument(help="The merchant.")],
@@ -254,6 +267,39 @@ def serve(
     from graph.context import Context
 
     run_service(host, port, Context(home=str(settings(home).home)))
+
+
+@app.command()
+def loadtest(
+    url: Annotated[str, typer.Option(help="A running `crmagent serve`, on this machine.")] = (
+        "http://127.0.0.1:8000"
+    ),
+    concurrency: Annotated[int, typer.Option(help="Clients at once.")] = 50,
+    requests: Annotated[int, typer.Option(help="Requests in all.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Arena world the requests come from.")] = 1,
+    api_key: Annotated[
+        str | None, typer.Option(envvar="CRMAGENT_LOADTEST_KEY", help="An API key, if set.")
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """Load-test the HTTP service (loopback only; bounded in count and time)."""
+    from crmagent.bench import sample_requests
+    from crmagent.loadtest import check_loopback, load_test
+
+    try:
+        check_loopback(url)
+    except ValueError as exc:
+        errors.print(str(exc), style="bold red")
+        raise typer.Exit(EXIT_INVALID) from exc
+    folder = settings(home).home / "bench" / f"seed-{seed}"
+    if not (folder / "crm.sqlite").exists():
+        build_world(folder, seed, replace=True)
+    with Store(folder / "crm.sqlite") as store:
+        pool = sample_requests(store, min(requests, 500), seed)
+    payloads = [pool[i % len(pool)] for i in range(requests)]
+    typer.echo(
+        json.dumps(load_test(url, payloads, concurrency=concurrency, api_key=api_key), indent=2)
+    )
 
 
 arena_app = typer.Typer(

@@ -44,6 +44,7 @@ def _request(record: TemplateRecord, product: str, **changes: Any) -> dict[str, 
         "product_category": record.product_category,
         "product_name": product,
         "original_template": record.text,
+        "send_date": record.sent_at,
         "voucher": {
             "type": record.voucher_type,
             "value": record.voucher_value,

@@ -7,6 +7,7 @@ The model name picks the behaviour (see ``FakeOpenAI``)."""
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 import time
@@ -58,11 +59,13 @@ class FakeOpenAI:
     ``fake-good``, ``fake-500``, ``fake-429``, ``fake-slow`` (sleeps past any timeout),
     ``fake-malformed`` (not JSON), ``fake-schema`` (JSON of the wrong shape), ``fake-empty``,
     ``fake-wrong`` (a wrong discount), ``fake-flaky`` (a 500 on every first call, then good),
+    ``fake-unreliable`` (a 500 on 30% of calls, at random),
     ``fake-obey`` (follows instructions injected in the merchant's text)."""
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
         self.methods: Counter[str] = Counter()
+        self.random = random.Random(0)
         self.lock = threading.Lock()
         fake = self
 
@@ -107,7 +110,8 @@ class FakeOpenAI:
         else:
             self.methods["json_schema"] += 1
             schema = request["response_format"]["json_schema"]["name"]
-        if behaviour == "500" or (behaviour == "flaky" and count % 2 == 1):
+        unlucky = behaviour == "unreliable" and self.random.random() < 0.3
+        if behaviour == "500" or (behaviour == "flaky" and count % 2 == 1) or unlucky:
             return 500, {"error": {"message": "upstream exploded", "type": "server_error"}}
         if behaviour == "429":
             return 429, {"error": {"message": "rate limited", "type": "rate_limit_error"}}

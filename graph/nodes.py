@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict
+from datetime import date
 from typing import Any, cast
 
 from langgraph.runtime import Runtime
@@ -28,6 +29,7 @@ from tools.domain import (
     RuleReport,
     TemplateText,
     Usage,
+    VoucherType,
 )
 from tools.history import segment_history, segment_lifts
 from tools.models import Spend, load_model
@@ -54,6 +56,24 @@ def parse_request(state: State) -> CampaignRequest:
         raise InvalidRequest(f"invalid CampaignRequest: {problems}") from exc
 
 
+def offer_problem(request: CampaignRequest, merchant: Merchant) -> str | None:
+    """What makes an offer unsendable for this merchant on the send date, if anything."""
+    voucher = request.voucher
+    cap = merchant.max_discount
+    if cap is not None and voucher.type is VoucherType.PERCENT_OFF and voucher.value > cap:
+        return (
+            f"voucher.value: {voucher.value:g}% is above merchant {merchant.merchant_id}'s "
+            f"max discount of {cap:g}%; lower it or raise the merchant's cap"
+        )
+    sending = request.send_date or date.today()
+    if voucher.expires is not None and voucher.expires < sending:
+        return (
+            f"voucher.expires: {voucher.expires.isoformat()} is before the send date "
+            f"{sending.isoformat()}; give a later date, or none"
+        )
+    return None
+
+
 def analyze_segment(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Score the merchant's history in the segment and pick the first mode that can run."""
     ctx = runtime.context
@@ -62,6 +82,9 @@ def analyze_segment(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     merchant = store.merchant(request.merchant_id) or Merchant(
         merchant_id=request.merchant_id, name=request.merchant_id
     )
+    problem = offer_problem(request, merchant)
+    if problem:
+        raise InvalidRequest(f"invalid CampaignRequest: {problem}")
     analysis = segment_analyst.analyze(
         store,
         request.merchant_id,

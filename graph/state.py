@@ -46,6 +46,8 @@ class InputState(TypedDict, total=False):
     """The merchant's current text, if any."""
     locale: str
     """Language of the copy."""
+    send_date: str | None
+    """When the campaign goes out, YYYY-MM-DD (default: today)."""
 
 
 class OutputState(TypedDict, total=False):

@@ -103,7 +103,27 @@ def _code(value: str) -> str:
     return value
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BIDI_OVERRIDE = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(value: str, field: str = "text") -> str:
+    """Refuse characters that hide or reorder what a customer sees: control characters and
+    bidirectional overrides (a right-to-left mark alone is fine)."""
+    if _CONTROL.search(value):
+        raise ValueError(
+            f"{field} holds a control character; remove it (tabs and line breaks are fine)"
+        )
+    if _BIDI_OVERRIDE.search(value):
+        raise ValueError(
+            f"{field} holds a bidirectional override (U+202A-U+202E, "
+            "U+2066-U+2069), which can disguise text; remove it"
+        )
+    return value
+
+
 def _text(value: str) -> str:
+    clean_text(value)
     if not value.strip():
         raise ValueError("text is empty: give the message the customers received")
     if len(value) > MAX_TEMPLATE_CHARS:
@@ -277,6 +297,20 @@ class CampaignRequest(_Model):
         description="The merchant's current text, to be improved; absent for new copy.",
     )
     locale: str = "en"
+    send_date: date | None = Field(
+        default=None,
+        description="When the campaign goes out (default: today); the voucher must not have "
+        "expired by then.",
+    )
+
+    @model_validator(mode="after")
+    def _visible_text(self) -> CampaignRequest:
+        clean_text(self.product_name, "product_name")
+        if not self.product_name.strip():
+            raise ValueError("product_name is blank: name the product the campaign is about")
+        if self.original_template is not None:
+            clean_text(self.original_template, "original_template")
+        return self
 
 
 Mode = Literal["group", "retrieval", "rules"]

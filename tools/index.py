@@ -92,6 +92,13 @@ class TemplateIndex:
         self._built_for: str | None = None
         self._metadata: dict[str, dict[str, dict[str, Any]]] = {}
 
+    def _forget_client(self) -> None:
+        """Drop this process's Chroma client for the folder (Chroma caches one per path)."""
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+        self._client = None
+
     def _connect(self) -> Any:
         import chromadb
         from chromadb.config import Settings
@@ -116,12 +123,23 @@ class TemplateIndex:
         with self._lock:
             if self._built_for == version and self.path.exists():
                 return
-            if not self.path.exists():
-                self._client = None
+            if not self.path.exists() and self._client is not None:
+                log.warning("vector index at %s is gone; rebuilding it from the store", self.path)
+                self._forget_client()
             if self._client is None:
                 self._client = self._connect()
-            marker = self._marker()
-            if marker != f"{version}:{MODEL_ID}":
+            try:
+                if self._marker() != f"{version}:{MODEL_ID}":
+                    self._rebuild(store, version)
+            except Exception as exc:  # damaged under a running process: start afresh
+                log.warning(
+                    "vector index at %s unreadable (%s); rebuilding it from the store",
+                    self.path,
+                    exc,
+                )
+                self._forget_client()
+                shutil.rmtree(self.path, ignore_errors=True)
+                self._client = self._connect()
                 self._rebuild(store, version)
             self._metadata = {}
             self._built_for = version
@@ -191,11 +209,49 @@ class TemplateIndex:
         k: int = 8,
         candidates: int = 100,
     ) -> list[Hit]:
-        """The ``k`` best references in a segment, re-ranked by offer, category and channel."""
+        """The ``k`` best references in a segment, re-ranked by offer, category and channel.
+        An index damaged under a running process is rebuilt from the store, once."""
+        args = (
+            store,
+            segment,
+            query,
+            exclude_merchant,
+            voucher_type,
+            product_category,
+            channel,
+            k,
+            candidates,
+        )
+        try:
+            return self._search(*args)
+        except Exception as exc:
+            log.warning(
+                "vector index at %s failed (%s); rebuilding it from the store", self.path, exc
+            )
+            with self._lock:
+                self._forget_client()
+                shutil.rmtree(self.path, ignore_errors=True)
+                self._built_for = None
+            return self._search(*args)
+
+    def _search(
+        self,
+        store: Store,
+        segment: str,
+        query: str,
+        exclude_merchant: str,
+        voucher_type: str,
+        product_category: str,
+        channel: str,
+        k: int,
+        candidates: int,
+    ) -> list[Hit]:
+        from chromadb.errors import NotFoundError
+
         self.ensure(store)
         try:
             collection = self._client.get_collection(self._name(segment), embedding_function=None)
-        except Exception:
+        except NotFoundError:
             return []  # no template of this segment is indexed
         total = collection.count()
         if total == 0:

@@ -18,7 +18,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 from tools.domain import (
     CategoryPath,
@@ -40,6 +48,8 @@ MAX_REPORTED = 50
 """Problems printed before the rest are summed up as a count."""
 
 _VOUCHER_FIELDS = {"value": "voucher_value", "min_spend": "min_spend"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""How a spreadsheet formula starts (what ``export`` escapes)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,14 @@ class IngestRow(BaseModel):
     conversions: NonNegativeInt
     revenue: float | None = Field(default=None, ge=0)
     sent_at: date
+
+    @field_validator("text", "subject", mode="before")
+    @classmethod
+    def _unescape(cls, value: Any) -> Any:
+        """Undo ``spreadsheet_safe``: an exported cell comes back as it went out."""
+        if isinstance(value, str) and value[:1] == "'" and value[1:2] in _FORMULA_START:
+            return value[1:]
+        return value
 
     def cross_field_problems(self) -> list[tuple[str, str]]:
         """Problems that involve several fields: the funnel and the voucher's numbers."""
@@ -407,3 +425,22 @@ def ingest_file(
     return IngestReport(
         str(path), len(records), len(records) - len(existing), len(existing), dry_run=dry_run
     )
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A cell that a spreadsheet will not run as a formula: text starting with = + - @ (or a
+    tab or carriage return) gets a leading apostrophe, which ``ingest`` removes again."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def export_file(store: Store, path: Path) -> int:
+    """Write every template to a CSV with the ingestion header; returns the rows written."""
+    records = store.templates()
+    with Path(path).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(TEMPLATE_COLUMNS)
+        for record in records:
+            writer.writerow(["" if v is None else spreadsheet_safe(v) for v in record])
+    return len(records)

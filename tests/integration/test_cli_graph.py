@@ -48,6 +48,7 @@ def requests(world: Path, count: int) -> list[dict[str, Any]]:
                 "product_category": r.product_category,
                 "product_name": store.product_of(r.template_id) or "bestseller",
                 "original_template": r.text,
+                "send_date": r.sent_at,
                 "voucher": {
                     "type": r.voucher_type,
                     "value": r.voucher_value,

@@ -38,6 +38,7 @@ def as_request(store: Store, record: TemplateRecord, **changes: Any) -> dict[str
         "product_category": record.product_category,
         "product_name": store.product_of(record.template_id) or "bestseller",
         "original_template": record.text,
+        "send_date": record.sent_at,
         "voucher": {
             "type": record.voucher_type,
             "value": record.voucher_value,

@@ -35,6 +35,7 @@ def request_for(record: TemplateRecord, **changes: Any) -> dict[str, Any]:
         "product_category": record.product_category,
         "product_name": "Nova Trail Runner",
         "original_template": record.text,
+        "send_date": record.sent_at,
         "voucher": {
             "type": record.voucher_type,
             "value": record.voucher_value,
