@@ -17,6 +17,8 @@ from tools.domain import GenerationResult, Voucher
 from tools.offers import offer_fact_errors
 from tools.store import Store
 
+pytestmark = pytest.mark.reliability
+
 REQUEST: dict[str, Any] = {
     "merchant_id": "m007",
     "segment": "lapsed_90d",

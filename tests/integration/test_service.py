@@ -14,6 +14,8 @@ from langserve import RemoteRunnable
 from arena.world import build_world
 from tests.integration.servers import free_port, running
 
+pytestmark = pytest.mark.reliability
+
 KEY = "test-key-123"
 REQUEST: dict[str, Any] = {
     "merchant_id": "m007",

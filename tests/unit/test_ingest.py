@@ -11,6 +11,8 @@ import pytest
 from tools.ingest import IngestError, ingest_file, validate_file
 from tools.store import TEMPLATE_COLUMNS, Store
 
+pytestmark = pytest.mark.reliability
+
 GOOD_ROW = {
     "template_id": "t1",
     "merchant_id": "m1",
