@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from arena.catalog import PRICE_LEVELS
+from tools.domain import CANONICAL_SEGMENTS, Channel, VoucherType
 
 COPY_FEATURES: tuple[str, ...] = (
     "offer_stated",
@@ -37,25 +38,9 @@ COPY_FEATURES: tuple[str, ...] = (
 OPEN_FEATURES: tuple[str, ...] = ("offer_early", "personalised", "question", "shouting")
 """Features visible before opening (preview, subject) that act on the open logit."""
 
-SEGMENTS: tuple[str, ...] = (
-    "new_customer",
-    "lapsed_30d",
-    "lapsed_90d",
-    "vip",
-    "cart_abandoner",
-    "deal_seeker",
-    "repeat_buyer",
-    "birthday",
-)
-CHANNELS: tuple[str, ...] = ("im", "sms", "push", "email")
-VOUCHER_TYPES: tuple[str, ...] = (
-    "percent_off",
-    "amount_off",
-    "free_shipping",
-    "bogo",
-    "gift",
-    "threshold",
-)
+SEGMENTS: tuple[str, ...] = CANONICAL_SEGMENTS
+CHANNELS: tuple[str, ...] = tuple(channel.value for channel in Channel)
+VOUCHER_TYPES: tuple[str, ...] = tuple(kind.value for kind in VoucherType)
 
 _BASE_WEIGHTS = {
     "offer_stated": 0.35,

@@ -77,7 +77,9 @@ def plot(run: ArenaRun, out: Path, variant: str = "full") -> list[Path]:
     return paths
 
 
-def _rows(figures: dict[str, Any]) -> list[list[str]]:
+def leaderboard_rows(figures: dict[str, Any]) -> list[list[str]]:
+    """The leaderboard as table rows, one per variant, in ``HEADER``'s order."""
+
     def pct(value: float | None) -> str:
         return "-" if value is None else f"{value:+.1%}"
 
@@ -128,7 +130,7 @@ def write_report(run: ArenaRun, out: Path) -> tuple[Path, Path]:
         "",
         "| " + " | ".join(HEADER) + " |",
         "|" + "---|" * len(HEADER),
-        *("| " + " | ".join(row) + " |" for row in _rows(figures)),
+        *("| " + " | ".join(row) + " |" for row in leaderboard_rows(figures)),
         "",
         f"`full` took more lift than the whole oracle pool on {above} of {len(captured)} "
         "tasks (captured > 1).",
@@ -146,7 +148,7 @@ def write_report(run: ArenaRun, out: Path) -> tuple[Path, Path]:
     markdown.write_text("\n".join(lines), encoding="utf-8")
     table = "".join(
         "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
-        for row in _rows(figures)
+        for row in leaderboard_rows(figures)
     )
     page = (
         "<!doctype html><meta charset='utf-8'>"

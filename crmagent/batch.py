@@ -52,9 +52,8 @@ def _requests(path: Path) -> Iterator[tuple[int, dict[str, Any] | BatchError]]:
                     BatchError(id=str(number), error=f"line {number}: expected a JSON object"),
                 )
                 continue
-            item.setdefault("id", str(number))
-            if item["id"] is not None and not isinstance(item["id"], str):
-                item["id"] = str(item["id"])
+            # An id left out or null is the line number; any other id comes back as text.
+            item["id"] = str(number) if item.get("id") is None else str(item["id"])
             yield number, item
 
 

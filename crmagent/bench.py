@@ -115,26 +115,7 @@ def sample_requests(store: Store, count: int, seed: int) -> list[dict[str, Any]]
     """``count`` requests drawn from the store's templates (their campaigns, as sent)."""
     records = store.templates()
     picks = random.Random(seed).sample(records, min(count, len(records)))
-    return [
-        {
-            "id": r.template_id,
-            "merchant_id": r.merchant_id,
-            "segment": r.segment,
-            "channel": r.channel,
-            "product_category": r.product_category,
-            "product_name": store.product_of(r.template_id) or "bestseller",
-            "original_template": r.text,
-            "send_date": r.sent_at,
-            "voucher": {
-                "type": r.voucher_type,
-                "value": r.voucher_value,
-                "min_spend": r.min_spend,
-                "expires": r.expires,
-                "code": r.code,
-            },
-        }
-        for r in picks
-    ]
+    return [store.replay_request(r) for r in picks]
 
 
 def _timed(run: Callable[[], Any], repeats: int = 3) -> float:
@@ -208,27 +189,14 @@ def pair_requests(store: Store, pairs: int = 10, each: int = 10) -> list[dict[st
     requests = []
     for merchant_id, segment, *_ in chosen:
         records = store.templates(merchant_id, segment)
-        for i in range(each):
-            r = records[i % len(records)]
-            requests.append(
-                {
-                    "id": f"{merchant_id}-{segment}-{i}",
-                    "merchant_id": merchant_id,
-                    "segment": segment,
-                    "channel": records[0].channel,
-                    "product_category": r.product_category,
-                    "product_name": store.product_of(r.template_id) or "bestseller",
-                    "original_template": r.text,
-                    "send_date": r.sent_at,
-                    "voucher": {
-                        "type": r.voucher_type,
-                        "value": r.voucher_value,
-                        "min_spend": r.min_spend,
-                        "expires": r.expires,
-                        "code": r.code,
-                    },
-                }
+        requests += [
+            store.replay_request(
+                records[i % len(records)],
+                id=f"{merchant_id}-{segment}-{i}",
+                channel=records[0].channel,
             )
+            for i in range(each)
+        ]
     return requests
 
 

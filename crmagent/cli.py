@@ -355,6 +355,7 @@ def arena_run(
     home: HomeOption = None,
 ) -> None:
     """Run CRMAgent on the arena's held-out tasks and print the leaderboard."""
+    from arena.report import HEADER, leaderboard_rows
     from arena.runner import VARIANTS, run_arena
     from crmagent.arena_agent import CRMAgent
 
@@ -382,37 +383,10 @@ def arena_run(
         title=f"arena seed {seed}: {run.figures['tasks']} marketer tasks "
         f"(oracle pool {run.figures['oracle_pool']} texts each)"
     )
-    for column in (
-        "variant",
-        "mean lift",
-        "median lift",
-        "captured",
-        "improved",
-        "rules passed",
-        "offer facts",
-        "modes",
-    ):
+    for column in HEADER:
         table.add_column(column, justify="left" if column in {"variant", "modes"} else "right")
-
-    def pct(value: float | None) -> str:
-        return "-" if value is None else f"{value:+.1%}"
-
-    def share(value: float | None) -> str:
-        return "-" if value is None else f"{value:.0%}"
-
-    for name, fig in run.figures["variants"].items():
-        modes = ", ".join(f"{m} {n}" for m, n in fig["modes"].items())
-        captured = "-" if fig["captured"] is None else f"{fig['captured']:.2f}"
-        table.add_row(
-            name,
-            pct(fig["mean_lift"]),
-            pct(fig["median_lift"]),
-            captured,
-            share(fig["improved_share"]),
-            share(fig["rule_pass_rate"]),
-            share(fig["offer_fact_accuracy"]),
-            modes,
-        )
+    for row in leaderboard_rows(run.figures):
+        table.add_row(*row)
     console.print(table, soft_wrap=False)
     analyst_fig, compliance_fig = run.figures["analyst"], run.figures["compliance"]
     console.print(

@@ -14,7 +14,7 @@ from arena.world import build_world
 from crmagent.api import generate
 from graph.context import Context
 from tools.domain import GenerationResult
-from tools.store import Store, TemplateRecord
+from tools.store import Store
 
 DEMO_SEED = 1
 
@@ -36,26 +36,6 @@ def ensure_world(home: Path) -> Path:
     return folder
 
 
-def _request(record: TemplateRecord, product: str, **changes: Any) -> dict[str, Any]:
-    request = {
-        "merchant_id": record.merchant_id,
-        "segment": record.segment,
-        "channel": record.channel,
-        "product_category": record.product_category,
-        "product_name": product,
-        "original_template": record.text,
-        "send_date": record.sent_at,
-        "voucher": {
-            "type": record.voucher_type,
-            "value": record.voucher_value,
-            "min_spend": record.min_spend,
-            "expires": record.expires,
-            "code": record.code,
-        },
-    }
-    return {**request, **changes}
-
-
 def demo_requests(folder: Path) -> list[tuple[str, dict[str, Any]]]:
     """Three campaigns of the sample world: a merchant rich in history (group learning), one
     with little (retrieval), and a segment nobody has run (the rules fallback)."""
@@ -72,8 +52,7 @@ def demo_requests(folder: Path) -> list[tuple[str, dict[str, Any]]]:
             worst = min(
                 store.templates(merchant_id, segment), key=lambda r: r.conversions / r.sends
             )
-            product = store.product_of(worst.template_id) or "bestseller"
-            picks.append((label, _request(worst, product, **changes)))
+            picks.append((label, store.replay_request(worst, id=None, **changes)))
     return picks
 
 

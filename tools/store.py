@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from tools.domain import CANONICAL_SEGMENTS, Merchant
 
@@ -447,6 +447,29 @@ class Store:
                 (voucher_type, channel),
             )
         ]
+
+    def replay_request(self, record: TemplateRecord, **changes: Any) -> dict[str, Any]:
+        """A ``CampaignRequest`` (as JSON) for a stored template's campaign, as it was sent:
+        its voucher, product, channel and date, the template as the original. For
+        benchmarks, demos and back-tests; ``changes`` override any field."""
+        request = {
+            "id": record.template_id,
+            "merchant_id": record.merchant_id,
+            "segment": record.segment,
+            "channel": record.channel,
+            "product_category": record.product_category,
+            "product_name": self.product_of(record.template_id) or "bestseller",
+            "original_template": record.text,
+            "send_date": record.sent_at,
+            "voucher": {
+                "type": record.voucher_type,
+                "value": record.voucher_value,
+                "min_spend": record.min_spend,
+                "expires": record.expires,
+                "code": record.code,
+            },
+        }
+        return {**request, **changes}
 
     def count(self, table: str) -> int:
         """Rows in one of the store's tables."""

@@ -39,26 +39,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def requests(world: Path, count: int) -> list[dict[str, Any]]:
     with Store(world / "crm.sqlite") as store:
-        records = store.templates()[:count]
-        return [
-            {
-                "merchant_id": r.merchant_id,
-                "segment": r.segment,
-                "channel": r.channel,
-                "product_category": r.product_category,
-                "product_name": store.product_of(r.template_id) or "bestseller",
-                "original_template": r.text,
-                "send_date": r.sent_at,
-                "voucher": {
-                    "type": r.voucher_type,
-                    "value": r.voucher_value,
-                    "min_spend": r.min_spend,
-                    "expires": r.expires,
-                    "code": r.code,
-                },
-            }
-            for r in records
-        ]
+        return [store.replay_request(r, id=None) for r in store.templates()[:count]]
 
 
 def test_demo_shows_all_three_modes(crmagent_home: Path) -> None:

@@ -29,27 +29,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
-def as_request(store: Store, record: TemplateRecord, **changes: Any) -> dict[str, Any]:
-    return {
-        "id": record.template_id,
-        "merchant_id": record.merchant_id,
-        "segment": record.segment,
-        "channel": record.channel,
-        "product_category": record.product_category,
-        "product_name": store.product_of(record.template_id) or "bestseller",
-        "original_template": record.text,
-        "send_date": record.sent_at,
-        "voucher": {
-            "type": record.voucher_type,
-            "value": record.voucher_value,
-            "min_spend": record.min_spend,
-            "expires": record.expires,
-            "code": record.code,
-        },
-        **changes,
-    }
-
-
 def campaigns(store: Store) -> list[dict[str, Any]]:
     """40 underperformers of merchants rich in history, 40 templates of merchants with
     little, 20 campaigns in segments of the merchants' own that nobody else has run."""
@@ -63,10 +42,10 @@ def campaigns(store: Store) -> list[dict[str, Any]]:
         if len(v) >= 12
     ]
     little = [v[0] for v in by_pair.values() if len(v) <= 2]
-    picked = [as_request(store, r) for r in rng.sample(rich, 40)]
-    picked += [as_request(store, r) for r in rng.sample(little, 40)]
+    picked = [store.replay_request(r) for r in rng.sample(rich, 40)]
+    picked += [store.replay_request(r) for r in rng.sample(little, 40)]
     picked += [
-        as_request(store, r, id=f"own-{i}", segment="winback_" + r.segment)
+        store.replay_request(r, id=f"own-{i}", segment="winback_" + r.segment)
         for i, r in enumerate(rng.sample(little, 20))
     ]
     return picked

@@ -7,22 +7,13 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from arena.world import build_world
 from tests.integration.servers import free_port, running
-
-REQUEST: dict[str, Any] = {
-    "merchant_id": "m007",
-    "segment": "lapsed_90d",
-    "channel": "sms",
-    "voucher": {"type": "percent_off", "value": 20, "code": "BACK20", "expires": "2026-12-31"},
-    "product_category": "apparel>shoes>running",
-    "product_name": "Trail runner X",
-}
+from tests.requests import REQUEST
 
 
 @pytest.fixture(scope="module")

@@ -21,22 +21,13 @@ from crmagent.api import BatchError, generate, generate_batch
 from crmagent.fake_openai import FakeOpenAI
 from crmagent.loadtest import check_loopback, load_test
 from tests.integration.servers import free_port, running
+from tests.requests import REQUEST
 from tools.domain import GenerationResult, Voucher
 from tools.ingest import IngestError, export_file, ingest_file
 from tools.offers import offer_fact_errors
 from tools.store import TEMPLATE_COLUMNS, Store, TemplateRecord
 
 pytestmark = pytest.mark.reliability
-
-REQUEST: dict[str, Any] = {
-    "merchant_id": "m007",
-    "segment": "lapsed_90d",
-    "channel": "sms",
-    "voucher": {"type": "percent_off", "value": 20, "code": "BACK20", "expires": "2026-12-31"},
-    "product_category": "apparel>shoes>running",
-    "product_name": "Trail runner X",
-    "send_date": "2026-11-01",
-}
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -13,18 +12,11 @@ from langserve import RemoteRunnable
 
 from arena.world import build_world
 from tests.integration.servers import free_port, running
+from tests.requests import REQUEST
 
 pytestmark = pytest.mark.reliability
 
 KEY = "test-key-123"
-REQUEST: dict[str, Any] = {
-    "merchant_id": "m007",
-    "segment": "lapsed_90d",
-    "channel": "sms",
-    "voucher": {"type": "percent_off", "value": 20, "code": "BACK20", "expires": "2026-12-31"},
-    "product_category": "apparel>shoes>running",
-    "product_name": "Trail runner X",
-}
 
 
 @pytest.fixture(scope="module")

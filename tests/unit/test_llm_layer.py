@@ -14,19 +14,12 @@ import pytest
 from arena.world import build_world
 from crmagent.api import generate, generate_batch
 from tests.fakes import ScriptedChatModel, good_reply, wrong_discount
+from tests.requests import REQUEST as BASE
 from tools import models
 from tools.domain import GenerationResult
 from tools.offers import offer_fact_errors
 
-REQUEST: dict[str, Any] = {
-    "merchant_id": "m007",
-    "segment": "lapsed_90d",
-    "channel": "sms",
-    "voucher": {"type": "percent_off", "value": 20, "code": "BACK20", "expires": "2026-12-31"},
-    "product_category": "apparel>shoes>running",
-    "product_name": "Trail runner X",
-    "original_template": "We miss you! Come back for 20% off.",
-}
+REQUEST: dict[str, Any] = {**BASE, "original_template": "We miss you! Come back for 20% off."}
 
 
 @pytest.fixture(scope="module")

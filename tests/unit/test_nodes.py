@@ -15,11 +15,15 @@ from graph.state import State
 from tools.domain import Reference, TemplateText
 from tools.store import Store, TemplateRecord
 
+WORLD: list[Path] = []
+"""The module's world, for ``request_for``."""
+
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("world")
     build_world(home, seed=2)
+    WORLD[:] = [home]
     return home
 
 
@@ -28,23 +32,9 @@ def runtime(home: Path, **settings: Any) -> Runtime[Context]:
 
 
 def request_for(record: TemplateRecord, **changes: Any) -> dict[str, Any]:
-    return {
-        "merchant_id": record.merchant_id,
-        "segment": record.segment,
-        "channel": record.channel,
-        "product_category": record.product_category,
-        "product_name": "Nova Trail Runner",
-        "original_template": record.text,
-        "send_date": record.sent_at,
-        "voucher": {
-            "type": record.voucher_type,
-            "value": record.voucher_value,
-            "min_spend": record.min_spend,
-            "expires": record.expires,
-            "code": record.code,
-        },
-        **changes,
-    }
+    """The stored template's campaign as a request (no id: nodes see the request alone)."""
+    with Store(WORLD[0] / "crm.sqlite") as store:
+        return store.replay_request(record, id=None, product_name="Nova Trail Runner", **changes)
 
 
 def rich_and_little(home: Path) -> tuple[TemplateRecord, TemplateRecord]:

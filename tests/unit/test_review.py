@@ -15,16 +15,8 @@ from crmagent.api import generate_batch
 from graph import builder
 from graph.checkpoint import serializer
 from graph.context import Context
+from tests.requests import REQUEST
 from tools.domain import GenerationResult
-
-REQUEST: dict[str, Any] = {
-    "merchant_id": "m007",
-    "segment": "lapsed_90d",
-    "channel": "sms",
-    "voucher": {"type": "percent_off", "value": 20, "code": "BACK20", "expires": "2026-12-31"},
-    "product_category": "apparel>shoes>running",
-    "product_name": "Trail runner X",
-}
 
 
 @pytest.fixture(scope="module")
