@@ -92,60 +92,59 @@ class _Draft:
 
 # -- phrase banks ---------------------------------------------------------------------------
 
+# The agent's own openings (the arena's grammar has its own; they share no phrase bank).
 _HOOKS: dict[str, tuple[str, ...]] = {
     "lapsed_30d": (
-        "We miss you{name}!",
-        "It's been a few weeks{name}.",
-        "Come back soon{name}!",
-        "Good to have you back{name}.",
+        "We've kept your spot{name}.",
+        "It's been a little while{name}.",
+        "Nice to see you again soon{name}.",
     ),
     "lapsed_90d": (
-        "We miss you{name}!",
-        "It's been a while{name}.",
-        "Long time no see{name}!",
-        "We've missed you{name}.",
+        "We've missed having you around{name}.",
+        "It's been too long{name}.",
+        "Welcome back{name}!",
     ),
     "vip": (
-        "Thank you for being one of our best customers{name}.",
-        "You're a VIP to us{name}.",
-        "A thank-you, just for you{name}.",
+        "You're one of our very best{name}.",
+        "A thank-you for our best customers{name}.",
+        "First in line, as always{name}.",
     ),
     "cart_abandoner": (
-        "You left something behind{name}.",
-        "Your cart is waiting{name}.",
-        "We saved your cart{name}.",
+        "Your basket is still here{name}.",
+        "You were so close{name}!",
+        "We held on to your basket{name}.",
     ),
     "birthday": (
         "Happy birthday{name}!",
-        "It's your birthday month{name}!",
-        "Birthday wishes from all of us{name}!",
+        "Cheers to your birthday{name}!",
+        "A birthday treat for you{name}.",
     ),
     "new_customer": (
-        "Welcome{name}!",
-        "Thanks for joining us{name}!",
-        "Great to have you here{name}.",
+        "Welcome aboard{name}!",
+        "So glad you joined{name}.",
+        "Your first order starts here{name}.",
     ),
     "deal_seeker": (
-        "Deal alert{name}!",
-        "Here's a deal worth opening{name}.",
-        "Savings ahead{name}.",
+        "This one is worth a look{name}.",
+        "A deal just for you{name}.",
+        "Good timing{name}!",
     ),
     "repeat_buyer": (
-        "Thanks for coming back{name}.",
-        "Good to see you again{name}!",
-        "Here's something for your next order{name}.",
+        "Here's to your next order{name}.",
+        "Great to see you again{name}.",
+        "Time for your next one{name}.",
     ),
 }
-_GENERIC_HOOKS = ("Good news{name}!", "Something for you{name}.", "Hi{name}!")
+_GENERIC_HOOKS = ("A quick note for you{name}.", "Something special{name}.", "Hello{name}!")
 _QUESTION_HOOKS: dict[str, tuple[str, ...]] = {
-    "cart_abandoner": ("Still thinking it over{name}?", "Forgot something{name}?"),
-    "lapsed_30d": ("Ready for something new{name}?",),
-    "lapsed_90d": ("Ready to come back{name}?", "Been a while, hasn't it{name}?"),
-    "birthday": ("Ready to celebrate{name}?",),
-    "repeat_buyer": ("Running low{name}?", "Ready for a refill{name}?"),
+    "cart_abandoner": ("Still deciding{name}?", "Did something distract you{name}?"),
+    "lapsed_30d": ("Looking for something new{name}?",),
+    "lapsed_90d": ("Shall we pick up where we left off{name}?", "Miss us too{name}?"),
+    "birthday": ("How about a birthday treat{name}?",),
+    "repeat_buyer": ("Time to restock{name}?", "Back for more{name}?"),
     "new_customer": ("Ready for your first order{name}?",),
-    "vip": ("Ready for first pick{name}?",),
-    "deal_seeker": ("Looking for a deal{name}?",),
+    "vip": ("Want first pick{name}?",),
+    "deal_seeker": ("Up for a good deal{name}?",),
 }
 _OFFER_LINES: dict[VoucherType, tuple[str, ...]] = {
     VoucherType.PERCENT_OFF: (
