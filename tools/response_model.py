@@ -35,8 +35,23 @@ class ResponseModel:
         return min(max(math.exp(log_rate), 0.0), 1.0)
 
 
+_MODELS: dict[tuple[str, str, str], ResponseModel] = {}
+
+
 def segment_model(store: Store, segment: str) -> ResponseModel:
-    """The response model of a segment, from all merchants' history in it."""
+    """The response model of a segment, from all merchants' history in it; fitted once per
+    segment and data version (every request of a batch reuses it)."""
+    key = (str(store.path), store.get_meta("data_version") or "", segment)
+    fitted = _MODELS.get(key)
+    if fitted is None:
+        fitted = _fit(store, segment)
+        for old in [k for k in _MODELS if k[0] == key[0] and k[1] != key[1]]:
+            _MODELS.pop(old, None)
+        _MODELS[key] = fitted
+    return fitted
+
+
+def _fit(store: Store, segment: str) -> ResponseModel:
     prior, scored = segment_history(store, segment)
     lifts = segment_lifts(store, segment)
     records = [s.record for s in scored]
