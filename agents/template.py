@@ -59,28 +59,31 @@ def plan_from(
     return WritePlan(use=(*ALWAYS, *optional), avoid=frozenset(avoid), sms_segments=sms_segments)
 
 
-def adapt(
+def write(
     request: CampaignRequest,
     merchant: Merchant,
     canonical: str | None,
-    patterns: Sequence[Pattern],
+    plan: WritePlan,
     exemplar: Exemplar | None,
     *,
-    min_confidence: float,
-    sms_segments: int,
-    attempt: int = 0,
+    variant: int = 0,
 ) -> TemplateText:
-    """The new template: the best exemplar adapted to this campaign, following the patterns."""
-    plan = plan_from(
-        patterns,
-        canonical,
-        request.channel.value,
-        min_confidence=min_confidence,
-        sms_segments=sms_segments,
-        attempt=attempt,
-    )
-    seed = request_seed(request) + attempt  # a retry reads differently
+    """The grounded draft: the exemplar adapted slot by slot to this campaign, following the
+    plan; ``variant`` (a retry, a rejection) changes the phrasing, not the facts."""
+    seed = request_seed(request) + variant
     return Writer(request, merchant, canonical, seed=seed).write(plan, exemplar)
+
+
+def rules_plan(canonical: str | None, channel: str, sms_segments: int) -> WritePlan:
+    """The zero-shot fallback's plan: best practice for the segment and channel only."""
+    return plan_from((), canonical, channel, min_confidence=1.0, sms_segments=sms_segments)
+
+
+def original_exemplar(request: CampaignRequest) -> Exemplar | None:
+    """The merchant's current text, whose clean opening and call to action the rules
+    rewrite keeps."""
+    original = request.original_template
+    return Exemplar("original", original, own=True) if original else None
 
 
 def rules_rewrite(
@@ -93,13 +96,8 @@ def rules_rewrite(
 ) -> TemplateText:
     """The zero-shot fallback: best practice for the segment and channel, keeping the
     merchant's own opening and call to action where they are clean."""
-    plan = plan_from(
-        (), canonical, request.channel.value, min_confidence=1.0, sms_segments=sms_segments
-    )
-    original = request.original_template
-    exemplar = Exemplar("original", original, own=True) if original else None
-    seed = request_seed(request) + variant
-    return Writer(request, merchant, canonical, seed=seed).write(plan, exemplar)
+    plan = rules_plan(canonical, request.channel.value, sms_segments)
+    return write(request, merchant, canonical, plan, original_exemplar(request), variant=variant)
 
 
 def minimal(request: CampaignRequest, merchant: Merchant) -> TemplateText:

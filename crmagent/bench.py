@@ -339,15 +339,12 @@ def index_build_per_s(home: Path) -> float:
     return round(float(indexed) / elapsed, 1)
 
 
-def ingest_figures(folder: Path, rows: int = 100_000) -> dict[str, float]:
-    """Rows a second of a full-size import (validated, one transaction)."""
+def write_synthetic_csv(path: Path, rows: int, merchants: int = 997) -> Path:
+    """An ingestion file of ``rows`` valid templates spread over ``merchants`` merchants."""
     import csv
 
-    from tools.ingest import ingest_file
     from tools.store import TEMPLATE_COLUMNS
 
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "templates.csv"
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(TEMPLATE_COLUMNS)
@@ -356,7 +353,7 @@ def ingest_figures(folder: Path, rows: int = 100_000) -> dict[str, float]:
             writer.writerow(
                 [
                     f"t{i}",
-                    f"m{i % 997}",
+                    f"m{i % merchants}",
                     ("vip", "lapsed_90d", "birthday")[i % 3],
                     "push",
                     "percent_off",
@@ -375,6 +372,15 @@ def ingest_figures(folder: Path, rows: int = 100_000) -> dict[str, float]:
                     "2026-05-01",
                 ]
             )
+    return path
+
+
+def ingest_figures(folder: Path, rows: int = 100_000) -> dict[str, float]:
+    """Rows a second of a full-size import (validated, one transaction)."""
+    from tools.ingest import ingest_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = write_synthetic_csv(folder / "templates.csv", rows)
     store_path = folder / "crm.sqlite"
     store_path.unlink(missing_ok=True)
     with Store(store_path) as store:

@@ -309,15 +309,8 @@ def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         attempt=attempt,
     )
     exemplar = _exemplar(state)
-    draft = template.adapt(
-        request,
-        state["merchant"],
-        analysis.canonical,
-        state["patterns"],
-        exemplar,
-        min_confidence=ctx.act_confidence,
-        sms_segments=ctx.sms_max_segments,
-        attempt=attempt,
+    draft = template.write(
+        request, state["merchant"], analysis.canonical, plan, exemplar, variant=attempt
     )
     evidence = [
         *analysis.top_ids,
@@ -334,18 +327,11 @@ def rules_rewrite(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """The zero-shot fallback from best-practice rules for the segment and channel."""
     ctx = runtime.context
     request, canonical = state["request"], state["analysis"].canonical
-    draft = template.rules_rewrite(
-        request,
-        state["merchant"],
-        canonical,
-        sms_segments=ctx.sms_max_segments,
-        variant=state.get("rejections", 0),
+    plan = template.rules_plan(canonical, request.channel.value, ctx.sms_max_segments)
+    exemplar = template.original_exemplar(request)
+    draft = template.write(
+        request, state["merchant"], canonical, plan, exemplar, variant=state.get("rejections", 0)
     )
-    plan = template.plan_from(
-        (), canonical, request.channel.value, min_confidence=1.0, sms_segments=ctx.sms_max_segments
-    )
-    original = request.original_template
-    exemplar = Exemplar("original", original, own=True) if original else None
     ruled = cast(State, {**state, "patterns": []})
     return {
         **_write(ruled, ctx, plan, exemplar, draft, []),

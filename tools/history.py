@@ -4,8 +4,9 @@ prior, and its percentile rank among the segment's templates (all merchants)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 from tools.features import FEATURES, CopyContext, copy_features
 from tools.statistics import (
@@ -19,6 +20,8 @@ from tools.statistics import (
     stratified_lift,
 )
 from tools.store import Store, TemplateRecord
+
+T = TypeVar("T")
 
 LEARNED: tuple[str, ...] = tuple(f for f in FEATURES if f != "product_named")
 """Features learned from history (a past template's product is not on record)."""
@@ -52,23 +55,32 @@ def score(
     ]
 
 
-_SEGMENT_CACHE: dict[tuple[str, str, str], tuple[BetaPrior, list[ScoredTemplate]]] = {}
+_DERIVED: dict[tuple[str, str, str, object], Any] = {}
 _CACHE_LOCK = threading.Lock()
+
+
+def per_data_version(store: Store, kind: str, key: object, compute: Callable[[], T]) -> T:
+    """``compute()`` once per store, data version, ``kind`` and ``key``: what is derived from
+    the history (scores, lifts, models) is reused by every request until an import changes
+    the data, and the entries of an older version are dropped then."""
+    path, version = str(store.path), store.get_meta("data_version") or ""
+    full = (path, version, kind, key)
+    with _CACHE_LOCK:
+        if full in _DERIVED:
+            return cast(T, _DERIVED[full])
+    value = compute()
+    with _CACHE_LOCK:
+        for old in [k for k in _DERIVED if k[0] == path and k[1] != version]:
+            del _DERIVED[old]
+        _DERIVED[full] = value
+    return value
 
 
 def segment_history(store: Store, segment: str) -> tuple[BetaPrior, list[ScoredTemplate]]:
     """All merchants' templates in a segment, scored; cached until the store's data changes."""
-    key = (str(store.path), store.get_meta("data_version") or "", segment)
-    with _CACHE_LOCK:
-        cached = _SEGMENT_CACHE.get(key)
-    if cached is None:
-        cached = score(store.templates(segment=segment))
-        with _CACHE_LOCK:
-            stale = [k for k in _SEGMENT_CACHE if k[0] == key[0] and k[1] != key[1]]
-            for old in stale:
-                del _SEGMENT_CACHE[old]
-            _SEGMENT_CACHE[key] = cached
-    return cached
+    return per_data_version(
+        store, "history", segment, lambda: score(store.templates(segment=segment))
+    )
 
 
 _FEATURE_CACHE: dict[tuple[str, int], dict[str, bool]] = {}
@@ -119,36 +131,21 @@ def feature_lifts(records: Sequence[TemplateRecord]) -> dict[str, Lift]:
     return lifts
 
 
-_LIFT_CACHE: dict[tuple[str, str, str, str], dict[str, Lift]] = {}
-
-
 def segment_lifts(
     store: Store, segment: str, channel: str | None = None, spread: float = 0.15
 ) -> dict[str, Lift]:
     """Feature lifts over a whole segment (all merchants); for one ``channel``, the channel's
     own lifts shrunk toward the segment's by ``spread`` (emoji, say, help in IM and hurt in
     e-mail). Cached like ``segment_history``."""
-    key = (
-        str(store.path),
-        store.get_meta("data_version") or "",
-        segment,
-        f"{channel or ''}:{spread}",
-    )
-    cached = _LIFT_CACHE.get(key)
-    if cached is None:
+
+    def compute() -> dict[str, Lift]:
         _, scored = segment_history(store, segment)
         records = [s.record for s in scored]
         if channel is None:
-            cached = feature_lifts(records)
-        else:
-            overall = segment_lifts(store, segment)
-            mine = feature_lifts([r for r in records if r.channel == channel])
-            pooled = {
-                f: pooled_lift(mine.get(f), overall.get(f), spread) for f in {*mine, *overall}
-            }
-            cached = {f: lift for f, lift in sorted(pooled.items()) if lift is not None}
-        with _CACHE_LOCK:
-            for old in [k for k in _LIFT_CACHE if k[0] == key[0] and k[1] != key[1]]:
-                del _LIFT_CACHE[old]
-            _LIFT_CACHE[key] = cached
-    return cached
+            return feature_lifts(records)
+        overall = segment_lifts(store, segment)
+        mine = feature_lifts([r for r in records if r.channel == channel])
+        pooled = {f: pooled_lift(mine.get(f), overall.get(f), spread) for f in {*mine, *overall}}
+        return {f: lift for f, lift in sorted(pooled.items()) if lift is not None}
+
+    return per_data_version(store, "lifts", (segment, channel, spread), compute)

@@ -211,19 +211,8 @@ class TemplateIndex:
     ) -> list[Hit]:
         """The ``k`` best references in a segment, re-ranked by offer, category and channel.
         An index damaged under a running process is rebuilt from the store, once."""
-        args = (
-            store,
-            segment,
-            query,
-            exclude_merchant,
-            voucher_type,
-            product_category,
-            channel,
-            k,
-            candidates,
-        )
         try:
-            return self._search(*args)
+            found = self._candidates(store, segment, query, candidates)
         except Exception as exc:
             log.warning(
                 "vector index at %s failed (%s); rebuilding it from the store", self.path, exc
@@ -232,30 +221,36 @@ class TemplateIndex:
                 self._forget_client()
                 shutil.rmtree(self.path, ignore_errors=True)
                 self._built_for = None
-            return self._search(*args)
+            found = self._candidates(store, segment, query, candidates)
+        if found is None:
+            return []
+        ids, distances, metadata = found
+        hits = rank(
+            ids,
+            distances,
+            metadata,
+            exclude_merchant=exclude_merchant,
+            voucher_type=voucher_type,
+            product_category=product_category,
+            channel=channel,
+        )
+        return hits[:k]
 
-    def _search(
-        self,
-        store: Store,
-        segment: str,
-        query: str,
-        exclude_merchant: str,
-        voucher_type: str,
-        product_category: str,
-        channel: str,
-        k: int,
-        candidates: int,
-    ) -> list[Hit]:
+    def _candidates(
+        self, store: Store, segment: str, query: str, candidates: int
+    ) -> tuple[list[str], list[float], dict[str, dict[str, Any]]] | None:
+        """The nearest entries of the segment's collection by text, with their metadata;
+        None when the segment has nothing indexed."""
         from chromadb.errors import NotFoundError
 
         self.ensure(store)
         try:
             collection = self._client.get_collection(self._name(segment), embedding_function=None)
         except NotFoundError:
-            return []  # no template of this segment is indexed
+            return None
         total = collection.count()
         if total == 0:
-            return []
+            return None
         with self._lock:
             if segment not in self._metadata:
                 self._metadata[segment] = load_metadata(collection)
@@ -264,16 +259,7 @@ class TemplateIndex:
             n_results=min(candidates, total),
             include=["distances"],
         )
-        hits = rank(
-            result["ids"][0],
-            result["distances"][0],
-            self._metadata[segment],
-            exclude_merchant=exclude_merchant,
-            voucher_type=voucher_type,
-            product_category=product_category,
-            channel=channel,
-        )
-        return hits[:k]
+        return result["ids"][0], result["distances"][0], self._metadata[segment]
 
 
 def rank(

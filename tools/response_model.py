@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tools.history import features_of, segment_history, segment_lifts
+from tools.history import features_of, per_data_version, segment_history, segment_lifts
 from tools.store import Store
 
 
@@ -35,20 +35,10 @@ class ResponseModel:
         return min(max(math.exp(log_rate), 0.0), 1.0)
 
 
-_MODELS: dict[tuple[str, str, str], ResponseModel] = {}
-
-
 def segment_model(store: Store, segment: str) -> ResponseModel:
     """The response model of a segment, from all merchants' history in it; fitted once per
     segment and data version (every request of a batch reuses it)."""
-    key = (str(store.path), store.get_meta("data_version") or "", segment)
-    fitted = _MODELS.get(key)
-    if fitted is None:
-        fitted = _fit(store, segment)
-        for old in [k for k in _MODELS if k[0] == key[0] and k[1] != key[1]]:
-            _MODELS.pop(old, None)
-        _MODELS[key] = fitted
-    return fitted
+    return per_data_version(store, "response_model", segment, lambda: _fit(store, segment))
 
 
 def _fit(store: Store, segment: str) -> ResponseModel:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from crmagent.bench import write_synthetic_csv
 from tools.store import TEMPLATE_COLUMNS, Store
 
 
@@ -59,34 +60,7 @@ def test_good_file_twice_leaves_each_row_once(crmagent_home: Path, sample_csv: P
 
 
 def test_fifty_thousand_rows_in_one_go(tmp_path: Path, crmagent_home: Path) -> None:
-    big = tmp_path / "big.csv"
-    with big.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(TEMPLATE_COLUMNS)
-        for i in range(50_000):
-            sends = 1000 + i % 700
-            writer.writerow(
-                [
-                    f"t{i}",
-                    f"m{i % 97}",
-                    ("vip", "lapsed_90d", "birthday")[i % 3],
-                    "push",
-                    "percent_off",
-                    10 + i % 30,
-                    "",
-                    "",
-                    f"SAVE{i % 30}",
-                    "home>kitchen",
-                    f"Template {i}: save {10 + i % 30}% today",
-                    "",
-                    sends,
-                    sends // 3,
-                    sends // 10,
-                    i % 50,
-                    "",
-                    "2026-05-01",
-                ]
-            )
+    big = write_synthetic_csv(tmp_path / "big.csv", 50_000, merchants=97)
     result = crmagent("ingest", big)
     assert result.returncode == 0, result.stderr
     assert "50000 new" in result.stdout
