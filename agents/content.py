@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from langchain_core.language_models.chat_models import BaseChatModel
 from pydantic import BaseModel, Field
 
-from prompts.common import UNTRUSTED
+from prompts.common import RETRY_FEEDBACK, UNTRUSTED
 from prompts.content import PATTERNS_SYSTEM, PATTERNS_USER
 from tools.domain import Pattern
 from tools.features import FEATURES
@@ -158,6 +158,7 @@ def interpret(
         method=method,
         tries=tries,
         check=problems,
+        feedback=RETRY_FEEDBACK,
     )
     if answer is None:
         return None

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from agents.content import feature_of, pattern_lines
 from agents.rule_checker import rule_context
-from prompts.common import UNTRUSTED
+from prompts.common import RETRY_FEEDBACK, UNTRUSTED
 from prompts.guidance import GUIDANCE_INSTRUCTIONS
 from prompts.template import WRITER_SYSTEM, WRITER_USER
 from tools.best_practice import practice
@@ -208,5 +208,13 @@ def write_with_model(
         evidence_ids=", ".join(evidence_ids) or "(none)",
     )
     return ask(
-        model, ModelDraft, system, user, spend=spend, method=method, tries=tries, check=problems
+        model,
+        ModelDraft,
+        system,
+        user,
+        spend=spend,
+        method=method,
+        tries=tries,
+        check=problems,
+        feedback=RETRY_FEEDBACK,
     )

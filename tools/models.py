@@ -113,11 +113,16 @@ def ask(
     method: StructuredMethod = "json_schema",
     tries: int = 3,
     check: Callable[[T], list[str]] | None = None,
+    feedback: str = "",
     backoff: float = 0.2,
     judge: bool = False,
 ) -> T | None:
     """One structured answer that passes ``check`` (which lists what is wrong), or None with
-    the reasons appended to ``spend.problems``."""
+    the reasons appended to ``spend.problems``. ``feedback`` (a prompt with a ``{problems}``
+    placeholder, from ``prompts/``) tells the model what ``check`` found before it tries
+    again."""
+    if check is not None and "{problems}" not in feedback:
+        raise ValueError("a check needs a feedback prompt with a {problems} placeholder")
     runnable = _structured(model, schema, method)
     messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(user)]
     last = "no answer"
@@ -145,7 +150,7 @@ def ask(
         last = "; ".join(problems)
         messages = [
             *messages,
-            HumanMessage("Your answer breaks these rules, fix them and answer again: " + last),
+            HumanMessage(feedback.format(problems=last)),
         ]
     spend.problems.append(last)
     return None
