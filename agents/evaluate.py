@@ -15,15 +15,9 @@ from prompts.judge import JUDGE_SYSTEM, JUDGE_USER
 from tools.best_practice import practice
 from tools.channels import LIMITS
 from tools.domain import CampaignRequest, Pattern, RuleReport, Scores, TemplateText
-from tools.features import CopyContext, copy_features
+from tools.features import template_features
 from tools.models import Spend, StructuredMethod, ask
 from tools.response_model import ResponseModel
-
-
-def features_of_template(template: TemplateText, request: CampaignRequest) -> dict[str, bool]:
-    """The new template's copy features."""
-    context = CopyContext(request.channel.value, request.product_name, request.voucher.code)
-    return copy_features(template.body, template.subject, context)
 
 
 def audience_match(
@@ -84,7 +78,7 @@ def evaluate(
     min_confidence: float,
 ) -> Scores:
     """The three scores of the result."""
-    features = features_of_template(template, request)
+    features = template_features(template, request)
     channel = request.channel.value
     return Scores(
         audience_match=audience_match(features, patterns, canonical, channel, min_confidence),

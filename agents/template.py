@@ -3,6 +3,7 @@ writing plan and has the grounded writer adapt an exemplar slot by slot."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -16,9 +17,11 @@ from prompts.template import WRITER_SYSTEM, WRITER_USER
 from tools.best_practice import practice
 from tools.channels import LIMITS
 from tools.domain import CampaignRequest, Merchant, Pattern, TemplateText
+from tools.features import template_features
 from tools.models import Spend, StructuredMethod, ask
 from tools.offers import offer_phrase
 from tools.rules import OPT_OUT, check, repair
+from tools.statistics import certainty
 from tools.text import ungrounded_numbers
 from tools.writer import Exemplar, WritePlan, Writer, request_seed
 
@@ -72,6 +75,39 @@ def write(
     plan; ``variant`` (a retry, a rejection) changes the phrasing, not the facts."""
     seed = request_seed(request) + variant
     return Writer(request, merchant, canonical, seed=seed).write(plan, exemplar)
+
+
+def draft_value(
+    draft: TemplateText, request: CampaignRequest, patterns: Sequence[Pattern]
+) -> float:
+    """What the patterns predict for a draft: the sum of the log lifts of the features it
+    carries (an avoided feature's lift is below 1), each weighted by how sure its pattern
+    is. Only differences between drafts of one request mean anything."""
+    features = template_features(draft, request)
+    return sum(
+        certainty(p.confidence) * math.log(p.lift)
+        for p in patterns
+        if p.lift > 0 and features.get(feature_of(p), False)
+    )
+
+
+def write_best(
+    request: CampaignRequest,
+    merchant: Merchant,
+    canonical: str | None,
+    plan: WritePlan,
+    exemplar: Exemplar | None,
+    patterns: Sequence[Pattern],
+    *,
+    drafts: int,
+    variant: int = 0,
+) -> TemplateText:
+    """The best of ``drafts`` phrasings of the plan by what the patterns predict (phrasing
+    carries features too: a hook that asks a question, a call to action that fits the
+    code in); the first one wins a tie, so with no evidence this is ``write``."""
+    writer = Writer(request, merchant, canonical, seed=request_seed(request) + variant)
+    candidates = [writer.write(plan, exemplar) for _ in range(drafts if patterns else 1)]
+    return max(candidates, key=lambda draft: draft_value(draft, request, patterns))
 
 
 def rules_plan(canonical: str | None, channel: str, sms_segments: int) -> WritePlan:

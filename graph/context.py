@@ -142,6 +142,13 @@ class Context:
             "own data must show it (group learning)."
         },
     )
+    drafts: int = field(
+        default=6,
+        metadata={
+            "description": "Phrasings the grounded writer tries per draft; the one the "
+            "patterns predict converts best is kept (1: the first)."
+        },
+    )
     max_retries: int = field(
         default=2,
         metadata={

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from agents import content, guidance, retrieval, segment_analyst, template
 from agents.evaluate import evaluate as score_template
-from agents.evaluate import features_of_template, judge
+from agents.evaluate import judge
 from agents.rule_checker import check_template
 from graph.context import Context, model_for
 from graph.state import InputState, State
@@ -31,6 +31,7 @@ from tools.domain import (
     Usage,
     VoucherType,
 )
+from tools.features import template_features
 from tools.history import segment_history, segment_lifts
 from tools.models import Spend, load_model
 from tools.resources import index_for, store_for
@@ -309,8 +310,15 @@ def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         attempt=attempt,
     )
     exemplar = _exemplar(state)
-    draft = template.write(
-        request, state["merchant"], analysis.canonical, plan, exemplar, variant=attempt
+    draft = template.write_best(
+        request,
+        state["merchant"],
+        analysis.canonical,
+        plan,
+        exemplar,
+        state["patterns"],
+        drafts=ctx.drafts,
+        variant=attempt,
     )
     evidence = [
         *analysis.top_ids,
@@ -392,7 +400,7 @@ def write_guidance(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         state.get("references", []),
         state["rule_report"],
         state["request"].channel.value,
-        features_of_template(state["template"], state["request"]),
+        template_features(state["template"], state["request"]),
         min_confidence=ctx.pattern_confidence,
     )
     return {"guidance": steps}

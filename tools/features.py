@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from tools.channels import LIMITS
+from tools.domain import CampaignRequest, TemplateText
 
 FEATURES: dict[str, str] = {
     "offer_stated": "states the offer concretely (the discount, free shipping, the gift)",
@@ -65,12 +66,26 @@ _VAGUE = re.compile(
 _CAPS_RUN = re.compile(r"(?:\b[A-Z]{2,}\b[^a-z]{0,3}){3,}")
 
 
+def _symbol_class() -> str:
+    """A regex character class of the pictographs: the emoji blocks, and every other
+    character Unicode files as an "other symbol" (So), as ranges."""
+    codes = {c for c in range(0x1F000) if unicodedata.category(chr(c)) == "So"}
+    ranges: list[list[int]] = []
+    for code in sorted(codes | set(range(0x2600, 0x27C0))):
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    parts = [f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges]
+    return "[" + "".join(parts) + "\U0001f000-\U0010ffff]"
+
+
+_PICTOGRAPH = re.compile(_symbol_class())
+
+
 def has_emoji(text: str) -> bool:
     """Whether the text holds a pictographic character (emoji and similar symbols)."""
-    return any(
-        ord(ch) >= 0x1F000 or 0x2600 <= ord(ch) <= 0x27BF or unicodedata.category(ch) == "So"
-        for ch in text
-    )
+    return _PICTOGRAPH.search(text) is not None
 
 
 def is_shouting(text: str, code: str | None = None) -> bool:
@@ -87,6 +102,12 @@ class CopyContext:
     channel: str
     product_name: str = ""
     code: str | None = None
+
+
+def offer_early(body: str) -> bool:
+    """Whether the body states the offer within its first 40 characters."""
+    offer = _OFFER.search(body)
+    return offer is not None and offer.start() < 40
 
 
 def copy_features(body: str, subject: str | None, context: CopyContext) -> dict[str, bool]:
@@ -112,3 +133,9 @@ def copy_features(body: str, subject: str | None, context: CopyContext) -> dict[
         "vague_offer": not offer_stated and _VAGUE.search(text) is not None,
         "long_copy": len(body) > ideal_high,
     }
+
+
+def template_features(template: TemplateText, request: CampaignRequest) -> dict[str, bool]:
+    """The copy features of a template written for a request."""
+    context = CopyContext(request.channel.value, request.product_name, request.voucher.code)
+    return copy_features(template.body, template.subject, context)

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tools.history import features_of, per_data_version, segment_history, segment_lifts
+from tools.statistics import certainty
 from tools.store import Store
 
 
@@ -47,8 +48,7 @@ def _fit(store: Store, segment: str) -> ResponseModel:
     records = [s.record for s in scored]
     coefficients, shares = {}, {}
     for feature, lift in lifts.items():
-        certainty = max(0.0, 2 * max(lift.confidence, 1 - lift.confidence) - 1)
-        coefficients[feature] = certainty * math.log(lift.ratio)
+        coefficients[feature] = certainty(lift.confidence) * math.log(lift.ratio)
         shares[feature] = (
             sum(features_of(r)[feature] for r in records) / len(records) if records else 0.0
         )

@@ -26,6 +26,12 @@ def normal_cdf(x: float) -> float:
     return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
 
 
+def certainty(confidence: float) -> float:
+    """How far a confidence that an effect is real (either way) stands from a coin flip:
+    0 at 0.5, 1 at 0 or 1; the weight an estimated effect gets when acted on."""
+    return max(0.0, 2 * max(confidence, 1 - confidence) - 1)
+
+
 @dataclass(frozen=True)
 class BetaPrior:
     """A beta prior on conversion rates, as pseudo-conversions and pseudo-failures."""
@@ -63,7 +69,7 @@ def fit_prior(conversions: Sequence[int], sends: Sequence[int]) -> BetaPrior:
     variance = float(np.sum(weights * (rates - mean) ** 2))
     noise = float(np.sum(weights * mean * (1 - mean) / n))
     excess = variance - noise
-    if mean <= 0 or excess <= 0:
+    if not 0 < mean < 1 or excess <= 0:  # (a mean of 1 can come out a hair above it)
         return BetaPrior(pooled * 2000, (1 - pooled) * 2000)  # no spread: rates all alike
     strength = mean * (1 - mean) / excess - 1
     strength = min(max(strength, 2.0), 1e6)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from tools.channels import LIMITS, sms_count
 from tools.domain import CampaignRequest, Merchant, TemplateText, VoucherType
-from tools.features import CopyContext, copy_features, has_emoji, is_shouting
+from tools.features import CopyContext, copy_features, has_emoji, is_shouting, offer_early
 from tools.offers import date_phrase, money, offer_fact_errors, stated_facts
 from tools.rules import OPT_OUT
 from tools.text import sentences, tidy
@@ -273,6 +273,9 @@ class Writer:
         self._forbidden = [
             re.compile(rf"(?<!\w){re.escape(w)}(?!\w)", re.I) for w in merchant.forbidden_words
         ]
+        # What an exemplar offers (its opening, its reusable lines), read once per writer.
+        self._openings: dict[tuple[Exemplar, bool], str] = {}
+        self._lines: dict[Exemplar, dict[str, str]] = {}
 
     # -- choosing phrasings -----------------------------------------------------------------
 
@@ -338,10 +341,6 @@ class Writer:
         hook = self._pick(options, name=f", {NAME}" if personalised else "")
         return self._voice(hook)
 
-    def _offer_early(self, body: str) -> bool:
-        context = CopyContext(self.request.channel.value, self.request.product_name)
-        return copy_features(body, None, context)["offer_early"]
-
     def _short_hook(self, plan: WritePlan) -> str:
         """A hook short enough for the offer to follow within the first 40 characters."""
         name = f", {NAME}" if "personalised" in plan.use else ""
@@ -355,6 +354,12 @@ class Writer:
 
     def _reusable_hook(self, exemplar: Exemplar, plan: WritePlan) -> str:
         """The exemplar's opening line, if it is generic enough to carry over."""
+        key = (exemplar, "question" in plan.use)
+        if key not in self._openings:
+            self._openings[key] = self._opening(exemplar, plan)
+        return self._openings[key]
+
+    def _opening(self, exemplar: Exemplar, plan: WritePlan) -> str:
         parts = sentences(exemplar.text)
         if not parts:
             return ""
@@ -391,6 +396,11 @@ class Writer:
 
     def _own_lines(self, exemplar: Exemplar) -> dict[str, str]:
         """The merchant's own social-proof and exclusivity lines, safe to reuse."""
+        if exemplar not in self._lines:
+            self._lines[exemplar] = self._reusable_lines(exemplar)
+        return self._lines[exemplar]
+
+    def _reusable_lines(self, exemplar: Exemplar) -> dict[str, str]:
         found: dict[str, str] = {}
         context = CopyContext(self.request.channel, self.request.product_name)
         for sentence in sentences(exemplar.text)[1:]:
@@ -455,9 +465,9 @@ class Writer:
             cta=self._cta(exemplar) if "cta" in use else "",
             opt_out=OPT_OUT if channel == "sms" else "",
         )
-        if "offer_early" in use and not self._offer_early(draft.body()):
+        if "offer_early" in use and not offer_early(draft.body()):
             short = self._short_hook(plan)
-            if short and self._offer_early(f"{short} {draft.offer}"):
+            if short and offer_early(f"{short} {draft.offer}"):
                 draft.hook = short
             else:
                 # No opening fits before the offer: greet inside the offer, open after it.

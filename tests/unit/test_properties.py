@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tools.channels import sms_count
@@ -77,6 +77,7 @@ def test_shrinkage_stays_in_unit_interval_and_is_monotone(
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(1, 10_000)), max_size=40))
+@example([(142, 142), (287, 287), (399, 399), (2, 2)])  # every send converted: mean 1 + 1ulp
 def test_prior_fit_is_always_a_proper_beta(pairs: list[tuple[int, int]]) -> None:
     conversions = [min(c, n) for c, n in pairs]
     prior = fit_prior(conversions, [n for _, n in pairs])

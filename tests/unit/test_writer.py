@@ -8,7 +8,7 @@ import random
 import re
 from datetime import date
 
-from agents.template import minimal, plan_from, rules_rewrite
+from agents.template import draft_value, minimal, plan_from, rules_rewrite, write, write_best
 from tools.channels import sms_count
 from tools.domain import CampaignRequest, Merchant, Pattern, TemplateText
 from tools.features import CopyContext, copy_features
@@ -209,3 +209,41 @@ def test_minimal_message_is_the_offer_and_the_link() -> None:
     body = minimal(request, Merchant(merchant_id="m1", name="Shop")).body
     assert "20% off" in body and "{link}" in body and body.endswith("Reply STOP to opt out.")
     assert date(2026, 12, 31).strftime("%b") not in body
+
+
+def test_the_best_draft_carries_what_the_patterns_favour() -> None:
+    question_helps = Pattern(name="question", lift=1.6, confidence=0.95)
+    shouting_hurts = Pattern(name="avoid_shouting", lift=0.5, confidence=0.99)
+    thin = Pattern(name="emoji", lift=3.0, confidence=0.5)  # a coin flip weighs nothing
+    asks = TemplateText(body="Ready for more? 20% off. Shop: {link}")
+    tells = TemplateText(body="More for you. 20% off. Shop: {link}")
+    shouts = TemplateText(body="Ready for more? HUGE NEWS TODAY NOW!! 20% off. Shop: {link}")
+    request, _, _ = texts(1)[0]
+    patterns = [question_helps, shouting_hurts, thin]
+    assert draft_value(asks, request, patterns) > draft_value(tells, request, patterns)
+    assert draft_value(shouts, request, patterns) < draft_value(tells, request, patterns)
+    assert draft_value(TemplateText(body="🎉 20% off {link}"), request, [thin]) == 0
+
+
+def test_more_drafts_never_score_lower_and_no_evidence_means_the_first() -> None:
+    # More wanted than a short message holds: which parts fit depends on the phrasing.
+    patterns = [
+        Pattern(name=name, lift=lift, confidence=0.9)
+        for name, lift in (
+            ("exclusivity", 1.4),
+            ("urgency", 1.3),
+            ("code_stated", 1.3),
+            ("question", 1.25),
+            ("social_proof", 1.2),
+        )
+    ]
+    better = 0
+    for (request, merchant, _), exemplar in itertools.product(texts(60), EXEMPLARS):
+        plan = plan_from(patterns, request.segment, request.channel.value, min_confidence=0.6)
+        one = write_best(request, merchant, None, plan, exemplar, patterns, drafts=1)
+        six = write_best(request, merchant, None, plan, exemplar, patterns, drafts=6)
+        assert one == write(request, merchant, None, plan, exemplar)
+        assert draft_value(six, request, patterns) >= draft_value(one, request, patterns)
+        better += draft_value(six, request, patterns) > draft_value(one, request, patterns)
+        assert write_best(request, merchant, None, plan, exemplar, [], drafts=6) == one
+    assert better > 0
