@@ -104,10 +104,21 @@ def write_best(
 ) -> TemplateText:
     """The best of ``drafts`` phrasings of the plan by what the patterns predict (phrasing
     carries features too: a hook that asks a question, a call to action that fits the
-    code in); the first one wins a tie, so with no evidence this is ``write``."""
+    code in); the first one wins a tie, so with no evidence this is ``write``. The
+    merchant's own text stays when the patterns predict it beats every draft and it
+    breaks no hard rule: a rewrite must earn its place."""
     writer = Writer(request, merchant, canonical, seed=request_seed(request) + variant)
     candidates = [writer.write(plan, exemplar) for _ in range(drafts if patterns else 1)]
-    return max(candidates, key=lambda draft: draft_value(draft, request, patterns))
+    best = max(candidates, key=lambda draft: draft_value(draft, request, patterns))
+    if request.original_template and patterns:
+        original = TemplateText(subject=best.subject, body=request.original_template)
+        context = rule_context(request, merchant, plan.sms_segments)
+        sound = not any(v.severity == "hard" for v in check(original, context))
+        if sound and draft_value(original, request, patterns) > draft_value(
+            best, request, patterns
+        ):
+            return original
+    return best
 
 
 def rules_plan(canonical: str | None, channel: str, sms_segments: int) -> WritePlan:

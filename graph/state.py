@@ -100,3 +100,13 @@ class State(InputState, OutputState, total=False):
     """Drafts the merchant rejected (one regeneration is allowed)."""
     attempts: NotRequired[int]
     """Drafts written so far (the rule check sends a failing draft back at most twice)."""
+
+
+class Routing(TypedDict, total=False):
+    """What the routers read: declaring it spares each routing step a copy of the whole
+    state."""
+
+    mode: Mode
+    rule_report: RuleReport
+    require_approval: bool
+    review: Review | None

@@ -18,10 +18,10 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tools.embeddings import MODEL_ID, embedder
-from tools.history import score
+from tools.history import ScoredTemplate, per_data_version, score, segment_history
 from tools.store import Store
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,6 @@ class TemplateIndex:
         self._lock = threading.Lock()
         self._client: Any = None
         self._built_for: str | None = None
-        self._metadata: dict[str, dict[str, dict[str, Any]]] = {}
 
     def _forget_client(self) -> None:
         """Drop this process's Chroma client for the folder (Chroma caches one per path)."""
@@ -141,7 +140,6 @@ class TemplateIndex:
                 shutil.rmtree(self.path, ignore_errors=True)
                 self._client = self._connect()
                 self._rebuild(store, version)
-            self._metadata = {}
             self._built_for = version
 
     def _marker(self) -> str | None:
@@ -160,8 +158,7 @@ class TemplateIndex:
             by_segment.setdefault(record.segment, []).append(record)
         embed = embedder()
         for segment, records in by_segment.items():
-            _, scored = score(records)
-            top = [s for s in scored if s.percentile >= 0.5 and s.record.sends >= MIN_SENDS]
+            top = _indexed(score(records)[1])
             collection = self._client.create_collection(
                 self._name(segment),
                 embedding_function=None,
@@ -224,11 +221,11 @@ class TemplateIndex:
             found = self._candidates(store, segment, query, candidates)
         if found is None:
             return []
-        ids, distances, metadata = found
+        ids, distances = found
         hits = rank(
             ids,
             distances,
-            metadata,
+            entries(store, segment),
             exclude_merchant=exclude_merchant,
             voucher_type=voucher_type,
             product_category=product_category,
@@ -238,8 +235,8 @@ class TemplateIndex:
 
     def _candidates(
         self, store: Store, segment: str, query: str, candidates: int
-    ) -> tuple[list[str], list[float], dict[str, dict[str, Any]]] | None:
-        """The nearest entries of the segment's collection by text, with their metadata;
+    ) -> tuple[list[str], list[float]] | None:
+        """The nearest entries of the segment's collection by text (ids and distances);
         None when the segment has nothing indexed."""
         from chromadb.errors import NotFoundError
 
@@ -251,21 +248,31 @@ class TemplateIndex:
         total = collection.count()
         if total == 0:
             return None
-        with self._lock:
-            if segment not in self._metadata:
-                self._metadata[segment] = load_metadata(collection)
         result = collection.query(
             query_embeddings=embedder()([query]),
             n_results=min(candidates, total),
             include=["distances"],
         )
-        return result["ids"][0], result["distances"][0], self._metadata[segment]
+        return result["ids"][0], result["distances"][0]
+
+
+class Entry(NamedTuple):
+    """What ranking reads of an indexed template."""
+
+    merchant_id: str
+    voucher_type: str
+    product_category: str
+    channel: str
+    subject: str | None
+    shrunk_cvr: float
+    percentile: float
+    text: str
 
 
 def rank(
     ids: Sequence[str],
     distances: Sequence[float],
-    meta: Mapping[str, Mapping[str, Any]],
+    meta: Mapping[str, Entry],
     *,
     exclude_merchant: str,
     voucher_type: str,
@@ -276,44 +283,58 @@ def rank(
     other merchants' only, by combined similarity."""
     hits = []
     for template_id, distance in zip(ids, distances, strict=True):
-        info = meta[template_id]
-        if info["merchant_id"] == exclude_merchant:
-            continue
+        info = meta.get(template_id)
+        if info is None or info.merchant_id == exclude_merchant:
+            continue  # (None: a template an import has just replaced)
         text_sim = max(0.0, 1.0 - float(distance))
         similarity = (
             WEIGHTS["text"] * text_sim
-            + WEIGHTS["category"]
-            * category_similarity(product_category, str(info["product_category"]))
-            + WEIGHTS["voucher"] * voucher_similarity(voucher_type, str(info["voucher_type"]))
-            + WEIGHTS["channel"] * channel_similarity(channel, str(info["channel"]))
+            + WEIGHTS["category"] * category_similarity(product_category, info.product_category)
+            + WEIGHTS["voucher"] * voucher_similarity(voucher_type, info.voucher_type)
+            + WEIGHTS["channel"] * channel_similarity(channel, info.channel)
         )
         hits.append(
             Hit(
                 template_id=template_id,
-                merchant_id=str(info["merchant_id"]),
-                text=str(info["text"]),
-                subject=str(info["subject"]) or None,
+                merchant_id=info.merchant_id,
+                text=info.text,
+                subject=info.subject,
                 similarity=round(similarity, 4),
                 text_similarity=round(text_sim, 4),
-                shrunk_cvr=float(info["shrunk_cvr"]),
-                percentile=float(info["percentile"]),
-                voucher_type=str(info["voucher_type"]),
-                product_category=str(info["product_category"]),
-                channel=str(info["channel"]),
+                shrunk_cvr=info.shrunk_cvr,
+                percentile=info.percentile,
+                voucher_type=info.voucher_type,
+                product_category=info.product_category,
+                channel=info.channel,
             )
         )
     hits.sort(key=lambda h: (h.similarity, h.shrunk_cvr), reverse=True)
     return hits
 
 
-def load_metadata(collection: Any) -> dict[str, dict[str, Any]]:
-    """Every entry's metadata and text, read once: a query then fetches ids and distances
-    only, which is most of what keeps it fast at 100k entries."""
-    found: dict[str, dict[str, Any]] = {}
-    for offset in range(0, collection.count(), _BATCH):  # Chroma caps one read's variables
-        got = collection.get(include=["metadatas", "documents"], limit=_BATCH, offset=offset)
-        found |= {
-            i: {**m, "text": d}
-            for i, m, d in zip(got["ids"], got["metadatas"], got["documents"], strict=True)
+def _indexed(scored: Sequence[ScoredTemplate]) -> list[ScoredTemplate]:
+    """The templates worth learning from: the top half of the segment, sent enough."""
+    return [s for s in scored if s.percentile >= 0.5 and s.record.sends >= MIN_SENDS]
+
+
+def entries(store: Store, segment: str) -> dict[str, Entry]:
+    """What ranking needs of each indexed template of a segment, from the store's cached
+    history (not read back from Chroma: a query asks it for ids and distances only, which
+    is most of what keeps it fast at 100k entries, and the history is in memory already)."""
+
+    def build() -> dict[str, Entry]:
+        return {
+            s.record.template_id: Entry(
+                s.record.merchant_id,
+                s.record.voucher_type,
+                s.record.product_category,
+                s.record.channel,
+                s.record.subject,
+                s.shrunk_cvr,
+                s.percentile,
+                s.record.text,
+            )
+            for s in _indexed(segment_history(store, segment)[1])
         }
-    return found
+
+    return per_data_version(store, "index_entries", segment, build)

@@ -247,3 +247,27 @@ def test_more_drafts_never_score_lower_and_no_evidence_means_the_first() -> None
         better += draft_value(six, request, patterns) > draft_value(one, request, patterns)
         assert write_best(request, merchant, None, plan, exemplar, [], drafts=6) == one
     assert better > 0
+
+
+def test_the_merchants_text_stays_only_when_no_draft_beats_it_and_it_is_sound() -> None:
+    good = "Take 20% off the Aero Yoga Mat with code BACK20 🎉 Shop now: {link}"
+    kept = CampaignRequest.model_validate(
+        {
+            "merchant_id": "m1",
+            "segment": "vip",
+            "channel": "im",
+            "voucher": VOUCHERS[0],
+            "product_category": "sports>yoga",
+            "product_name": "Aero Yoga Mat",
+            "original_template": good,
+        }
+    )
+    merchant = Merchant(merchant_id="m1", name="Shop")
+    emoji_helps = [Pattern(name="emoji", lift=2.5, confidence=0.99)]
+    plan = WritePlan(use=("offer_stated", "cta"), avoid=frozenset({"emoji"}))
+    assert write_best(kept, merchant, None, plan, None, emoji_helps, drafts=3).body == good
+    wrong = kept.model_copy(update={"original_template": good.replace("20%", "90%")})
+    assert write_best(wrong, merchant, None, plan, None, emoji_helps, drafts=3).body != (
+        wrong.original_template
+    )
+    assert write_best(kept, merchant, None, plan, None, [], drafts=3).body != good
