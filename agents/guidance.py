@@ -28,6 +28,7 @@ _ADVICE: dict[str, tuple[str, str]] = {
     "shouting": ("Capitals can work here", "Drop the capitals and '!!!'"),
     "vague_offer": ("Vague offers work here", "Replace 'great deals' with the actual offer"),
     "long_copy": ("Longer copy works here", "Keep it short"),
+    "short_copy": ("A line or two is enough here", "Give it room: a few more lines in your voice"),
     "product_named": ("Name the product", "Leave the product name out"),
 }
 

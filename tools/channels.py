@@ -50,6 +50,12 @@ class ChannelLimits:
     ideal_body_chars: tuple[int, int]
     """The body length best practice aims for, low to high."""
 
+    @property
+    def middle_body_chars(self) -> int:
+        """The middle of the sweet spot (geometric: lengths matter in proportion)."""
+        low, high = self.ideal_body_chars
+        return round(math.sqrt(low * high))
+
 
 LIMITS: dict[str, ChannelLimits] = {
     "sms": ChannelLimits(body_chars=160, subject_chars=None, ideal_body_chars=(70, 155)),

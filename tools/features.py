@@ -29,6 +29,7 @@ FEATURES: dict[str, str] = {
     "shouting": "shouts (runs of capitals or !!!)",
     "vague_offer": "talks of deals or a sale without saying what the offer is",
     "long_copy": "runs longer than the channel's sweet spot",
+    "short_copy": "stays under the middle of the channel's sweet spot (a line or two in an e-mail)",
 }
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -115,7 +116,7 @@ def copy_features(body: str, subject: str | None, context: CopyContext) -> dict[
     text = body if not subject else f"{subject}\n{body}"
     offer = _OFFER.search(body)
     offer_stated = offer is not None or bool(subject and _OFFER.search(subject))
-    ideal_high = LIMITS[context.channel].ideal_body_chars[1]
+    limits = LIMITS[context.channel]
     product = context.product_name.lower()
     return {
         "offer_stated": offer_stated,
@@ -131,7 +132,8 @@ def copy_features(body: str, subject: str | None, context: CopyContext) -> dict[
         "question": "?" in text,
         "shouting": is_shouting(text, context.code),
         "vague_offer": not offer_stated and _VAGUE.search(text) is not None,
-        "long_copy": len(body) > ideal_high,
+        "long_copy": len(body) > limits.ideal_body_chars[1],
+        "short_copy": len(body) < limits.middle_body_chars,
     }
 
 

@@ -90,6 +90,8 @@ class _Draft:
         return tidy(text)
 
 
+_LENGTH_FEATURES = frozenset({"long_copy", "short_copy"})
+
 # -- phrase banks ---------------------------------------------------------------------------
 
 # The agent's own openings (the arena's grammar has its own; they share no phrase bank).
@@ -276,6 +278,7 @@ class Writer:
         # What an exemplar offers (its opening, its reusable lines), read once per writer.
         self._openings: dict[tuple[Exemplar, bool], str] = {}
         self._lines: dict[Exemplar, dict[str, str]] = {}
+        self._plain: dict[Exemplar | None, list[str]] = {}
 
     # -- choosing phrasings -----------------------------------------------------------------
 
@@ -421,6 +424,34 @@ class Writer:
                     found[feature] = sentence
         return found
 
+    def _plain_lines(self, exemplar: Exemplar | None) -> list[str]:
+        """Sentences of the merchant's own (its current text, its own exemplar) that carry
+        no copy feature, no number and no placeholder: room-fillers in its own voice."""
+        key = exemplar if exemplar is not None and exemplar.own else None
+        if key not in self._plain:
+            texts = [self.request.original_template or ""]
+            if key is not None:
+                texts.append(key.text)
+            context = CopyContext(self.request.channel, self.request.product_name)
+            found: list[str] = []
+            for sentence in (s for text in texts for s in sentences(text)):
+                features = copy_features(sentence, None, context)
+                plain = not any(v for f, v in features.items() if f not in _LENGTH_FEATURES)
+                if (
+                    plain
+                    and 20 <= len(sentence) <= 140
+                    and sentence[-1] in ".!"
+                    and not any(ch.isdigit() or ch in "{}$%@/" for ch in sentence)
+                    and not re.search(r"\w\.\w", sentence)  # a domain, a file name
+                    and not stated_facts(sentence).kinds
+                    and not is_shouting(sentence)
+                    and self._allowed(sentence)
+                    and sentence not in found
+                ):
+                    found.append(self._voice(sentence))
+            self._plain[key] = found
+        return self._plain[key]
+
     def _product_line(self) -> str:
         target = _target(self.request.product_name)
         return self._pick(_PRODUCT_LINES, target=target, Target=target[:1].upper() + target[1:])
@@ -507,13 +538,24 @@ class Writer:
             if self._fits(draft.body(), plan, LIMITS[channel].body_chars):
                 break
             setattr(draft, trim, [] if trim == "extras" else "")
-        body = draft.body()
-        named = self.request.product_name.lower() in body.lower()
-        if len(body) < limit_low and "long_copy" not in plan.avoid and not named:
-            product_line = self._product_line()
-            longer = _Draft(**{**draft.__dict__, "product": product_line})
+        named = self.request.product_name.lower() in draft.body().lower()
+        if len(draft.body()) < limit_low and "long_copy" not in plan.avoid and not named:
+            longer = _Draft(**{**draft.__dict__, "product": self._product_line()})
             if self._fits(longer.body(), plan, budget):
-                body = longer.body()
+                draft = longer
+        if "short_copy" in plan.avoid:
+            # Short copy underperforms here: give it room with the merchant's own plain lines
+            # (no offer, no claim of a feature, nothing of another merchant's).
+            middle = LIMITS[channel].middle_body_chars
+            for line in self._plain_lines(exemplar):
+                if len(draft.body()) >= middle:
+                    break
+                if line.lower() in draft.body().lower():
+                    continue
+                longer = _Draft(**{**draft.__dict__, "extras": [*draft.extras, line]})
+                if self._fits(longer.body(), plan, budget):
+                    draft = longer
+        body = draft.body()
         subject = self._subject(draft) if channel in {"email", "push"} else None
         return TemplateText(subject=subject, body=body)
 

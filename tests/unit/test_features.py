@@ -51,6 +51,9 @@ def test_length_is_judged_per_channel() -> None:
     text = "Take 20% off the Trail Runner X. " * 6
     assert copy_features(text, None, CONTEXT)["long_copy"]
     assert not copy_features(text, None, CopyContext("email", "Trail Runner X"))["long_copy"]
+    # 198 characters: past the middle of an SMS's sweet spot, short for an e-mail.
+    assert not copy_features(text, None, CONTEXT)["short_copy"]
+    assert copy_features(text, None, CopyContext("email", "Trail Runner X"))["short_copy"]
 
 
 def test_subject_counts_for_the_message() -> None:

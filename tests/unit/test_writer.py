@@ -271,3 +271,35 @@ def test_the_merchants_text_stays_only_when_no_draft_beats_it_and_it_is_sound() 
         wrong.original_template
     )
     assert write_best(kept, merchant, None, plan, None, [], drafts=3).body != good
+
+
+def test_short_copy_gets_room_from_the_merchants_own_plain_lines_only() -> None:
+    original = (
+        "HUGE SALE!!! Our team picked every item with care, from the fabrics to the finish. "
+        "Loved by 20,000 customers. We think you will like what we have been working on. "
+        "Visit www.example.com today."
+    )
+    request = CampaignRequest.model_validate(
+        {
+            "merchant_id": "m1",
+            "segment": "vip",
+            "channel": "email",
+            "voucher": VOUCHERS[2],
+            "product_category": "sports>yoga",
+            "product_name": "Aero Yoga Mat",
+            "original_template": original,
+        }
+    )
+    merchant = Merchant(merchant_id="m1", name="Shop")
+    plain = WritePlan(use=("offer_stated", "cta"))
+    roomy = WritePlan(use=("offer_stated", "cta"), avoid=frozenset({"short_copy"}))
+    short = Writer(request, merchant, "vip").write(plain).body
+    long = Writer(request, merchant, "vip").write(roomy).body
+    assert "Our team picked every item with care" in long and "We think you will" in long
+    assert "Our team" not in short and len(long) > len(short)
+    for borrowed in ("SALE", "20,000", "www.example.com"):  # claims, numbers, links stay out
+        assert borrowed not in long
+    assert not offer_fact_errors(long, request.voucher)
+    others = Exemplar("t9", "Take 10% off. Our craftsmen hand-stitch every seam in Lisbon.", own=False)
+    no_original = request.model_copy(update={"original_template": None})
+    assert "Lisbon" not in Writer(no_original, merchant, "vip").write(roomy, others).body
