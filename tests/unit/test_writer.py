@@ -300,6 +300,6 @@ def test_short_copy_gets_room_from_the_merchants_own_plain_lines_only() -> None:
     for borrowed in ("SALE", "20,000", "www.example.com"):  # claims, numbers, links stay out
         assert borrowed not in long
     assert not offer_fact_errors(long, request.voucher)
-    others = Exemplar("t9", "Take 10% off. Our craftsmen hand-stitch every seam in Lisbon.", own=False)
+    others = Exemplar("t9", "Take 10% off. Our craftsmen stitch every seam in Lisbon.", own=False)
     no_original = request.model_copy(update={"original_template": None})
     assert "Lisbon" not in Writer(no_original, merchant, "vip").write(roomy, others).body
