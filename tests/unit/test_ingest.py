@@ -172,3 +172,17 @@ def test_merchant_segments_map_onto_canonical(tmp_path: Path) -> None:
     assert store.canonical_segment("m2", "winback") is None
     with pytest.raises(ValueError, match="unknown"), store.transaction():
         store.map_segment("m1", "x", "sleepers")
+
+
+def test_a_write_transaction_borrows_a_large_page_cache_and_gives_it_back(tmp_path: Path) -> None:
+    def cache_size(store: Store) -> int:
+        return int(store._conn.execute("PRAGMA cache_size").fetchone()[0])
+
+    with Store(tmp_path / "crm.sqlite") as store:
+        before = cache_size(store)
+        with store.transaction():
+            assert cache_size(store) < before  # negative: KiB; -131072 is 128 MB
+        assert cache_size(store) == before
+        with pytest.raises(RuntimeError), store.transaction():
+            raise RuntimeError("a failed import")
+        assert cache_size(store) == before
