@@ -120,16 +120,9 @@ class IngestRow(BaseModel):
 
     def cross_field_problems(self) -> list[tuple[str, str]]:
         """Problems that involve several fields: the funnel and the voucher's numbers."""
-        values = {
-            "sends": self.sends,
-            "opens": self.opens,
-            "clicks": self.clicks,
-            "conversions": self.conversions,
-            "voucher_type": self.voucher_type,
-            "voucher_value": self.voucher_value,
-            "min_spend": self.min_spend,
-        }
-        return _funnel_and_voucher(values)
+        return funnel_problems(
+            self.sends, self.opens, self.clicks, self.conversions
+        ) + _voucher_field_problems(self.voucher_type, self.voucher_value, self.min_spend)
 
     def record(self) -> TemplateRecord:
         """The row as the store keeps it."""
@@ -158,18 +151,25 @@ class IngestRow(BaseModel):
 _FUNNEL = ("sends", "opens", "clicks", "conversions")
 
 
+def _voucher_field_problems(
+    voucher_type: VoucherType, value: float, min_spend: float | None
+) -> list[tuple[str, str]]:
+    """A voucher's problems, named by the ingestion file's columns."""
+    return [
+        (_VOUCHER_FIELDS.get(field, field), message)
+        for field, message in voucher_problems(voucher_type, value, min_spend)
+    ]
+
+
 def _funnel_and_voucher(values: dict[str, Any]) -> list[tuple[str, str]]:
     """Cross-field problems among the fields in ``values`` (those that parsed)."""
     problems: list[tuple[str, str]] = []
     if all(field in values for field in _FUNNEL):
         problems += funnel_problems(*(values[field] for field in _FUNNEL))
     if "voucher_type" in values and "voucher_value" in values and "min_spend" in values:
-        problems += [
-            (_VOUCHER_FIELDS.get(field, field), message)
-            for field, message in voucher_problems(
-                VoucherType(values["voucher_type"]), values["voucher_value"], values["min_spend"]
-            )
-        ]
+        problems += _voucher_field_problems(
+            VoucherType(values["voucher_type"]), values["voucher_value"], values["min_spend"]
+        )
     return problems
 
 

@@ -124,7 +124,7 @@ JOIN vouchers v ON v.voucher_id = c.voucher_id
 
 
 def _digest(*parts: object) -> str:
-    joined = "\x1f".join("" if part is None else str(part) for part in parts)
+    joined = "\x1f".join(["" if part is None else str(part) for part in parts])
     return hashlib.sha1(joined.encode()).hexdigest()[:16]
 
 
