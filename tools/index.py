@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from tools.embeddings import MODEL_ID, embedder
-from tools.history import ScoredTemplate, per_data_version, score, segment_history
+from tools.history import ScoredTemplate, per_data_version, segment_history
 from tools.store import Store
 
 log = logging.getLogger(__name__)
@@ -153,12 +153,10 @@ class TemplateIndex:
     def _rebuild(self, store: Store, version: str) -> None:
         for collection in self._client.list_collections():
             self._client.delete_collection(collection.name)
-        by_segment: dict[str, list[Any]] = {}
-        for record in store.templates():
-            by_segment.setdefault(record.segment, []).append(record)
         embed = embedder()
-        for segment, records in by_segment.items():
-            top = _indexed(score(records)[1])
+        for segment in sorted({row[1] for row in store.segment_summary()}):
+            # The segment's scored history, cached: ranking reads the same one later.
+            top = _indexed(segment_history(store, segment)[1])
             collection = self._client.create_collection(
                 self._name(segment),
                 embedding_function=None,
