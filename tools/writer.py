@@ -409,13 +409,10 @@ class Writer:
         for sentence in sentences(exemplar.text)[1:]:
             features = copy_features(sentence, None, context)
             if (
-                any(ch.isdigit() for ch in sentence)
+                not self._reusable(sentence)
                 or features["offer_stated"]
                 or features["cta"]
                 or features["urgency"]
-                or is_shouting(sentence)
-                or "{" in sentence
-                or not self._allowed(sentence)
                 or len(sentence) > 80
             ):
                 continue
@@ -429,28 +426,40 @@ class Writer:
         no copy feature, no number and no placeholder: room-fillers in its own voice."""
         key = exemplar if exemplar is not None and exemplar.own else None
         if key not in self._plain:
-            texts = [self.request.original_template or ""]
-            if key is not None:
-                texts.append(key.text)
-            context = CopyContext(self.request.channel, self.request.product_name)
-            found: list[str] = []
-            for sentence in (s for text in texts for s in sentences(text)):
-                features = copy_features(sentence, None, context)
-                plain = not any(v for f, v in features.items() if f not in _LENGTH_FEATURES)
-                if (
-                    plain
-                    and 20 <= len(sentence) <= 140
-                    and sentence[-1] in ".!"
-                    and not any(ch.isdigit() or ch in "{}$%@/" for ch in sentence)
-                    and not re.search(r"\w\.\w", sentence)  # a domain, a file name
-                    and not stated_facts(sentence).kinds
-                    and not is_shouting(sentence)
-                    and self._allowed(sentence)
-                    and sentence not in found
-                ):
-                    found.append(self._voice(sentence))
-            self._plain[key] = found
+            self._plain[key] = self._room_fillers(key)
         return self._plain[key]
+
+    def _room_fillers(self, own: Exemplar | None) -> list[str]:
+        texts = [self.request.original_template or ""] + ([own.text] if own is not None else [])
+        context = CopyContext(self.request.channel, self.request.product_name)
+        found: list[str] = []
+        for sentence in (s for text in texts for s in sentences(text)):
+            features = copy_features(sentence, None, context)
+            plain = not any(v for f, v in features.items() if f not in _LENGTH_FEATURES)
+            if (
+                plain
+                and self._reusable(sentence)
+                and 20 <= len(sentence) <= 140
+                and sentence[-1] in ".!"
+                and not any(ch in "$%@/" for ch in sentence)
+                and not re.search(r"\w\.\w", sentence)  # a domain, a file name
+                and not stated_facts(sentence).kinds
+                and sentence not in found
+            ):
+                found.append(self._voice(sentence))
+        return found
+
+    def _reusable(self, sentence: str) -> bool:
+        """Whether a sentence of the merchant's may carry over at all: no number (offers
+        and dates are written from the voucher), no placeholder, no shouting, no word the
+        merchant forbids."""
+        return (
+            not any(ch.isdigit() for ch in sentence)
+            and "{" not in sentence
+            and "}" not in sentence
+            and not is_shouting(sentence)
+            and self._allowed(sentence)
+        )
 
     def _product_line(self) -> str:
         target = _target(self.request.product_name)
