@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,6 +21,7 @@ import numpy as np
 
 from tools.domain import Voucher
 from tools.embeddings import embedder
+from tools.index import Entry
 from tools.offers import offer_phrase
 from tools.store import Store
 
@@ -269,11 +270,9 @@ _RANKED_FOR = {
 """The campaign the benchmark's retrieval queries rank candidates for."""
 
 
-def _synthetic_entries(size: int) -> dict[str, Any]:
+def _synthetic_entries(size: int) -> dict[str, Entry]:
     """What the index keeps in memory for ``size`` indexed templates (the bench's stand-in
     for a store's history)."""
-    from tools.index import Entry
-
     categories = ["apparel>shoes>running", "beauty>skincare>serums", "home>kitchen>cookware"]
     kinds = ["percent_off", "amount_off", "free_shipping", "gift"]
     return {
@@ -282,6 +281,19 @@ def _synthetic_entries(size: int) -> dict[str, Any]:
         )
         for i in range(size)
     }
+
+
+def _query(collection: Any, meta: Mapping[str, Entry], text: str) -> None:
+    """One retrieval as the index runs it: embed the query, ask Chroma for the nearest ids
+    and distances, rank them with the entries kept in memory."""
+    from tools.index import rank
+
+    result = collection.query(
+        query_embeddings=embedder()([text]), n_results=100, include=["distances"]
+    )
+    distances = result["distances"]
+    assert distances is not None
+    rank(result["ids"][0], distances[0], meta, **_RANKED_FOR)
 
 
 def retrieval_figures(
@@ -294,8 +306,6 @@ def retrieval_figures(
 
     import chromadb
     from chromadb.config import Settings
-
-    from tools.index import rank
 
     figures: dict[str, float] = {}
     rng = np.random.default_rng(0)
@@ -329,14 +339,7 @@ def retrieval_figures(
         latencies = []
         for q in range(queries):
             started = time.perf_counter()
-            result = collection.query(
-                query_embeddings=embed([f"Take {q % 40}% off shoes"]),
-                n_results=100,
-                include=["distances"],
-            )
-            distances = result["distances"]
-            assert distances is not None
-            rank(result["ids"][0], distances[0], meta, **_RANKED_FOR)
+            _query(collection, meta, f"Take {q % 40}% off shoes")
             latencies.append(1000 * (time.perf_counter() - started))
         label = f"{size // 1000}k"
         figures[f"retrieval_p50_ms_{label}"] = round(float(np.percentile(latencies, 50)), 2)
@@ -452,7 +455,6 @@ def _serving_peak_rss(home: Path, vectors: Path, batch: list[dict[str, Any]], si
     from chromadb.config import Settings
 
     from crmagent.api import generate_batch
-    from tools.index import rank
 
     # Group learning and the rules fallback over the store's full history; retrieval over
     # the 100k-entry segment collection (the store's own index would take minutes to embed).
@@ -462,14 +464,8 @@ def _serving_peak_rss(home: Path, vectors: Path, batch: list[dict[str, Any]], si
     )
     collection = client.get_collection(_BENCH_COLLECTION.format(size=size))
     meta = _synthetic_entries(size)
-    embed = embedder()
     for q in range(len(batch)):
-        result = collection.query(
-            query_embeddings=embed([f"Take {q % 40}% off"]), n_results=100, include=["distances"]
-        )
-        distances = result["distances"]
-        assert distances is not None
-        rank(result["ids"][0], distances[0], meta, **_RANKED_FOR)
+        _query(collection, meta, f"Take {q % 40}% off")
     return peak_rss_mb()
 
 
