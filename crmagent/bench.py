@@ -21,7 +21,7 @@ import numpy as np
 
 from tools.domain import Voucher
 from tools.embeddings import embedder
-from tools.index import Entry
+from tools.index import Entry, TemplateIndex, rank
 from tools.offers import offer_phrase
 from tools.store import Store
 
@@ -286,8 +286,6 @@ def _synthetic_entries(size: int) -> dict[str, Entry]:
 def _query(collection: Any, meta: Mapping[str, Entry], text: str) -> None:
     """One retrieval as the index runs it: embed the query, ask Chroma for the nearest ids
     and distances, rank them with the entries kept in memory."""
-    from tools.index import rank
-
     result = collection.query(
         query_embeddings=embedder()([text]), n_results=100, include=["distances"]
     )
@@ -350,8 +348,6 @@ def retrieval_figures(
 def index_build_per_s(home: Path) -> float:
     """Templates embedded and indexed per second, rebuilding the world's index."""
     import shutil
-
-    from tools.index import TemplateIndex
 
     shutil.rmtree(home / "chroma", ignore_errors=True)
     with Store(home / "crm.sqlite") as store:
