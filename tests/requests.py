@@ -13,3 +13,9 @@ REQUEST: dict[str, Any] = {
     "product_name": "Trail runner X",
     "send_date": "2026-11-01",
 }
+
+WITH_ORIGINAL: dict[str, Any] = {
+    **REQUEST,
+    "original_template": "We miss you! Come back for 20% off.",
+}
+"""The same campaign with the merchant's current text (what a model is asked to improve)."""

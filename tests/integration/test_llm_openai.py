@@ -4,7 +4,6 @@ call budget of a batch."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +12,12 @@ import pytest
 from arena.world import build_world
 from crmagent.api import generate, generate_batch
 from tests.fakes import FakeOpenAI
-from tests.requests import REQUEST as BASE
+from tests.requests import WITH_ORIGINAL as REQUEST
 from tools.domain import GenerationResult, Voucher
 from tools.offers import offer_fact_errors
 from tools.store import Store
 
 pytestmark = pytest.mark.reliability
-
-REQUEST: dict[str, Any] = {**BASE, "original_template": "We miss you! Come back for 20% off."}
 
 
 @pytest.fixture(scope="module")
@@ -28,14 +25,6 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("openai")
     build_world(folder, seed=1)
     return folder
-
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as fake:
-        monkeypatch.setenv("OPENAI_BASE_URL", fake.url)
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-        yield fake
 
 
 def run(home: Path, behaviour: str, method: str, **settings: Any) -> GenerationResult:
@@ -50,13 +39,18 @@ def run(home: Path, behaviour: str, method: str, **settings: Any) -> GenerationR
 
 
 @pytest.mark.parametrize("method", ["json_schema", "function_calling"])
-def test_a_good_server_writes_the_template(home: Path, server: FakeOpenAI, method: str) -> None:
+def test_a_good_server_writes_the_template(
+    home: Path, openai_server: FakeOpenAI, method: str
+) -> None:
     result = run(home, "good", method)
     assert not result.degraded, result.degraded_reason
     assert result.rule_report.passed and result.usage.calls >= 1
     assert result.usage.input_tokens and result.usage.output_tokens
     assert result.guidance[0].text == "Lead with the offer and end with the link."
-    assert server.methods[method] >= 2 and sum(server.methods.values()) == server.methods[method]
+    assert (
+        openai_server.methods[method] >= 2
+        and sum(openai_server.methods.values()) == openai_server.methods[method]
+    )
 
 
 @pytest.mark.parametrize("method", ["json_schema", "function_calling"])
@@ -64,24 +58,24 @@ def test_a_good_server_writes_the_template(home: Path, server: FakeOpenAI, metho
     "behaviour", ["500", "429", "slow", "malformed", "schema", "empty", "wrong"]
 )
 def test_every_fault_degrades_to_a_valid_answer(
-    home: Path, server: FakeOpenAI, method: str, behaviour: str
+    home: Path, openai_server: FakeOpenAI, method: str, behaviour: str
 ) -> None:
     result = run(home, behaviour, method, model_tries=2, judge_model="offline")
     assert result.degraded and result.degraded_reason
     assert result.rule_report.passed
     assert offer_fact_errors(result.template.body, Voucher.model_validate(REQUEST["voucher"])) == []
     assert "20%" in result.template.body
-    assert server.calls[behaviour] >= 2  # retried before giving up
+    assert openai_server.calls[behaviour] >= 2  # retried before giving up
 
 
-def test_a_flaky_server_recovers_on_retry(home: Path, server: FakeOpenAI) -> None:
+def test_a_flaky_server_recovers_on_retry(home: Path, openai_server: FakeOpenAI) -> None:
     result = run(home, "flaky", "json_schema", judge_model="offline")
     assert not result.degraded
-    assert server.calls["flaky"] >= 2
+    assert openai_server.calls["flaky"] >= 2
 
 
 def test_a_model_that_obeys_injections_is_stopped_by_the_rules(
-    home: Path, server: FakeOpenAI
+    home: Path, openai_server: FakeOpenAI
 ) -> None:
     hostile = {
         **REQUEST,
@@ -95,7 +89,7 @@ def test_a_model_that_obeys_injections_is_stopped_by_the_rules(
     assert result.degraded and result.rule_report.passed
 
 
-def test_a_batch_over_ten_pairs_stays_within_budget(home: Path, server: FakeOpenAI) -> None:
+def test_a_batch_over_ten_pairs_stays_within_budget(home: Path, openai_server: FakeOpenAI) -> None:
     with Store(home / "crm.sqlite") as store:
         pairs = [p for p in store.segment_summary() if p[2] >= 8][:10]
         requests = []

@@ -9,7 +9,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -309,16 +308,8 @@ def test_a_deleted_or_corrupt_index_is_rebuilt(
     assert "rebuilding it from the store" in rebuilt.stderr
 
 
-@pytest.fixture
-def unreliable(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as fake:
-        monkeypatch.setenv("OPENAI_BASE_URL", fake.url)
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-        yield fake
-
-
 def test_a_model_server_failing_30_percent_never_fails_a_request(
-    world: Path, unreliable: FakeOpenAI
+    world: Path, openai_server: FakeOpenAI
 ) -> None:
     requests = [{**REQUEST, "id": str(i), "product_name": f"Runner {i}"} for i in range(20)]
     results = generate_batch(
@@ -329,7 +320,7 @@ def test_a_model_server_failing_30_percent_never_fails_a_request(
         judge_model="offline",
     )
     assert all(isinstance(r, GenerationResult) and r.rule_report.passed for r in results)
-    assert unreliable.calls["unreliable"] > 20  # failures were retried
+    assert openai_server.calls["unreliable"] > 20  # failures were retried
     for result in results:
         assert isinstance(result, GenerationResult)
         assert result.degraded == bool(result.degraded_reason)

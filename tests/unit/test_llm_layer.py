@@ -14,12 +14,10 @@ import pytest
 from arena.world import build_world
 from crmagent.api import generate, generate_batch
 from tests.fakes import ScriptedChatModel, good_reply, wrong_discount
-from tests.requests import REQUEST as BASE
+from tests.requests import WITH_ORIGINAL as REQUEST
 from tools import models
 from tools.domain import GenerationResult
 from tools.offers import offer_fact_errors
-
-REQUEST: dict[str, Any] = {**BASE, "original_template": "We miss you! Come back for 20% off."}
 
 
 @pytest.fixture(scope="module")
