@@ -3,12 +3,14 @@ size and the ids of the templates that show them.
 
 Group mode contrasts the merchant's top and bottom templates; retrieval mode contrasts the
 references with the segment baseline. In both, the lift itself is a Mantel-Haenszel ratio
-within campaigns over the population (the merchant's own templates, or the whole segment),
-so a feature is credited only for what it did against its own A/B siblings.
+within campaigns (so a feature is credited only for what it did against its own A/B
+siblings), the segment's moved by the merchant's lean in its other segments and, in group
+mode, pooled with the merchant's own lift in the segment.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -20,7 +22,7 @@ from tools.domain import Pattern
 from tools.features import FEATURES
 from tools.history import feature_lifts, features_of
 from tools.models import Spend, StructuredMethod, ask
-from tools.statistics import Lift, pooled_lift
+from tools.statistics import Lift, pooled_lift, shifted
 from tools.store import TemplateRecord
 from tools.text import ungrounded_numbers
 
@@ -36,11 +38,13 @@ def extract(
     contrast_ids: Sequence[str] = (),
     min_confidence: float = 0.0,
     lifts: Mapping[str, Lift] | None = None,
+    leans: Mapping[str, tuple[float, float]] | None = None,
 ) -> list[Pattern]:
     """Patterns over ``population``, evidenced by the ``focus`` templates (top performers or
     references) that show a helpful feature, or the ``contrast`` ones (bottom performers)
     that show a harmful one. Ordered by strength of evidence. ``lifts`` may be given when
-    they were computed (and cached) for the population already."""
+    they were computed (and cached) for the population already; ``leans``, when they moved
+    those lifts, are named in each description they changed by 5% or more."""
     features = {r.template_id: features_of(r) for r in population}
     focus = [i for i in focus_ids if i in features]
     contrast = [i for i in contrast_ids if i in features]
@@ -59,6 +63,11 @@ def extract(
             description += (
                 f" (in {share_focus:.0%} of the top templates vs "
                 f"{share_contrast:.0%} of the bottom)"
+            )
+        if leans and feature in leans and abs(math.exp(leans[feature][0]) - 1) >= 0.05:
+            description += (
+                f" (scaled by {math.exp(leans[feature][0]):.2f}x for how your customers "
+                "took it in your other segments)"
             )
         patterns.append(
             Pattern(
@@ -86,12 +95,18 @@ def feature_of(pattern: Pattern) -> str:
 
 
 def own_lifts(
-    own: Sequence[TemplateRecord], segment: Mapping[str, Lift], spread: float
+    own: Sequence[TemplateRecord],
+    segment: Mapping[str, Lift],
+    leans: Mapping[str, tuple[float, float]],
 ) -> dict[str, Lift]:
-    """The merchant's own feature lifts, each shrunk toward the segment's (a few dozen
-    templates say little on their own; the segment says what is typical)."""
+    """The merchant's own feature lifts, each shrunk toward what its segment's lift and its
+    lean elsewhere predict for it (a few dozen templates say little on their own; the
+    segment says what is typical, the merchant's other segments how its customers differ).
+    ``leans`` covers every learned feature (``tools.history.merchant_leans``); the
+    between-merchant spread is in each lean's variance."""
     mine = feature_lifts(own)
-    pooled = {f: pooled_lift(mine.get(f), segment.get(f), spread) for f in {*mine, *segment}}
+    expected = {f: shifted(lift, *leans[f]) for f, lift in segment.items()}
+    pooled = {f: pooled_lift(mine.get(f), expected.get(f), 0.0) for f in {*mine, *expected}}
     return {f: lift for f, lift in pooled.items() if lift is not None}
 
 

@@ -32,7 +32,7 @@ from tools.domain import (
     VoucherType,
 )
 from tools.features import template_features
-from tools.history import segment_history, segment_lifts
+from tools.history import merchant_leans, segment_history, segment_lifts
 from tools.models import Spend, load_model
 from tools.resources import index_for, store_for
 from tools.response_model import segment_model
@@ -153,19 +153,25 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     _, everyone = segment_history(store, segment)
     spread = ctx.merchant_effect_spread
     typical = segment_lifts(store, segment, request.channel.value, spread)
+    # In both modes the segment's lifts are moved by how this merchant's customers lean in
+    # its other segments; group learning adds its own history here, which retrieval mode
+    # was chosen for lacking.
+    leans = merchant_leans(store, request.merchant_id, segment, spread)
     if state["mode"] == "group":
         own = [s.record for s in everyone if s.record.merchant_id == request.merchant_id]
         patterns = content.extract(
             own,
             analysis.top_ids,
             contrast_ids=analysis.bottom_ids,
-            lifts=content.own_lifts(own, typical, spread),
+            lifts=content.own_lifts(own, typical, leans),
+            leans=leans,
         )
     else:
         patterns = content.extract(
             [s.record for s in everyone],
             [r.template_id for r in state["references"]],
-            lifts=typical,
+            lifts=content.own_lifts([], typical, leans),
+            leans=leans,
         )
     model = load_model(model_for(ctx, "analyst"), ctx.model_timeout)
     if model is None or not patterns:

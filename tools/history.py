@@ -3,7 +3,9 @@ prior, and its percentile rank among the segment's templates (all merchants)."""
 
 from __future__ import annotations
 
+import math
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -14,6 +16,8 @@ from tools.statistics import (
     Lift,
     Observation,
     fit_prior,
+    lean,
+    log_se,
     percentile_ranks,
     pooled_lift,
     shrink,
@@ -149,3 +153,32 @@ def segment_lifts(
         return {f: lift for f, lift in sorted(pooled.items()) if lift is not None}
 
     return per_data_version(store, "lifts", (segment, channel, spread), compute)
+
+
+def merchant_leans(
+    store: Store, merchant_id: str, segment: str, spread: float
+) -> dict[str, tuple[float, float]]:
+    """How the merchant's customers lean on each feature, from its other segments: the
+    ``(shift, variance)`` of its log lifts from those segments' lifts (``tools.statistics.
+    lean``). A brand whose customers shrug at emoji everywhere else likely does here too.
+    Cached like ``segment_history``."""
+
+    def compute() -> dict[str, tuple[float, float]]:
+        elsewhere: defaultdict[str, list[TemplateRecord]] = defaultdict(list)
+        for record in store.templates(merchant_id=merchant_id):
+            if record.segment != segment:
+                elsewhere[record.segment].append(record)
+        deviations: defaultdict[str, list[tuple[float, float]]] = defaultdict(list)
+        for other, records in sorted(elsewhere.items()):
+            typical = segment_lifts(store, other)
+            for feature, mine in feature_lifts(records).items():
+                if feature in typical:
+                    deviations[feature].append(
+                        (
+                            math.log(mine.ratio) - math.log(typical[feature].ratio),
+                            log_se(mine) ** 2 + log_se(typical[feature]) ** 2,
+                        )
+                    )
+        return {f: lean(deviations[f], spread) for f in LEARNED}
+
+    return per_data_version(store, "leans", (merchant_id, segment, spread), compute)

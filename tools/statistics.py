@@ -153,6 +153,23 @@ class Observation:
     has_feature: bool
 
 
+def log_se(lift: Lift) -> float:
+    """The standard error of a lift's log ratio."""
+    return (math.log(lift.ci_high) - math.log(lift.ci_low)) / (2 * Z90)
+
+
+def lift_from_log(log_ratio: float, se: float, sends_with: int, sends_without: int) -> Lift:
+    """A lift from its log ratio and that log's standard error."""
+    return Lift(
+        ratio=math.exp(log_ratio),
+        ci_low=math.exp(log_ratio - Z90 * se),
+        ci_high=math.exp(log_ratio + Z90 * se),
+        confidence=normal_cdf(log_ratio / se),
+        sends_with=sends_with,
+        sends_without=sends_without,
+    )
+
+
 def _mantel_haenszel(groups: dict[Hashable, list[Observation]]) -> Lift | None:
     numerator = denominator = 0.0
     p_sum = q_sum = r_sum = 0.0  # Greenland-Robins variance terms
@@ -181,17 +198,8 @@ def _mantel_haenszel(groups: dict[Hashable, list[Observation]]) -> Lift | None:
         q_sum += 0.5
         r_sum += 0.5
         p_sum += 0.5
-    ratio = numerator / denominator
     se = math.sqrt(max(p_sum / (q_sum * r_sum), 1e-12))
-    log_ratio = math.log(ratio)
-    return Lift(
-        ratio=ratio,
-        ci_low=math.exp(log_ratio - Z90 * se),
-        ci_high=math.exp(log_ratio + Z90 * se),
-        confidence=normal_cdf(log_ratio / se),
-        sends_with=sends_with,
-        sends_without=sends_without,
-    )
+    return lift_from_log(math.log(numerator / denominator), se, sends_with, sends_without)
 
 
 def stratified_lift(observations: Sequence[Observation], min_sends: int = 500) -> Lift | None:
@@ -208,10 +216,6 @@ def stratified_lift(observations: Sequence[Observation], min_sends: int = 500) -
     return _mantel_haenszel(coarse) or lift
 
 
-def _log_se(lift: Lift) -> float:
-    return (math.log(lift.ci_high) - math.log(lift.ci_low)) / (2 * Z90)
-
-
 def pooled_lift(specific: Lift | None, general: Lift | None, spread: float) -> Lift | None:
     """A merchant's own lift shrunk toward its segment's (random effects): the segment's
     estimate counts as evidence about the merchant with its own variance plus ``spread``
@@ -219,17 +223,33 @@ def pooled_lift(specific: Lift | None, general: Lift | None, spread: float) -> L
     estimate away from the segment in proportion to how much of it there is."""
     if specific is None or general is None:
         return specific or general
-    own_var = _log_se(specific) ** 2
-    prior_var = _log_se(general) ** 2 + spread**2
+    own_var = log_se(specific) ** 2
+    prior_var = log_se(general) ** 2 + spread**2
     weight_own, weight_prior = 1 / own_var, 1 / prior_var
     log_ratio = weight_own * math.log(specific.ratio) + weight_prior * math.log(general.ratio)
-    log_ratio /= weight_own + weight_prior
-    se = math.sqrt(1 / (weight_own + weight_prior))
-    return Lift(
-        ratio=math.exp(log_ratio),
-        ci_low=math.exp(log_ratio - Z90 * se),
-        ci_high=math.exp(log_ratio + Z90 * se),
-        confidence=normal_cdf(log_ratio / se),
-        sends_with=specific.sends_with + general.sends_with,
-        sends_without=specific.sends_without + general.sends_without,
+    return lift_from_log(
+        log_ratio / (weight_own + weight_prior),
+        math.sqrt(1 / (weight_own + weight_prior)),
+        specific.sends_with + general.sends_with,
+        specific.sends_without + general.sends_without,
+    )
+
+
+def lean(deviations: Sequence[tuple[float, float]], spread: float) -> tuple[float, float]:
+    """How far one merchant's log lifts of a feature typically sit from their segments', and
+    the variance of that: the ``(deviation, variance)`` it showed in each other segment,
+    pooled and shrunk toward no lean by ``spread``, the between-merchant spread (with no
+    other segment: no lean, and ``spread`` squared)."""
+    precision = 1 / spread**2 + sum(1 / variance for _, variance in deviations)
+    return sum(d / variance for d, variance in deviations) / precision, 1 / precision
+
+
+def shifted(lift: Lift, shift: float, variance: float) -> Lift:
+    """A lift moved by an estimated offset of its log, its interval widened by the offset's
+    variance (a segment's lift as a prior for one merchant that leans ``shift`` from it)."""
+    return lift_from_log(
+        math.log(lift.ratio) + shift,
+        math.sqrt(log_se(lift) ** 2 + variance),
+        lift.sends_with,
+        lift.sends_without,
     )

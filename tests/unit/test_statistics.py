@@ -12,7 +12,12 @@ from tools.statistics import (
     Observation,
     fit_prior,
     gap_test,
+    lean,
+    lift_from_log,
+    log_se,
     percentile_ranks,
+    pooled_lift,
+    shifted,
     shrink,
     stratified_lift,
 )
@@ -95,3 +100,28 @@ def test_lift_stays_finite_when_an_arm_never_converted() -> None:
         [Observation("c", "x", 0, 500, True), Observation("c", "x", 10, 500, False)]
     )
     assert lift is not None and math.isfinite(lift.ratio) and lift.ratio < 0.2
+
+
+def test_a_lean_needs_evidence_from_other_segments() -> None:
+    assert lean([], 0.15) == pytest.approx((0.0, 0.15**2))
+    # Three segments where the merchant's customers took a feature at half the segment's
+    # lift, each measured to +-0.1: the lean is most of the way there, and surer than none.
+    shift, variance = lean([(math.log(0.5), 0.01)] * 3, 0.15)
+    assert math.log(0.5) < shift < 0.8 * math.log(0.5)
+    assert variance < 0.15**2
+    # One noisy segment barely moves it.
+    noisy_shift, _ = lean([(math.log(0.5), 1.0)], 0.15)
+    assert math.log(0.5) * 0.05 < noisy_shift < 0
+
+
+def test_a_shifted_lift_moves_and_widens() -> None:
+    segment = lift_from_log(math.log(1.4), 0.05, 10_000, 10_000)
+    prior = shifted(segment, math.log(0.5), 0.02)
+    assert prior.ratio == pytest.approx(0.7)
+    assert log_se(prior) == pytest.approx(math.sqrt(0.05**2 + 0.02))
+    assert prior.sample_size == segment.sample_size
+    # With no own evidence the prior is the answer; own evidence pulls toward itself.
+    assert pooled_lift(None, prior, 0.0) is prior
+    own = lift_from_log(math.log(1.4), 0.1, 2_000, 2_000)
+    pooled = pooled_lift(own, prior, 0.0)
+    assert pooled is not None and prior.ratio < pooled.ratio < own.ratio
