@@ -139,7 +139,7 @@ class Context:
         metadata={
             "description": "Between-merchant spread of a feature's log lift: how far a "
             "merchant's own lift may stray from its segment's before its "
-            "own data must show it (group learning)."
+            "own data (in the segment, or its lean in its other segments) must show it."
         },
     )
     drafts: int = field(
