@@ -26,6 +26,8 @@ from tools.statistics import Lift, pooled_lift, shifted
 from tools.store import TemplateRecord
 from tools.text import ungrounded_numbers
 
+LEAN_NOTE = "scaled by {lean:.2f}x for how your customers took it in your other segments"
+
 
 def _name(feature: str, lift: float) -> str:
     return feature if lift >= 1 else f"avoid_{feature}"
@@ -64,11 +66,9 @@ def extract(
                 f" (in {share_focus:.0%} of the top templates vs "
                 f"{share_contrast:.0%} of the bottom)"
             )
-        if leans and feature in leans and abs(math.exp(leans[feature][0]) - 1) >= 0.05:
-            description += (
-                f" (scaled by {math.exp(leans[feature][0]):.2f}x for how your customers "
-                "took it in your other segments)"
-            )
+        lean = math.exp(leans[feature][0]) if leans and feature in leans else 1.0
+        if abs(lean - 1) >= 0.05:
+            description += f" ({LEAN_NOTE.format(lean=lean)})"
         patterns.append(
             Pattern(
                 name=_name(feature, lift.ratio),
@@ -79,6 +79,7 @@ def extract(
                 confidence=round(confidence, 3),
                 sample_size=lift.sample_size,
                 evidence=evidence[:10],
+                lean=round(lean, 3) if abs(lean - 1) >= 0.05 else None,
             )
         )
     patterns.sort(key=lambda p: (p.confidence, abs(p.lift - 1)), reverse=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from agents.content import feature_of
+from agents.content import LEAN_NOTE, feature_of
 from agents.segment_analyst import SegmentAnalysis
 from tools.best_practice import practice
 from tools.domain import GuidanceStep, Mode, Pattern, Reference, RuleReport
@@ -47,9 +47,10 @@ def _pattern_step(pattern: Pattern, where: str) -> str:
     if pattern.ci_low is not None and pattern.ci_high is not None:
         interval = f", 90% CI {pattern.ci_low:.2f}-{pattern.ci_high:.2f}x"
     sure = "over 99%" if pattern.confidence > 0.99 else f"{pattern.confidence:.0%}"
+    lean = f", {LEAN_NOTE.format(lean=pattern.lean)}" if pattern.lean is not None else ""
     return (
         f"{action}: in {where}, messages whose copy {pattern.description.split(' (')[0]} "
-        f"converted {pattern.lift:.2f}x as often as their A/B siblings without it "
+        f"converted {pattern.lift:.2f}x as often as their A/B siblings without it{lean} "
         f"(n={pattern.sample_size:,} sends{interval}; {sure} confident)."
     )
 

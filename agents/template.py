@@ -20,7 +20,7 @@ from tools.domain import CampaignRequest, Merchant, Pattern, TemplateText
 from tools.features import template_features
 from tools.models import Spend, StructuredMethod, ask
 from tools.offers import offer_phrase
-from tools.rules import OPT_OUT, check, repair
+from tools.rules import OPT_OUT, check, hard_violations, repair
 from tools.statistics import certainty
 from tools.text import ungrounded_numbers
 from tools.writer import Exemplar, WritePlan, Writer, request_seed
@@ -113,7 +113,7 @@ def write_best(
     if request.original_template and patterns:
         original = TemplateText(subject=best.subject, body=request.original_template)
         context = rule_context(request, merchant, plan.sms_segments)
-        sound = not any(v.severity == "hard" for v in check(original, context))
+        sound = not hard_violations(check(original, context))
         if sound and draft_value(original, request, patterns) > draft_value(
             best, request, patterns
         ):
@@ -220,7 +220,7 @@ def write_with_model(
 
     def problems(answer: ModelDraft) -> list[str]:
         fixed, _ = repair(TemplateText(subject=answer.subject, body=answer.body), context)
-        found = [v.message for v in check(fixed, context) if v.severity == "hard"]
+        found = [v.message for v in hard_violations(check(fixed, context))]
         for step in answer.guidance:
             found += [f"cites unknown evidence {e}" for e in step.evidence if e not in allowed_ids]
             found += [

@@ -103,6 +103,20 @@ def leaderboard_rows(figures: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def head_to_head(figures: dict[str, Any]) -> list[str]:
+    """One line per single-mode variant: ``full`` against it on the tasks where it ran its
+    own mode."""
+    lines = []
+    for name, duel in figures.get("full_beats", {}).items():
+        verdict = "ahead" if duel["beats"] else "behind"
+        lines.append(
+            f"`full` vs `{name}` on the {duel['tasks']} tasks where `{name}` ran its own mode: "
+            f"mean lift {duel['full_mean_lift']:+.1%} vs {duel['variant_mean_lift']:+.1%} "
+            f"({verdict})."
+        )
+    return lines
+
+
 HEADER = [
     "variant",
     "mean lift",
@@ -132,6 +146,8 @@ def write_report(run: ArenaRun, out: Path) -> tuple[Path, Path]:
         "|" + "---|" * len(HEADER),
         *("| " + " | ".join(row) + " |" for row in leaderboard_rows(figures)),
         "",
+        *head_to_head(figures),
+        "",
         f"`full` took more lift than the whole oracle pool on {above} of {len(captured)} "
         "tasks (captured > 1).",
         f"Median captured for `full`: {statistics.median(captured):.2f}." if captured else "",
@@ -160,6 +176,7 @@ def write_report(run: ArenaRun, out: Path) -> tuple[Path, Path]:
         "<table><tr>"
         + "".join(f"<th>{h}</th>" for h in HEADER)
         + f"</tr>{table}</table>"
+        + "".join(f"<p>{html.escape(line)}</p>" for line in head_to_head(figures))
         + "".join(f"<p><img src='{p.name}' alt='{p.stem}'></p>" for p in plots)
     )
     page_path = out / "report.html"

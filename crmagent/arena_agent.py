@@ -12,7 +12,7 @@ from agents.rule_checker import rule_context
 from crmagent.api import BatchError, generate_batch
 from tools.domain import CampaignRequest, GenerationResult, Merchant, TemplateText
 from tools.resources import store_for
-from tools.rules import check
+from tools.rules import check, hard_violations
 
 
 class CRMAgent:
@@ -60,5 +60,5 @@ class CRMAgent:
         violations = check(
             TemplateText(subject=subject, body=body), rule_context(parsed, merchant, sms_segments=1)
         )
-        hard = [v.rule for v in violations if v.severity == "hard"]
+        hard = [v.rule for v in hard_violations(violations)]
         return hard[0] if hard else None

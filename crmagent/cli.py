@@ -355,7 +355,7 @@ def arena_run(
     home: HomeOption = None,
 ) -> None:
     """Run CRMAgent on the arena's held-out tasks and print the leaderboard."""
-    from arena.report import HEADER, leaderboard_rows
+    from arena.report import HEADER, head_to_head, leaderboard_rows
     from arena.runner import VARIANTS, run_arena
     from crmagent.arena_agent import CRMAgent
 
@@ -388,6 +388,8 @@ def arena_run(
     for row in leaderboard_rows(run.figures):
         table.add_row(*row)
     console.print(table, soft_wrap=False)
+    for line in head_to_head(run.figures):
+        console.print(line.replace("`", ""), soft_wrap=False, markup=False)
     analyst_fig, compliance_fig = run.figures["analyst"], run.figures["compliance"]
     console.print(
         f"analyst questions: {analyst_fig['accuracy']:.0%} exact ({analyst_fig['questions']}, "

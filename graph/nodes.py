@@ -36,6 +36,7 @@ from tools.history import merchant_leans, segment_history, segment_lifts
 from tools.models import Spend, load_model
 from tools.resources import index_for, store_for
 from tools.response_model import segment_model
+from tools.rules import hard_violations
 from tools.writer import Exemplar, WritePlan
 
 REQUEST_KEYS = tuple(InputState.__annotations__)
@@ -365,7 +366,7 @@ def check_rules(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     update: dict[str, Any] = {"template": repaired, "rule_report": report}
     if report.passed:
         return update
-    broken = "; ".join(v.message for v in report.violations if v.severity == "hard")
+    broken = "; ".join(v.message for v in hard_violations(report.violations))
     if state["mode"] != "rules":
         if state.get("attempts", 0) > ctx.max_retries:
             update |= {
@@ -499,7 +500,7 @@ def review(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         edited, state["request"], state["merchant"], ctx.sms_max_segments
     )
     if not report.passed:
-        broken = "; ".join(v.message for v in report.violations if v.severity == "hard")
+        broken = "; ".join(v.message for v in hard_violations(report.violations))
         return {"review": Review(status="edit_refused", reason=broken)}
     return {
         "template": repaired,

@@ -341,6 +341,11 @@ class Pattern(_Model):
     confidence: float = Field(ge=0, le=1, description="Probability that the lift is real.")
     sample_size: int = Field(default=0, ge=0, description="Sends behind the estimate.")
     evidence: list[str] = Field(default_factory=list, description="Template ids showing it.")
+    lean: float | None = Field(
+        default=None,
+        description="The factor the merchant's lean in its other segments moved the "
+        "segment's lift by (None: less than 5% either way).",
+    )
 
 
 class Reference(_Model):

@@ -10,6 +10,7 @@ opt-out, no shouting. Soft rules: exclamation marks, an e-mail without a subject
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tools.channels import LIMITS, sms_count
@@ -180,11 +181,16 @@ def repair(template: TemplateText, context: RuleContext) -> tuple[TemplateText, 
     return TemplateText(subject=subject, body=body), repairs
 
 
+def hard_violations(violations: Sequence[RuleViolation]) -> list[RuleViolation]:
+    """The violations that stop a message from being sent."""
+    return [v for v in violations if v.severity == "hard"]
+
+
 def check_and_repair(
     template: TemplateText, context: RuleContext
 ) -> tuple[TemplateText, RuleReport]:
     """Repair, then check: the message to use and its report (passed = no hard violation)."""
     repaired, repairs = repair(template, context)
     violations = check(repaired, context)
-    passed = not any(v.severity == "hard" for v in violations)
+    passed = not hard_violations(violations)
     return repaired, RuleReport(passed=passed, violations=violations, repairs=repairs)

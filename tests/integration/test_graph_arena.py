@@ -18,7 +18,7 @@ from crmagent.api import BatchError, generate_batch
 from graph.context import Context
 from tools.domain import CampaignRequest, GenerationResult
 from tools.offers import offer_fact_errors
-from tools.rules import RuleContext, check
+from tools.rules import RuleContext, check, hard_violations
 from tools.store import Store, TemplateRecord
 
 
@@ -79,7 +79,7 @@ def test_hundred_campaigns_over_three_modes(world: Path) -> None:
                 brand_voice=merchant.brand_voice,
             )
             assert result.rule_report.passed
-            assert [v for v in check(template, context) if v.severity == "hard"] == []
+            assert hard_violations(check(template, context)) == []
             assert offer_fact_errors(text, request.voucher) == []
             voucher = request.voucher
             facts = Facts(

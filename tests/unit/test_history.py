@@ -88,4 +88,6 @@ def test_the_lean_moves_the_segments_lift_and_says_so(store: Store) -> None:
     patterns = extract(vip, [vip[0].template_id], lifts=mine, leans=leans)
     emoji = next(p for p in patterns if p.name == "emoji")
     assert "your other segments" in emoji.description
+    assert emoji.lean is not None and 0.8 < emoji.lean < 0.95
+    assert all(p.lean is None for p in patterns if p.name != "emoji")
     assert emoji.evidence == [vip[0].template_id]

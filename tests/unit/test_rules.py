@@ -9,7 +9,7 @@ import pytest
 from tools.channels import sms_count
 from tools.domain import TemplateText, Voucher, VoucherType
 from tools.offers import offer_fact_errors, offer_phrase
-from tools.rules import RuleContext, check, check_and_repair
+from tools.rules import RuleContext, check, check_and_repair, hard_violations
 
 VOUCHER = Voucher(
     type=VoucherType.PERCENT_OFF, value=20, min_spend=50, expires=date(2026, 12, 31), code="BACK20"
@@ -25,11 +25,8 @@ def rules(channel: str = "im", **changes: object) -> RuleContext:
 
 
 def broken(body: str, context: RuleContext | None = None, subject: str | None = None) -> set[str]:
-    return {
-        v.rule
-        for v in check(TemplateText(subject=subject, body=body), context or rules())
-        if v.severity == "hard"
-    }
+    found = check(TemplateText(subject=subject, body=body), context or rules())
+    return {v.rule for v in hard_violations(found)}
 
 
 def test_a_good_message_passes() -> None:
