@@ -258,6 +258,21 @@ def _with_name(hook: str, personalised: bool) -> str:
     return f"{core}, {NAME}{end}"
 
 
+def _greeting(offer: str) -> str:
+    """The offer line opened with the customer's name."""
+    return f"{NAME}, {offer[:1].lower()}{offer[1:]}"
+
+
+def _without_opening(draft: _Draft, use: set[str]) -> _Draft:
+    """Room for a planned feature that does not fit: the opening line goes when it carries
+    nothing planned but the name, which moves into the offer line."""
+    asks = "question" in use and "?" in draft.hook
+    if not draft.hook or asks or not draft.offer or NAME in draft.offer:
+        return draft
+    offer = _greeting(draft.offer) if "personalised" in use else draft.offer
+    return _Draft(**{**draft.__dict__, "hook": "", "offer": offer, "hook_after": False})
+
+
 class Writer:
     """Writes one message for a request from a plan and an optional exemplar."""
 
@@ -512,7 +527,7 @@ class Writer:
             else:
                 # No opening fits before the offer: greet inside the offer, open after it.
                 if "personalised" in use and draft.offer:
-                    draft.offer = f"{NAME}, {draft.offer[:1].lower()}{draft.offer[1:]}"
+                    draft.offer = _greeting(draft.offer)
                     draft.hook = _with_name(draft.hook, personalised=False)
                 draft.hook_after = True
         if self.merchant.brand_voice in {"premium", "minimal"}:
@@ -539,6 +554,8 @@ class Writer:
                 trial.emoji = self._emoji()
             else:
                 continue
+            if not self._fits(trial.body(), plan, budget):
+                trial = _without_opening(trial, use)
             if self._fits(trial.body(), plan, budget):
                 draft = trial
         # Over the channel's limit: shed optional parts until the offer, the link and the
