@@ -552,6 +552,12 @@ class Writer:
                 )
             elif feature == "emoji":
                 trial.emoji = self._emoji()
+            elif feature == "short_copy":
+                # Short copy converts here: what is less valuable must fit under the middle.
+                budget = LIMITS[channel].middle_body_chars - 1
+                if not self._fits(draft.body(), plan, budget):
+                    draft = _without_opening(draft, use)
+                continue
             else:
                 continue
             if not self._fits(trial.body(), plan, budget):
@@ -560,10 +566,13 @@ class Writer:
                 draft = trial
         # Over the channel's limit: shed optional parts until the offer, the link and the
         # opt-out fit (the rule check would refuse it otherwise).
-        for trim in ("extras", "emoji", "product", "urgency", "code", "hook"):
+        for trim in ("extras", "emoji", "product", "urgency", "code", "opening", "hook"):
             if self._fits(draft.body(), plan, LIMITS[channel].body_chars):
                 break
-            setattr(draft, trim, [] if trim == "extras" else "")
+            if trim == "opening":  # the name, if planned, stays in the offer line
+                draft = _without_opening(draft, use)
+            else:
+                setattr(draft, trim, [] if trim == "extras" else "")
         named = self.request.product_name.lower() in draft.body().lower()
         if len(draft.body()) < limit_low and "long_copy" not in plan.avoid and not named:
             longer = _Draft(**{**draft.__dict__, "product": self._product_line()})

@@ -9,7 +9,7 @@ import re
 from datetime import date
 
 from agents.template import draft_value, minimal, plan_from, rules_rewrite, write, write_best
-from tools.channels import sms_count
+from tools.channels import LIMITS, sms_count
 from tools.domain import CampaignRequest, Merchant, Pattern, TemplateText
 from tools.features import CopyContext, copy_features
 from tools.offers import offer_fact_errors
@@ -303,3 +303,58 @@ def test_short_copy_gets_room_from_the_merchants_own_plain_lines_only() -> None:
     others = Exemplar("t9", "Take 10% off. Our craftsmen stitch every seam in Lisbon.", own=False)
     no_original = request.model_copy(update={"original_template": None})
     assert "Lisbon" not in Writer(no_original, merchant, "vip").write(roomy, others).body
+
+
+def test_a_feature_that_does_not_fit_takes_the_place_of_an_empty_opening() -> None:
+    # A push body holds 110 characters (105 in its sweet spot): an opening line, the offer
+    # and the call to action leave no room for urgency, which is worth more than the line.
+    request = CampaignRequest.model_validate(
+        {
+            "merchant_id": "m1",
+            "segment": "lapsed_30d",
+            "channel": "push",
+            "voucher": {"type": "threshold", "value": 10, "min_spend": 110},
+            "product_category": "beauty>skincare",
+            "product_name": "Serum",
+        }
+    )
+    merchant = Merchant(merchant_id="m1", name="Shop")
+    context = CopyContext("push", request.product_name)
+    plan = WritePlan(use=("offer_stated", "cta", "urgency", "personalised"))
+    carried = 0
+    for seed in range(40):
+        body = Writer(request, merchant, "lapsed_30d", seed=seed).write(plan).body
+        features = copy_features(body, None, context)
+        carried += features["urgency"] and features["personalised"]
+        assert len(body) <= 110
+    assert carried >= 30  # (an opening kept beside them: 4 of 40; the longest phrasings miss)
+    # A question the plan asked for is not given up for it.
+    asking = WritePlan(use=("offer_stated", "cta", "question", "urgency"))
+    for seed in range(20):
+        body = Writer(request, merchant, "lapsed_30d", seed=seed).write(asking).body
+        assert "?" in body, body
+
+
+def test_short_copy_when_the_data_favours_it() -> None:
+    request = CampaignRequest.model_validate(
+        {
+            "merchant_id": "m1",
+            "segment": "vip",
+            "channel": "im",
+            "voucher": VOUCHERS[0],
+            "product_category": "sports>yoga",
+            "product_name": "Aero Yoga Mat",
+        }
+    )
+    merchant = Merchant(merchant_id="m1", name="Shop")
+    rich = ("offer_stated", "cta", "urgency", "code_stated", "exclusivity", "emoji")
+    middle = LIMITS["im"].middle_body_chars  # 133: the geometric middle of 80-220
+    over = 0
+    for seed in range(20):
+        short = Writer(request, merchant, "vip", seed=seed).write(
+            WritePlan(use=(*rich[:2], "short_copy", *rich[2:]))
+        )
+        assert len(short.body) < middle, short.body
+        plain = Writer(request, merchant, "vip", seed=seed).write(WritePlan(use=rich))
+        over += len(plain.body) >= middle
+    assert over >= 10  # without short_copy in the plan, most run past the middle
