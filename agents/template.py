@@ -96,7 +96,7 @@ def write_best(
     merchant: Merchant,
     canonical: str | None,
     plan: WritePlan,
-    exemplar: Exemplar | None,
+    exemplars: Sequence[Exemplar],
     patterns: Sequence[Pattern],
     *,
     drafts: int,
@@ -104,11 +104,19 @@ def write_best(
 ) -> TemplateText:
     """The best of ``drafts`` phrasings of the plan by what the patterns predict (phrasing
     carries features too: a hook that asks a question, a call to action that fits the
-    code in); the first one wins a tie, so with no evidence this is ``write``. The
-    merchant's own text stays when the patterns predict it beats every draft and it
-    breaks no hard rule: a rewrite must earn its place."""
-    writer = Writer(request, merchant, canonical, seed=request_seed(request) + variant)
-    candidates = [writer.write(plan, exemplar) for _ in range(drafts if patterns else 1)]
+    code in), shared out among the exemplars (a merchant's top few templates, each with
+    its own openings and lines); the first one wins a tie, so with no evidence this is
+    ``write`` on the first exemplar. The merchant's own text stays when the patterns
+    predict it beats every draft and it breaks no hard rule: a rewrite must earn its
+    place."""
+    sources: list[Exemplar | None] = [*exemplars] or [None]
+    if not patterns:
+        sources, drafts = sources[:1], 1
+    sources = sources[:drafts]
+    candidates = []
+    for exemplar in sources:
+        writer = Writer(request, merchant, canonical, seed=request_seed(request) + variant)
+        candidates += [writer.write(plan, exemplar) for _ in range(drafts // len(sources))]
     best = max(candidates, key=lambda draft: draft_value(draft, request, patterns))
     if request.original_template and patterns:
         original = TemplateText(subject=best.subject, body=request.original_template)

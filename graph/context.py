@@ -142,6 +142,13 @@ class Context:
             "own data (in the segment, or its lean in its other segments) must show it."
         },
     )
+    group_exemplars: int = field(
+        default=3,
+        metadata={
+            "description": "The merchant's best templates in the segment that group learning "
+            "writes its drafts from (the drafts are shared out among them)."
+        },
+    )
     drafts: int = field(
         default=6,
         metadata={
@@ -166,6 +173,14 @@ class Context:
     sms_max_segments: int = field(
         default=1, metadata={"description": "SMS segments a message may use."}
     )
+
+    def __post_init__(self) -> None:
+        for name in ("drafts", "group_exemplars", "sms_max_segments"):
+            if getattr(self, name) < 1:
+                raise ValueError(
+                    f"Context.{name} is {getattr(self, name)}; it counts something the run "
+                    "needs at least one of: give 1 or more"
+                )
 
 
 def model_for(context: Context, role: Literal["writer", "analyst", "judge"]) -> str:

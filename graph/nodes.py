@@ -224,14 +224,18 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     }
 
 
-def _exemplar(state: State) -> Exemplar | None:
+def _exemplars(state: State, group: int) -> list[Exemplar]:
+    """What the writer adapts, best first: in group learning the merchant's ``group`` best
+    templates in the segment, in retrieval the best reference."""
     if state["mode"] == "group" and state["analysis"].own:
-        best = state["analysis"].own[0]
-        return Exemplar(best.template_id, best.text, best.subject, own=True)
+        return [
+            Exemplar(t.template_id, t.text, t.subject, own=True)
+            for t in state["analysis"].own[:group]
+        ]
     if state.get("references"):
-        best_ref = max(state["references"], key=lambda r: r.similarity * (r.cvr or 0))
-        return Exemplar(best_ref.template_id, best_ref.text, own=False)
-    return None
+        best = max(state["references"], key=lambda r: r.similarity * (r.cvr or 0))
+        return [Exemplar(best.template_id, best.text, own=False)]
+    return []
 
 
 def _spent(state: State, spend: Spend, failed: str | None) -> dict[str, Any]:
@@ -303,8 +307,8 @@ def _write(
 
 
 def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Adapt the best exemplar to this campaign, following the patterns (a writer model, when
-    set, improves on the grounded draft)."""
+    """Adapt the best exemplars to this campaign, following the patterns (a writer model, when
+    set, improves on the grounded draft of the best one)."""
     ctx = runtime.context
     request, analysis = state["request"], state["analysis"]
     attempt = state.get("attempts", 0)
@@ -316,13 +320,13 @@ def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         sms_segments=ctx.sms_max_segments,
         attempt=attempt,
     )
-    exemplar = _exemplar(state)
+    exemplars = _exemplars(state, ctx.group_exemplars)
     draft = template.write_best(
         request,
         state["merchant"],
         analysis.canonical,
         plan,
-        exemplar,
+        exemplars,
         state["patterns"],
         drafts=ctx.drafts,
         variant=attempt,
@@ -333,7 +337,9 @@ def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         *(e for p in state["patterns"] for e in p.evidence),
     ]
     return {
-        **_write(state, ctx, plan, exemplar, draft, list(dict.fromkeys(evidence))),
+        **_write(
+            state, ctx, plan, exemplars[0] if exemplars else None, draft, [*dict.fromkeys(evidence)]
+        ),
         "attempts": attempt + 1,
     }
 

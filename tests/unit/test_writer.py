@@ -240,12 +240,20 @@ def test_more_drafts_never_score_lower_and_no_evidence_means_the_first() -> None
     better = 0
     for (request, merchant, _), exemplar in itertools.product(texts(60), EXEMPLARS):
         plan = plan_from(patterns, request.segment, request.channel.value, min_confidence=0.6)
-        one = write_best(request, merchant, None, plan, exemplar, patterns, drafts=1)
-        six = write_best(request, merchant, None, plan, exemplar, patterns, drafts=6)
+        sources = [exemplar] if exemplar else []
+        one = write_best(request, merchant, None, plan, sources, patterns, drafts=1)
+        six = write_best(request, merchant, None, plan, sources, patterns, drafts=6)
         assert one == write(request, merchant, None, plan, exemplar)
         assert draft_value(six, request, patterns) >= draft_value(one, request, patterns)
         better += draft_value(six, request, patterns) > draft_value(one, request, patterns)
-        assert write_best(request, merchant, None, plan, exemplar, [], drafts=6) == one
+        assert write_best(request, merchant, None, plan, sources, [], drafts=6) == one
+        # Shared out among several exemplars, the first one's first draft still leads.
+        several = [e for e in EXEMPLARS if e is not None]
+        if exemplar is not None:
+            several = [exemplar, *(e for e in several if e is not exemplar)]
+            mixed = write_best(request, merchant, None, plan, several, patterns, drafts=6)
+            assert draft_value(mixed, request, patterns) >= draft_value(one, request, patterns)
+            assert write_best(request, merchant, None, plan, several, [], drafts=6) == one
     assert better > 0
 
 
@@ -265,12 +273,12 @@ def test_the_merchants_text_stays_only_when_no_draft_beats_it_and_it_is_sound() 
     merchant = Merchant(merchant_id="m1", name="Shop")
     emoji_helps = [Pattern(name="emoji", lift=2.5, confidence=0.99)]
     plan = WritePlan(use=("offer_stated", "cta"), avoid=frozenset({"emoji"}))
-    assert write_best(kept, merchant, None, plan, None, emoji_helps, drafts=3).body == good
+    assert write_best(kept, merchant, None, plan, [], emoji_helps, drafts=3).body == good
     wrong = kept.model_copy(update={"original_template": good.replace("20%", "90%")})
-    assert write_best(wrong, merchant, None, plan, None, emoji_helps, drafts=3).body != (
+    assert write_best(wrong, merchant, None, plan, [], emoji_helps, drafts=3).body != (
         wrong.original_template
     )
-    assert write_best(kept, merchant, None, plan, None, [], drafts=3).body != good
+    assert write_best(kept, merchant, None, plan, [], [], drafts=3).body != good
 
 
 def test_short_copy_gets_room_from_the_merchants_own_plain_lines_only() -> None:
