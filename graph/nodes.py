@@ -32,7 +32,7 @@ from tools.domain import (
     VoucherType,
 )
 from tools.features import template_features
-from tools.history import merchant_leans, segment_history, segment_lifts
+from tools.history import merchant_leans, per_data_version, segment_history, segment_lifts
 from tools.models import Spend, load_model
 from tools.resources import index_for, store_for
 from tools.response_model import segment_model
@@ -153,25 +153,29 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     segment = analysis.canonical or request.segment
     _, everyone = segment_history(store, segment)
     spread = ctx.merchant_effect_spread
-    typical = segment_lifts(store, segment, request.channel.value, spread)
+    channel, group = request.channel.value, state["mode"] == "group"
+    own = (
+        [s.record for s in everyone if s.record.merchant_id == request.merchant_id] if group else []
+    )
     # In both modes the segment's lifts are moved by how this merchant's customers lean in
     # its other segments; group learning adds its own history here, which retrieval mode
-    # was chosen for lacking.
+    # was chosen for lacking. Every request of a batch for the same pair reuses them.
     leans = merchant_leans(store, request.merchant_id, segment, spread)
-    if state["mode"] == "group":
-        own = [s.record for s in everyone if s.record.merchant_id == request.merchant_id]
+    lifts = per_data_version(
+        store,
+        "merchant_lifts",
+        (request.merchant_id, segment, channel, spread, group),
+        lambda: content.own_lifts(own, segment_lifts(store, segment, channel, spread), leans),
+    )
+    if group:
         patterns = content.extract(
-            own,
-            analysis.top_ids,
-            contrast_ids=analysis.bottom_ids,
-            lifts=content.own_lifts(own, typical, leans),
-            leans=leans,
+            own, analysis.top_ids, contrast_ids=analysis.bottom_ids, lifts=lifts, leans=leans
         )
     else:
         patterns = content.extract(
             [s.record for s in everyone],
             [r.template_id for r in state["references"]],
-            lifts=content.own_lifts([], typical, leans),
+            lifts=lifts,
             leans=leans,
         )
     model = load_model(model_for(ctx, "analyst"), ctx.model_timeout)

@@ -16,6 +16,7 @@ GSM7_BASIC = frozenset(
 )
 GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
 """Characters GSM-7 sends as two septets (an escape and the character)."""
+_GSM7 = GSM7_BASIC | GSM7_EXTENDED
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,8 @@ class SmsCount:
 def sms_count(text: str) -> SmsCount:
     """Encoding, length in code units and segments of an SMS (concatenated parts carry a
     header, so 153 GSM-7 or 67 UCS-2 units per part once there is more than one)."""
-    if all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text):
-        units = sum(2 if ch in GSM7_EXTENDED else 1 for ch in text)
+    if _GSM7.issuperset(text):
+        units = len(text) + sum(text.count(ch) for ch in GSM7_EXTENDED.intersection(text))
         single, multi, encoding = 160, 153, "GSM-7"
     else:
         units = len(text.encode("utf-16-le")) // 2
