@@ -161,17 +161,23 @@ def merchant_leans(
     """How the merchant's customers lean on each feature, from its other segments: the
     ``(shift, variance)`` of its log lifts from those segments' lifts (``tools.statistics.
     lean``). A brand whose customers shrug at emoji everywhere else likely does here too.
+    The merchant's own segment names count as the canonical segments they are mapped to.
     Cached like ``segment_history``."""
 
     def compute() -> dict[str, tuple[float, float]]:
+        records = store.templates(merchant_id=merchant_id)
+        canonical = {
+            name: store.canonical_segment(merchant_id, name) or name
+            for name in {r.segment for r in records}
+        }
         elsewhere: defaultdict[str, list[TemplateRecord]] = defaultdict(list)
-        for record in store.templates(merchant_id=merchant_id):
-            if record.segment != segment:
-                elsewhere[record.segment].append(record)
+        for record in records:
+            if canonical[record.segment] != segment:
+                elsewhere[canonical[record.segment]].append(record)
         deviations: defaultdict[str, list[tuple[float, float]]] = defaultdict(list)
-        for other, records in sorted(elsewhere.items()):
+        for other, theirs in sorted(elsewhere.items()):
             typical = segment_lifts(store, other)
-            for feature, mine in feature_lifts(records).items():
+            for feature, mine in feature_lifts(theirs).items():
                 if feature in typical:
                     deviations[feature].append(
                         (

@@ -15,9 +15,12 @@ from tools.store import Store, TemplateRecord
 SEGMENTS = ("lapsed_30d", "birthday", "vip")
 
 
-def _campaigns(merchant: str, segment: str, emoji_rate: float) -> list[TemplateRecord]:
+def _campaigns(
+    merchant: str, segment: str, emoji_rate: float, name: str | None = None
+) -> list[TemplateRecord]:
     """Ten A/B campaigns: the same message with and without an emoji; without it 2% of
-    10,000 sends convert, with it ``emoji_rate``."""
+    10,000 sends convert, with it ``emoji_rate``; stored under ``name`` when the merchant
+    calls the segment something else."""
     records = []
     for campaign in range(10):
         sent_at = f"2026-0{1 + campaign % 9}-{10 + campaign}"
@@ -26,7 +29,7 @@ def _campaigns(merchant: str, segment: str, emoji_rate: float) -> list[TemplateR
                 TemplateRecord(
                     f"{merchant}-{segment}-{campaign}-{arm}",
                     merchant,
-                    segment,
+                    name or segment,
                     "im",
                     "percent_off",
                     10.0,
@@ -47,21 +50,27 @@ def _campaigns(merchant: str, segment: str, emoji_rate: float) -> list[TemplateR
     return records
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    """Three segments. Everyone's customers like an emoji (2.4% vs 2%), except those of
-    m-odd, who shrug at it (2% vs 2%) in lapsed_30d and birthday; nobody has run vip
-    but m-odd, with too little to learn from."""
+def _store(path: Path, odd_names: dict[str, str]) -> Store:
     records = []
     for merchant in ("m1", "m2", "m3"):
         for segment in SEGMENTS:
             records += _campaigns(merchant, segment, 0.024)
     for segment in SEGMENTS[:2]:
-        records += _campaigns("m-odd", segment, 0.02)
-    store = Store(tmp_path / "crm.sqlite")
+        records += _campaigns("m-odd", segment, 0.02, odd_names.get(segment))
+    store = Store(path)
     with store.transaction():
         store.put_templates(records)
+        for canonical, name in odd_names.items():
+            store.map_segment("m-odd", name, canonical)
     return store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """Three segments. Everyone's customers like an emoji (2.4% vs 2%), except those of
+    m-odd, who shrug at it (2% vs 2%) in lapsed_30d and birthday; m-odd has never run
+    vip."""
+    return _store(tmp_path / "crm.sqlite", {})
 
 
 def test_a_merchant_that_shrugs_at_emoji_elsewhere_leans_against_it(store: Store) -> None:
@@ -91,3 +100,18 @@ def test_the_lean_moves_the_segments_lift_and_says_so(store: Store) -> None:
     assert emoji.lean is not None and 0.8 < emoji.lean < 0.95
     assert all(p.lean is None for p in patterns if p.name != "emoji")
     assert emoji.evidence == [vip[0].template_id]
+
+
+def test_a_merchants_own_segment_names_count_as_their_canonical_segments(
+    store: Store, tmp_path: Path
+) -> None:
+    # m-odd calls lapsed_30d "sleepers": its templates there are compared with the other
+    # merchants' lapsed_30d (not with themselves, which would say it leans nowhere).
+    renamed = _store(tmp_path / "renamed.sqlite", {"lapsed_30d": "sleepers"})
+    expected, _ = merchant_leans(store, "m-odd", "vip", 0.15)["emoji"]
+    shift, _ = merchant_leans(renamed, "m-odd", "vip", 0.15)["emoji"]
+    assert shift == pytest.approx(expected, rel=0.2)
+    # A name that stands for the segment asked about is that segment: not "elsewhere".
+    asked = merchant_leans(store, "m-odd", "birthday", 0.15)["emoji"]
+    aliased = _store(tmp_path / "aliased.sqlite", {"birthday": "treats"})
+    assert merchant_leans(aliased, "m-odd", "birthday", 0.15)["emoji"] == pytest.approx(asked)
