@@ -56,6 +56,15 @@ EXEMPLARS = (
 VOICES = ("friendly", "premium", "playful", "minimal", "bold")
 
 
+SHOP = Merchant(merchant_id="m1", name="Shop")
+"""Merchant m1, with the default voice and no forbidden words."""
+
+
+def campaign(**fields: object) -> CampaignRequest:
+    """A request of merchant m1 with these fields."""
+    return CampaignRequest.model_validate({"merchant_id": "m1", **fields})
+
+
 def texts(count: int = 300) -> list[tuple[CampaignRequest, Merchant, TemplateText]]:
     rng = random.Random(42)
     out = []
@@ -142,17 +151,14 @@ def test_copy_varies_across_campaigns() -> None:
 
 
 def test_the_plan_is_carried_out() -> None:
-    request = CampaignRequest.model_validate(
-        {
-            "merchant_id": "m1",
-            "segment": "lapsed_90d",
-            "channel": "im",
-            "voucher": VOUCHERS[0],
-            "product_category": "apparel",
-            "product_name": "Trail Runner X",
-        }
+    request = campaign(
+        segment="lapsed_90d",
+        channel="im",
+        voucher=VOUCHERS[0],
+        product_category="apparel",
+        product_name="Trail Runner X",
     )
-    merchant = Merchant(merchant_id="m1", name="Shop")
+    merchant = SHOP
     context = CopyContext("im", request.product_name, "BACK20")
     for subset in itertools.combinations(
         ("urgency", "personalised", "code_stated", "exclusivity", "question"), 3
@@ -166,17 +172,14 @@ def test_the_plan_is_carried_out() -> None:
 
 
 def test_same_request_same_text() -> None:
-    request = CampaignRequest.model_validate(
-        {
-            "merchant_id": "m1",
-            "segment": "vip",
-            "channel": "email",
-            "voucher": VOUCHERS[3],
-            "product_category": "home",
-            "product_name": "Percale Sheets",
-        }
+    request = campaign(
+        segment="vip",
+        channel="email",
+        voucher=VOUCHERS[3],
+        product_category="home",
+        product_name="Percale Sheets",
     )
-    merchant = Merchant(merchant_id="m1", name="Shop")
+    merchant = SHOP
     assert rules_rewrite(request, merchant, "vip", sms_segments=1) == rules_rewrite(
         request, merchant, "vip", sms_segments=1
     )
@@ -196,17 +199,14 @@ def test_plan_follows_evidence_over_best_practice() -> None:
 
 
 def test_minimal_message_is_the_offer_and_the_link() -> None:
-    request = CampaignRequest.model_validate(
-        {
-            "merchant_id": "m1",
-            "segment": "vip",
-            "channel": "sms",
-            "voucher": VOUCHERS[0],
-            "product_category": "home",
-            "product_name": "Percale Sheets",
-        }
+    request = campaign(
+        segment="vip",
+        channel="sms",
+        voucher=VOUCHERS[0],
+        product_category="home",
+        product_name="Percale Sheets",
     )
-    body = minimal(request, Merchant(merchant_id="m1", name="Shop")).body
+    body = minimal(request, SHOP).body
     assert "20% off" in body and "{link}" in body and body.endswith("Reply STOP to opt out.")
     assert date(2026, 12, 31).strftime("%b") not in body
 
@@ -259,18 +259,15 @@ def test_more_drafts_never_score_lower_and_no_evidence_means_the_first() -> None
 
 def test_the_merchants_text_stays_only_when_no_draft_beats_it_and_it_is_sound() -> None:
     good = "Take 20% off the Aero Yoga Mat with code BACK20 🎉 Shop now: {link}"
-    kept = CampaignRequest.model_validate(
-        {
-            "merchant_id": "m1",
-            "segment": "vip",
-            "channel": "im",
-            "voucher": VOUCHERS[0],
-            "product_category": "sports>yoga",
-            "product_name": "Aero Yoga Mat",
-            "original_template": good,
-        }
+    kept = campaign(
+        segment="vip",
+        channel="im",
+        voucher=VOUCHERS[0],
+        product_category="sports>yoga",
+        product_name="Aero Yoga Mat",
+        original_template=good,
     )
-    merchant = Merchant(merchant_id="m1", name="Shop")
+    merchant = SHOP
     emoji_helps = [Pattern(name="emoji", lift=2.5, confidence=0.99)]
     plan = WritePlan(use=("offer_stated", "cta"), avoid=frozenset({"emoji"}))
     assert write_best(kept, merchant, None, plan, [], emoji_helps, drafts=3).body == good
@@ -287,18 +284,15 @@ def test_short_copy_gets_room_from_the_merchants_own_plain_lines_only() -> None:
         "Loved by 20,000 customers. We think you will like what we have been working on. "
         "Visit www.example.com today."
     )
-    request = CampaignRequest.model_validate(
-        {
-            "merchant_id": "m1",
-            "segment": "vip",
-            "channel": "email",
-            "voucher": VOUCHERS[2],
-            "product_category": "sports>yoga",
-            "product_name": "Aero Yoga Mat",
-            "original_template": original,
-        }
+    request = campaign(
+        segment="vip",
+        channel="email",
+        voucher=VOUCHERS[2],
+        product_category="sports>yoga",
+        product_name="Aero Yoga Mat",
+        original_template=original,
     )
-    merchant = Merchant(merchant_id="m1", name="Shop")
+    merchant = SHOP
     plain = WritePlan(use=("offer_stated", "cta"))
     roomy = WritePlan(use=("offer_stated", "cta"), avoid=frozenset({"short_copy"}))
     short = Writer(request, merchant, "vip").write(plain).body
@@ -316,17 +310,14 @@ def test_short_copy_gets_room_from_the_merchants_own_plain_lines_only() -> None:
 def test_a_feature_that_does_not_fit_takes_the_place_of_an_empty_opening() -> None:
     # A push body holds 110 characters (105 in its sweet spot): an opening line, the offer
     # and the call to action leave no room for urgency, which is worth more than the line.
-    request = CampaignRequest.model_validate(
-        {
-            "merchant_id": "m1",
-            "segment": "lapsed_30d",
-            "channel": "push",
-            "voucher": {"type": "threshold", "value": 10, "min_spend": 110},
-            "product_category": "beauty>skincare",
-            "product_name": "Serum",
-        }
+    request = campaign(
+        segment="lapsed_30d",
+        channel="push",
+        voucher={"type": "threshold", "value": 10, "min_spend": 110},
+        product_category="beauty>skincare",
+        product_name="Serum",
     )
-    merchant = Merchant(merchant_id="m1", name="Shop")
+    merchant = SHOP
     context = CopyContext("push", request.product_name)
     plan = WritePlan(use=("offer_stated", "cta", "urgency", "personalised"))
     carried = 0
@@ -344,17 +335,14 @@ def test_a_feature_that_does_not_fit_takes_the_place_of_an_empty_opening() -> No
 
 
 def test_short_copy_when_the_data_favours_it() -> None:
-    request = CampaignRequest.model_validate(
-        {
-            "merchant_id": "m1",
-            "segment": "vip",
-            "channel": "im",
-            "voucher": VOUCHERS[0],
-            "product_category": "sports>yoga",
-            "product_name": "Aero Yoga Mat",
-        }
+    request = campaign(
+        segment="vip",
+        channel="im",
+        voucher=VOUCHERS[0],
+        product_category="sports>yoga",
+        product_name="Aero Yoga Mat",
     )
-    merchant = Merchant(merchant_id="m1", name="Shop")
+    merchant = SHOP
     rich = ("offer_stated", "cta", "urgency", "code_stated", "exclusivity", "emoji")
     middle = LIMITS["im"].middle_body_chars  # 133: the geometric middle of 80-220
     over = 0
