@@ -40,7 +40,7 @@ from tools.rules import hard_violations
 from tools.writer import Exemplar, WritePlan
 
 REQUEST_KEYS = tuple(InputState.__annotations__)
-_PATTERN_LOCKS: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+_PATTERN_LOCKS: defaultdict[tuple[str, ...], threading.Lock] = defaultdict(threading.Lock)
 
 
 class InvalidRequest(ValueError):
@@ -182,19 +182,17 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if model is None or not patterns:
         return {"patterns": patterns}
     # A model's reading of the patterns is computed once per merchant x segment x channel and
-    # data version, and reused by every request of a batch.
-    key = "|".join(
-        (
-            "patterns",
-            request.merchant_id,
-            segment,
-            request.channel.value,
-            state["mode"],
-            store.get_meta("data_version") or "",
-            model_for(ctx, "analyst"),
-        )
+    # data version, and reused by every request of a batch; requests for the same pair wait
+    # for one reading (one lock per pair, whatever the data version: imports do not add any).
+    pair = (
+        request.merchant_id,
+        segment,
+        request.channel.value,
+        state["mode"],
+        model_for(ctx, "analyst"),
     )
-    with _PATTERN_LOCKS[key]:  # requests of a batch for the same pair wait for one reading
+    key = "|".join(("patterns", *pair, store.get_meta("data_version") or ""))
+    with _PATTERN_LOCKS[pair]:
         cached = store.cached(key)
         if cached is not None:
             notes = dict(json.loads(cached))
