@@ -70,11 +70,13 @@ def write(
     exemplar: Exemplar | None,
     *,
     variant: int = 0,
+    voice: Sequence[str] = (),
 ) -> TemplateText:
     """The grounded draft: the exemplar adapted slot by slot to this campaign, following the
-    plan; ``variant`` (a retry, a rejection) changes the phrasing, not the facts."""
+    plan; ``variant`` (a retry, a rejection) changes the phrasing, not the facts; ``voice``
+    (the merchant's past texts) may give it room."""
     seed = request_seed(request) + variant
-    return Writer(request, merchant, canonical, seed=seed).write(plan, exemplar)
+    return Writer(request, merchant, canonical, seed=seed, voice=voice).write(plan, exemplar)
 
 
 def draft_value(
@@ -101,6 +103,7 @@ def write_best(
     *,
     drafts: int,
     variant: int = 0,
+    voice: Sequence[str] = (),
 ) -> TemplateText:
     """The best of ``drafts`` phrasings of the plan by what the patterns predict (phrasing
     carries features too: a hook that asks a question, a call to action that fits the
@@ -115,7 +118,9 @@ def write_best(
     sources = sources[:drafts]
     candidates = []
     for exemplar in sources:
-        writer = Writer(request, merchant, canonical, seed=request_seed(request) + variant)
+        writer = Writer(
+            request, merchant, canonical, seed=request_seed(request) + variant, voice=voice
+        )
         candidates += [writer.write(plan, exemplar) for _ in range(drafts // len(sources))]
     best = max(candidates, key=lambda draft: draft_value(draft, request, patterns))
     if request.original_template and patterns:

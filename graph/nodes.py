@@ -32,7 +32,13 @@ from tools.domain import (
     VoucherType,
 )
 from tools.features import template_features
-from tools.history import merchant_leans, per_data_version, segment_history, segment_lifts
+from tools.history import (
+    merchant_leans,
+    merchant_voice,
+    per_data_version,
+    segment_history,
+    segment_lifts,
+)
 from tools.models import Spend, load_model
 from tools.resources import index_for, store_for
 from tools.response_model import segment_model
@@ -332,6 +338,7 @@ def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         state["patterns"],
         drafts=ctx.drafts,
         variant=attempt,
+        voice=merchant_voice(store_for(ctx.home), request.merchant_id),
     )
     evidence = [
         *analysis.top_ids,
@@ -353,7 +360,13 @@ def rules_rewrite(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     plan = template.rules_plan(canonical, request.channel.value, ctx.sms_max_segments)
     exemplar = template.original_exemplar(request)
     draft = template.write(
-        request, state["merchant"], canonical, plan, exemplar, variant=state.get("rejections", 0)
+        request,
+        state["merchant"],
+        canonical,
+        plan,
+        exemplar,
+        variant=state.get("rejections", 0),
+        voice=merchant_voice(store_for(ctx.home), request.merchant_id),
     )
     ruled = cast(State, {**state, "patterns": []})
     return {

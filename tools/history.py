@@ -188,3 +188,16 @@ def merchant_leans(
         return {f: lean(deviations[f], spread) for f in LEARNED}
 
     return per_data_version(store, "leans", (merchant_id, segment, spread), compute)
+
+
+def merchant_voice(store: Store, merchant_id: str, limit: int = 10) -> tuple[str, ...]:
+    """The merchant's ``limit`` best-converting texts in any segment: its voice, from which
+    the writer may take plain sentences when a message needs room. Cached like
+    ``segment_history``."""
+
+    def compute() -> tuple[str, ...]:
+        records = store.templates(merchant_id=merchant_id)
+        records.sort(key=lambda r: r.conversions / r.sends if r.sends else 0.0, reverse=True)
+        return tuple(r.text for r in records[:limit])
+
+    return per_data_version(store, "voice", (merchant_id, limit), compute)

@@ -282,9 +282,13 @@ class Writer:
         merchant: Merchant,
         canonical: str | None,
         seed: int | None = None,
+        voice: Sequence[str] = (),
     ) -> None:
         self.request = request
         self.merchant = merchant
+        self.voice = tuple(voice)
+        """The merchant's own past texts, best first: where its plain sentences come from
+        when a message needs room and its current text and exemplar have too few."""
         self.segment = canonical or ""
         self.rng = random.Random(request_seed(request) if seed is None else seed)
         self._forbidden = [
@@ -437,15 +441,20 @@ class Writer:
         return found
 
     def _plain_lines(self, exemplar: Exemplar | None) -> list[str]:
-        """Sentences of the merchant's own (its current text, its own exemplar) that carry
-        no copy feature, no number and no placeholder: room-fillers in its own voice."""
+        """Sentences of the merchant's own (its current text, its own exemplar, its past
+        texts) that carry no copy feature, no number and no placeholder: room-fillers in its
+        own voice."""
         key = exemplar if exemplar is not None and exemplar.own else None
         if key not in self._plain:
             self._plain[key] = self._room_fillers(key)
         return self._plain[key]
 
     def _room_fillers(self, own: Exemplar | None) -> list[str]:
-        texts = [self.request.original_template or ""] + ([own.text] if own is not None else [])
+        texts = [
+            self.request.original_template or "",
+            *([own.text] if own is not None else []),
+            *self.voice,
+        ]
         context = CopyContext(self.request.channel, self.request.product_name)
         found: list[str] = []
         for sentence in (s for text in texts for s in sentences(text)):
@@ -459,7 +468,7 @@ class Writer:
                 and not any(ch in "$%@/" for ch in sentence)
                 and not re.search(r"\w\.\w", sentence)  # a domain, a file name
                 and not stated_facts(sentence).kinds
-                and sentence not in found
+                and self._voice(sentence) not in found
             ):
                 found.append(self._voice(sentence))
         return found

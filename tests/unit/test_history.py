@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agents.content import extract, own_lifts
-from tools.history import merchant_leans, segment_lifts
+from tools.history import merchant_leans, merchant_voice, segment_lifts
 from tools.store import Store, TemplateRecord
 
 SEGMENTS = ("lapsed_30d", "birthday", "vip")
@@ -115,3 +115,10 @@ def test_a_merchants_own_segment_names_count_as_their_canonical_segments(
     asked = merchant_leans(store, "m-odd", "birthday", 0.15)["emoji"]
     aliased = _store(tmp_path / "aliased.sqlite", {"birthday": "treats"})
     assert merchant_leans(aliased, "m-odd", "birthday", 0.15)["emoji"] == pytest.approx(asked)
+
+
+def test_a_merchants_voice_is_its_best_converting_texts(store: Store) -> None:
+    voice = merchant_voice(store, "m1", limit=3)
+    # m1's emoji variants converted 2.4% against 2% without: they come first.
+    assert len(voice) == 3 and all(text.endswith("🎉") for text in voice)
+    assert merchant_voice(store, "nobody") == ()

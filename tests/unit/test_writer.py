@@ -354,3 +354,27 @@ def test_short_copy_when_the_data_favours_it() -> None:
         plain = Writer(request, merchant, "vip", seed=seed).write(WritePlan(use=rich))
         over += len(plain.body) >= middle
     assert over >= 10  # without short_copy in the plan, most run past the middle
+
+
+def test_a_new_campaign_gets_room_from_the_merchants_past_texts() -> None:
+    # No current text to draw on (a new campaign): the merchant's past messages lend their
+    # plain sentences, never their numbers, claims or links.
+    request = campaign(
+        segment="vip",
+        channel="email",
+        voucher=VOUCHERS[2],
+        product_category="sports>yoga",
+        product_name="Aero Yoga Mat",
+    )
+    past = (
+        "Every mat is cut and finished by hand in our own workshop. Rated 5 stars by 900 "
+        "customers. Now 30% off at www.example.com.",
+        "We choose our rubber and cork with care, and it shows in the grip.",
+    )
+    roomy = WritePlan(use=("offer_stated", "cta"), avoid=frozenset({"short_copy"}))
+    bare = Writer(request, SHOP, "vip").write(roomy).body
+    padded = Writer(request, SHOP, "vip", voice=past).write(roomy).body
+    assert "cut and finished by hand" in padded and "cut and finished" not in bare
+    for borrowed in ("Rated", "900", "30%", "www.example.com"):
+        assert borrowed not in padded
+    assert not offer_fact_errors(padded, request.voucher)
