@@ -180,14 +180,8 @@ _OFFER_LINES: dict[VoucherType, tuple[str, ...]] = {
 _PRODUCT_LINES = (
     "{Target} is waiting for you.",
     "Meet {target}.",
-    "{Target} is back in stock.",
+    "Take a closer look at {target}.",
     "Have you seen {target}?",
-)
-# No "it": the line may come before the offer names the product.
-_SOCIAL_LINES = (
-    "A bestseller with our customers.",
-    "Loved by our customers.",
-    "A customer favourite this season.",
 )
 _EXCLUSIVE_LINES: dict[str, tuple[str, ...]] = {
     "vip": (
@@ -298,6 +292,7 @@ class Writer:
         self._openings: dict[tuple[Exemplar, bool], str] = {}
         self._lines: dict[Exemplar, dict[str, str]] = {}
         self._plain: dict[Exemplar | None, list[str]] = {}
+        self._claim: str | None = None
 
     # -- choosing phrasings -----------------------------------------------------------------
 
@@ -408,7 +403,11 @@ class Writer:
         own = {} if exemplar is None or not exemplar.own else self._own_lines(exemplar)
         lines: dict[str, str] = {}
         if "social_proof" in plan.use:
-            lines["social_proof"] = own.get("social_proof") or self._pick(_SOCIAL_LINES)
+            # Only a claim the merchant has made itself: what customers think of a product is
+            # not the agent's to say (the guidance asks the merchant for one instead).
+            claim = own.get("social_proof") or self._voice_claim()
+            if claim:
+                lines["social_proof"] = claim
         if "exclusivity" in plan.use:
             options = _EXCLUSIVE_LINES.get(self.segment, _EXCLUSIVE_LINES[""])
             lines["exclusivity"] = own.get("exclusivity") or self._pick(options)
@@ -419,13 +418,20 @@ class Writer:
     def _own_lines(self, exemplar: Exemplar) -> dict[str, str]:
         """The merchant's own social-proof and exclusivity lines, safe to reuse."""
         if exemplar not in self._lines:
-            self._lines[exemplar] = self._reusable_lines(exemplar)
+            self._lines[exemplar] = self._reusable_lines(sentences(exemplar.text)[1:])
         return self._lines[exemplar]
 
-    def _reusable_lines(self, exemplar: Exemplar) -> dict[str, str]:
+    def _voice_claim(self) -> str:
+        """The first social-proof line, safe to reuse, in the merchant's past texts."""
+        if self._claim is None:
+            found = (self._reusable_lines(sentences(t)).get("social_proof") for t in self.voice)
+            self._claim = next((line for line in found if line), "")
+        return self._claim
+
+    def _reusable_lines(self, candidates: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         context = CopyContext(self.request.channel, self.request.product_name)
-        for sentence in sentences(exemplar.text)[1:]:
+        for sentence in candidates:
             features = copy_features(sentence, None, context)
             if (
                 not self._reusable(sentence)

@@ -378,3 +378,21 @@ def test_a_new_campaign_gets_room_from_the_merchants_past_texts() -> None:
     for borrowed in ("Rated", "900", "30%", "www.example.com"):
         assert borrowed not in padded
     assert not offer_fact_errors(padded, request.voucher)
+
+
+def test_social_proof_is_only_ever_the_merchants_own_claim() -> None:
+    request = campaign(
+        segment="new_customer",
+        channel="im",
+        voucher=VOUCHERS[2],
+        product_category="sports>yoga",
+        product_name="Aero Yoga Mat",
+    )
+    context = CopyContext("im", request.product_name, "TEN4YOU")
+    plan = WritePlan(use=("offer_stated", "cta", "social_proof"))
+    for seed in range(20):
+        body = Writer(request, SHOP, "new_customer", seed=seed).write(plan).body
+        assert not copy_features(body, None, context)["social_proof"], body
+    past = ("Rated 4.9 by 2,000 customers.", "Our mats are a customer favourite since we opened.")
+    body = Writer(request, SHOP, "new_customer", voice=past).write(plan).body
+    assert "a customer favourite since we opened" in body.lower() and "4.9" not in body
