@@ -267,6 +267,10 @@ def _without_opening(draft: _Draft, use: set[str]) -> _Draft:
     return _Draft(**{**draft.__dict__, "hook": "", "offer": offer, "hook_after": False})
 
 
+_VOICE_READINGS: dict[tuple[object, ...], tuple[tuple[str, ...], str]] = {}
+"""What ``Writer._from_voice`` read, by past texts, channel, product and merchant rules."""
+
+
 class Writer:
     """Writes one message for a request from a plan and an optional exemplar."""
 
@@ -292,7 +296,6 @@ class Writer:
         self._openings: dict[tuple[Exemplar, bool], str] = {}
         self._lines: dict[Exemplar, dict[str, str]] = {}
         self._plain: dict[Exemplar | None, list[str]] = {}
-        self._claim: str | None = None
 
     # -- choosing phrasings -----------------------------------------------------------------
 
@@ -405,7 +408,7 @@ class Writer:
         if "social_proof" in plan.use:
             # Only a claim the merchant has made itself: what customers think of a product is
             # not the agent's to say (the guidance asks the merchant for one instead).
-            claim = own.get("social_proof") or self._voice_claim()
+            claim = own.get("social_proof") or self._from_voice()[1]
             if claim:
                 lines["social_proof"] = claim
         if "exclusivity" in plan.use:
@@ -420,13 +423,6 @@ class Writer:
         if exemplar not in self._lines:
             self._lines[exemplar] = self._reusable_lines(sentences(exemplar.text)[1:])
         return self._lines[exemplar]
-
-    def _voice_claim(self) -> str:
-        """The first social-proof line, safe to reuse, in the merchant's past texts."""
-        if self._claim is None:
-            found = (self._reusable_lines(sentences(t)).get("social_proof") for t in self.voice)
-            self._claim = next((line for line in found if line), "")
-        return self._claim
 
     def _reusable_lines(self, candidates: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -456,11 +452,31 @@ class Writer:
         return self._plain[key]
 
     def _room_fillers(self, own: Exemplar | None) -> list[str]:
-        texts = [
-            self.request.original_template or "",
-            *([own.text] if own is not None else []),
-            *self.voice,
-        ]
+        texts = [self.request.original_template or "", *([own.text] if own is not None else [])]
+        found = self._fillers_in(texts)
+        return found + [line for line in self._from_voice()[0] if line not in found]
+
+    def _from_voice(self) -> tuple[tuple[str, ...], str]:
+        """The plain lines and the first social-proof claim in the merchant's past texts:
+        the same for every writer of the merchant and product, so read once for them all."""
+        merchant = self.merchant
+        key = (
+            self.voice,
+            self.request.channel,
+            self.request.product_name,
+            merchant.forbidden_words,
+            merchant.brand_voice,
+        )
+        found = _VOICE_READINGS.get(key)
+        if found is None:
+            claims = (self._reusable_lines(sentences(t)).get("social_proof") for t in self.voice)
+            found = (tuple(self._fillers_in(self.voice)), next((c for c in claims if c), ""))
+            if len(_VOICE_READINGS) >= 4096:
+                _VOICE_READINGS.clear()
+            _VOICE_READINGS[key] = found
+        return found
+
+    def _fillers_in(self, texts: Sequence[str]) -> list[str]:
         context = CopyContext(self.request.channel, self.request.product_name)
         found: list[str] = []
         for sentence in (s for text in texts for s in sentences(text)):
