@@ -131,6 +131,15 @@ def write_guidance(
         steps.append(
             ("Check that the social-proof line is true for this product before you send.", [])
         )
+    elif any(feature_of(p) == "social_proof" and p.lift >= 1 for p in strong):
+        steps.append(
+            (
+                "Add a line citing other customers if you have a true one (a rating, a "
+                "bestseller rank): the evidence favours it, and what customers think is "
+                "yours to say, not ours to invent.",
+                [],
+            )
+        )
     for repair in report.repairs:
         steps.append((f"Fixed for you: {repair}.", []))
     for violation in report.violations:
