@@ -66,9 +66,10 @@ def extract(
                 f" (in {share_focus:.0%} of the top templates vs "
                 f"{share_contrast:.0%} of the bottom)"
             )
-        lean = math.exp(leans[feature][0]) if leans and feature in leans else 1.0
-        if abs(lean - 1) >= 0.05:
-            description += f" ({LEAN_NOTE.format(lean=lean)})"
+        factor = math.exp(leans[feature][0]) if leans and feature in leans else 1.0
+        lean = round(factor, 3) if abs(factor - 1) >= 0.05 else None
+        if lean is not None:
+            description += f" ({LEAN_NOTE.format(lean=factor)})"
         patterns.append(
             Pattern(
                 name=_name(feature, lift.ratio),
@@ -79,7 +80,7 @@ def extract(
                 confidence=round(confidence, 3),
                 sample_size=lift.sample_size,
                 evidence=evidence[:10],
-                lean=round(lean, 3) if abs(lean - 1) >= 0.05 else None,
+                lean=lean,
             )
         )
     patterns.sort(key=lambda p: (p.confidence, abs(p.lift - 1)), reverse=True)

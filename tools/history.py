@@ -165,7 +165,7 @@ def merchant_leans(
     Cached like ``segment_history``."""
 
     def compute() -> dict[str, tuple[float, float]]:
-        records = store.templates(merchant_id=merchant_id)
+        records = merchant_history(store, merchant_id)
         canonical = {
             name: store.canonical_segment(merchant_id, name) or name
             for name in {r.segment for r in records}
@@ -190,14 +190,25 @@ def merchant_leans(
     return per_data_version(store, "leans", (merchant_id, segment, spread), compute)
 
 
+def merchant_history(store: Store, merchant_id: str) -> list[TemplateRecord]:
+    """All of a merchant's templates, every segment; cached like ``segment_history`` (its
+    lean and its voice both read them)."""
+    return per_data_version(
+        store, "merchant", merchant_id, lambda: store.templates(merchant_id=merchant_id)
+    )
+
+
 def merchant_voice(store: Store, merchant_id: str, limit: int = 10) -> tuple[str, ...]:
     """The merchant's ``limit`` best-converting texts in any segment: its voice, from which
     the writer may take plain sentences when a message needs room. Cached like
     ``segment_history``."""
 
     def compute() -> tuple[str, ...]:
-        records = store.templates(merchant_id=merchant_id)
-        records.sort(key=lambda r: r.conversions / r.sends if r.sends else 0.0, reverse=True)
+        records = sorted(
+            merchant_history(store, merchant_id),
+            key=lambda r: r.conversions / r.sends if r.sends else 0.0,
+            reverse=True,
+        )
         return tuple(r.text for r in records[:limit])
 
     return per_data_version(store, "voice", (merchant_id, limit), compute)

@@ -490,9 +490,9 @@ class Writer:
                 and not any(ch in "$%@/" for ch in sentence)
                 and not re.search(r"\w\.\w", sentence)  # a domain, a file name
                 and not stated_facts(sentence).kinds
-                and self._voice(sentence) not in found
+                and (voiced := self._voice(sentence)) not in found
             ):
-                found.append(self._voice(sentence))
+                found.append(voiced)
         return found
 
     def _reusable(self, sentence: str) -> bool:
