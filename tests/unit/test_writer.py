@@ -61,8 +61,10 @@ SHOP = Merchant(merchant_id="m1", name="Shop")
 
 
 def campaign(**fields: object) -> CampaignRequest:
-    """A request of merchant m1 with these fields."""
-    return CampaignRequest.model_validate({"merchant_id": "m1", **fields})
+    """A request of merchant m1 with these fields (the product: the Aero Yoga Mat unless
+    given)."""
+    product = {"product_category": "sports>yoga", "product_name": "Aero Yoga Mat"}
+    return CampaignRequest.model_validate({"merchant_id": "m1", **product, **fields})
 
 
 def texts(count: int = 300) -> list[tuple[CampaignRequest, Merchant, TemplateText]]:
@@ -158,12 +160,11 @@ def test_the_plan_is_carried_out() -> None:
         product_category="apparel",
         product_name="Trail Runner X",
     )
-    merchant = SHOP
     context = CopyContext("im", request.product_name, "BACK20")
     for subset in itertools.combinations(
         ("urgency", "personalised", "code_stated", "exclusivity", "question"), 3
     ):
-        template = Writer(request, merchant, "lapsed_90d").write(
+        template = Writer(request, SHOP, "lapsed_90d").write(
             WritePlan(use=("offer_stated", "cta", "offer_early", *subset))
         )
         found = copy_features(template.body, template.subject, context)
@@ -179,9 +180,8 @@ def test_same_request_same_text() -> None:
         product_category="home",
         product_name="Percale Sheets",
     )
-    merchant = SHOP
-    assert rules_rewrite(request, merchant, "vip", sms_segments=1) == rules_rewrite(
-        request, merchant, "vip", sms_segments=1
+    assert rules_rewrite(request, SHOP, "vip", sms_segments=1) == rules_rewrite(
+        request, SHOP, "vip", sms_segments=1
     )
 
 
@@ -263,19 +263,16 @@ def test_the_merchants_text_stays_only_when_no_draft_beats_it_and_it_is_sound() 
         segment="vip",
         channel="im",
         voucher=VOUCHERS[0],
-        product_category="sports>yoga",
-        product_name="Aero Yoga Mat",
         original_template=good,
     )
-    merchant = SHOP
     emoji_helps = [Pattern(name="emoji", lift=2.5, confidence=0.99)]
     plan = WritePlan(use=("offer_stated", "cta"), avoid=frozenset({"emoji"}))
-    assert write_best(kept, merchant, None, plan, [], emoji_helps, drafts=3).body == good
+    assert write_best(kept, SHOP, None, plan, [], emoji_helps, drafts=3).body == good
     wrong = kept.model_copy(update={"original_template": good.replace("20%", "90%")})
-    assert write_best(wrong, merchant, None, plan, [], emoji_helps, drafts=3).body != (
+    assert write_best(wrong, SHOP, None, plan, [], emoji_helps, drafts=3).body != (
         wrong.original_template
     )
-    assert write_best(kept, merchant, None, plan, [], [], drafts=3).body != good
+    assert write_best(kept, SHOP, None, plan, [], [], drafts=3).body != good
 
 
 def test_short_copy_gets_room_from_the_merchants_own_plain_lines_only() -> None:
@@ -288,15 +285,12 @@ def test_short_copy_gets_room_from_the_merchants_own_plain_lines_only() -> None:
         segment="vip",
         channel="email",
         voucher=VOUCHERS[2],
-        product_category="sports>yoga",
-        product_name="Aero Yoga Mat",
         original_template=original,
     )
-    merchant = SHOP
     plain = WritePlan(use=("offer_stated", "cta"))
     roomy = WritePlan(use=("offer_stated", "cta"), avoid=frozenset({"short_copy"}))
-    short = Writer(request, merchant, "vip").write(plain).body
-    long = Writer(request, merchant, "vip").write(roomy).body
+    short = Writer(request, SHOP, "vip").write(plain).body
+    long = Writer(request, SHOP, "vip").write(roomy).body
     assert "Our team picked every item with care" in long and "We think you will" in long
     assert "Our team" not in short and len(long) > len(short)
     for borrowed in ("SALE", "20,000", "www.example.com"):  # claims, numbers, links stay out
@@ -304,7 +298,7 @@ def test_short_copy_gets_room_from_the_merchants_own_plain_lines_only() -> None:
     assert not offer_fact_errors(long, request.voucher)
     others = Exemplar("t9", "Take 10% off. Our craftsmen stitch every seam in Lisbon.", own=False)
     no_original = request.model_copy(update={"original_template": None})
-    assert "Lisbon" not in Writer(no_original, merchant, "vip").write(roomy, others).body
+    assert "Lisbon" not in Writer(no_original, SHOP, "vip").write(roomy, others).body
 
 
 def test_a_feature_that_does_not_fit_takes_the_place_of_an_empty_opening() -> None:
@@ -317,12 +311,11 @@ def test_a_feature_that_does_not_fit_takes_the_place_of_an_empty_opening() -> No
         product_category="beauty>skincare",
         product_name="Serum",
     )
-    merchant = SHOP
     context = CopyContext("push", request.product_name)
     plan = WritePlan(use=("offer_stated", "cta", "urgency", "personalised"))
     carried = 0
     for seed in range(40):
-        body = Writer(request, merchant, "lapsed_30d", seed=seed).write(plan).body
+        body = Writer(request, SHOP, "lapsed_30d", seed=seed).write(plan).body
         features = copy_features(body, None, context)
         carried += features["urgency"] and features["personalised"]
         assert len(body) <= 110
@@ -330,7 +323,7 @@ def test_a_feature_that_does_not_fit_takes_the_place_of_an_empty_opening() -> No
     # A question the plan asked for is not given up for it.
     asking = WritePlan(use=("offer_stated", "cta", "question", "urgency"))
     for seed in range(20):
-        body = Writer(request, merchant, "lapsed_30d", seed=seed).write(asking).body
+        body = Writer(request, SHOP, "lapsed_30d", seed=seed).write(asking).body
         assert "?" in body, body
 
 
@@ -339,19 +332,16 @@ def test_short_copy_when_the_data_favours_it() -> None:
         segment="vip",
         channel="im",
         voucher=VOUCHERS[0],
-        product_category="sports>yoga",
-        product_name="Aero Yoga Mat",
     )
-    merchant = SHOP
     rich = ("offer_stated", "cta", "urgency", "code_stated", "exclusivity", "emoji")
     middle = LIMITS["im"].middle_body_chars  # 133: the geometric middle of 80-220
     over = 0
     for seed in range(20):
-        short = Writer(request, merchant, "vip", seed=seed).write(
+        short = Writer(request, SHOP, "vip", seed=seed).write(
             WritePlan(use=(*rich[:2], "short_copy", *rich[2:]))
         )
         assert len(short.body) < middle, short.body
-        plain = Writer(request, merchant, "vip", seed=seed).write(WritePlan(use=rich))
+        plain = Writer(request, SHOP, "vip", seed=seed).write(WritePlan(use=rich))
         over += len(plain.body) >= middle
     assert over >= 10  # without short_copy in the plan, most run past the middle
 
@@ -363,8 +353,6 @@ def test_a_new_campaign_gets_room_from_the_merchants_past_texts() -> None:
         segment="vip",
         channel="email",
         voucher=VOUCHERS[2],
-        product_category="sports>yoga",
-        product_name="Aero Yoga Mat",
     )
     past = (
         "Every mat is cut and finished by hand in our own workshop. Rated 5 stars by 900 "
@@ -385,8 +373,6 @@ def test_social_proof_is_only_ever_the_merchants_own_claim() -> None:
         segment="new_customer",
         channel="im",
         voucher=VOUCHERS[2],
-        product_category="sports>yoga",
-        product_name="Aero Yoga Mat",
     )
     context = CopyContext("im", request.product_name, "TEN4YOU")
     plan = WritePlan(use=("offer_stated", "cta", "social_proof"))
