@@ -51,6 +51,12 @@ class SegmentAnalysis(BaseModel):
     group_ok: bool = False
     group_reason: str = ""
 
+    def best_for(self, channel: str, count: int) -> list[OwnTemplate]:
+        """The merchant's ``count`` best templates to write a ``channel`` message from: those
+        sent in that channel first (a top SMS owes much of its rate to the channel's opens
+        and is cut to SMS length), then the best of the rest."""
+        return sorted(self.own, key=lambda t: t.channel != channel)[:count]
+
 
 def _own(scored: list[ScoredTemplate]) -> list[OwnTemplate]:
     ranked = sorted(scored, key=lambda s: s.shrunk_cvr, reverse=True)

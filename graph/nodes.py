@@ -210,7 +210,7 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             }
         spend = Spend()
         exemplars = (
-            [t.text for t in analysis.own[:3]]
+            [t.text for t in analysis.best_for(request.channel.value, 3)]
             if state["mode"] == "group"
             else [r.text for r in state.get("references", [])[:3]]
         )
@@ -234,11 +234,12 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 
 def _exemplars(state: State, group: int) -> list[Exemplar]:
     """What the writer adapts, best first: in group learning the merchant's ``group`` best
-    templates in the segment, in retrieval the best reference."""
+    templates in the segment (its best in the request's channel first), in retrieval the
+    best reference."""
     if state["mode"] == "group" and state["analysis"].own:
         return [
             Exemplar(t.template_id, t.text, t.subject, own=True)
-            for t in state["analysis"].own[:group]
+            for t in state["analysis"].best_for(state["request"].channel.value, group)
         ]
     if state.get("references"):
         best = max(state["references"], key=lambda r: r.similarity * (r.cvr or 0))

@@ -65,6 +65,20 @@ def test_analyze_segment_picks_group_for_rich_history(world: Path) -> None:
     assert rates == sorted(rates, reverse=True)
 
 
+def test_group_learning_writes_from_the_best_templates_in_the_channel_first(world: Path) -> None:
+    with Store(world / "crm.sqlite") as store:
+        pairs = sorted(store.segment_summary(), key=lambda row: row[2], reverse=True)
+        histories = (store.templates(merchant, segment) for merchant, segment, *_ in pairs)
+        mixed = next(h for h in histories if len({t.channel for t in h}) > 1)
+    analysis = run(request_for(mixed[0]), nodes.analyze_segment, world)["analysis"]
+    channels = {t.channel for t in analysis.own}
+    for channel in channels:
+        in_channel = [t for t in analysis.own if t.channel == channel]
+        rest = [t for t in analysis.own if t.channel != channel]
+        count = len(in_channel) + 1
+        assert analysis.best_for(channel, count) == [*in_channel, rest[0]]
+
+
 def test_analyze_segment_steps_down_with_reasons(world: Path) -> None:
     _, little = rich_and_little(world)
     state = run(request_for(little), nodes.analyze_segment, world)
