@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from tools.channels import LIMITS
 from tools.domain import CampaignRequest, TemplateText
+from tools.offers import OFFER_PHRASE
 
 FEATURES: dict[str, str] = {
     "offer_stated": "states the offer concretely (the discount, free shipping, the gift)",
@@ -33,12 +34,7 @@ FEATURES: dict[str, str] = {
 }
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_OFFER = re.compile(
-    r"\d+(?:[.,]\d+)?\s?(?:%|percent)|[$€£]\s?\d+|free (?:shipping|delivery)|"
-    r"(?:shipping|delivery) (?:is )?on us|buy one,? get one|two for (?:the price of )?one|"
-    r"\bbogo\b|free gift|gift (?:is )?on us",
-    re.IGNORECASE,
-)
+_OFFER = OFFER_PHRASE
 _URGENCY = re.compile(
     r"\b(?:until|ends?|ending|expires?|last (?:chance|day)|today only|tonight|hurry|"
     r"hours? left|don't wait|do not wait|before it's gone|while (?:it|stocks|supplies) lasts?|"

@@ -21,6 +21,7 @@ _DATE_MD = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.IGNOREC
 _DATE_DM = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}", re.IGNORECASE)
 _DATE_NUM = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/\d{2,4})?\b")
 _PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s?(?:%|percent\b)", re.IGNORECASE)
+_HALF = re.compile(r"\bhalf[- ](?:price|off)\b|\b50/50\b", re.IGNORECASE)
 _MONEY = re.compile(
     r"(?:[$€£]\s?(\d+(?:[.,]\d{1,2})?))|(?:(\d+(?:[.,]\d{1,2})?)\s?(?:USD|EUR|dollars?)\b)"
 )
@@ -31,10 +32,24 @@ _KIND_PHRASES: dict[VoucherType, re.Pattern[str]] = {
         r"free (?:shipping|delivery)|(?:shipping|delivery) (?:is )?on us|ships? free", re.I
     ),
     VoucherType.BOGO: re.compile(
-        r"buy one,? get one|\bbogo\b|two for (?:the price of )?one|2 for 1|\b1\+1\b", re.I
+        r"buy (?:one|1|an?)\b[^.!?]{0,20}?\bget (?:one|1|another|a second)\b|\bbogo\b"
+        r"|(?:two|2) for (?:the price of )?(?:one|1)\b|\b1\+1\b"
+        r"|get (?:one|1|another|a second)(?: \w+)? (?:free|on us)",
+        re.I,
     ),
     VoucherType.GIFT: re.compile(r"free gift|gift (?:is )?on us|a gift with", re.I),
 }
+OFFER_PHRASE = re.compile(
+    "|".join(
+        [
+            r"\d+(?:[.,]\d+)?\s?(?:%|percent\b)|[$€£]\s?\d+",
+            _HALF.pattern,
+            *(pattern.pattern for pattern in _KIND_PHRASES.values()),
+        ]
+    ),
+    re.IGNORECASE,
+)
+"""Any concrete offer: a percent, an amount, half price, or a kind of voucher in words."""
 
 
 def money(amount: float) -> str:
@@ -91,7 +106,9 @@ def stated_facts(text: str) -> StatedFacts:
     dates |= {(int(a), int(b)) for a, b in _DATE_NUM.findall(text) if 1 <= int(a) <= 12}
     codes = {m for m in _CODE_AFTER.findall(text)} | set(_CODE_LIKE.findall(text))
     return StatedFacts(
-        percents=frozenset(_number(m) for m in _PERCENT.findall(text)),
+        percents=frozenset(
+            {_number(m) for m in _PERCENT.findall(text)} | ({50.0} if _HALF.search(text) else set())
+        ),
         amounts=frozenset(_number(a or b) for a, b in _MONEY.findall(text)),
         dates=frozenset(dates),
         codes=frozenset(codes),

@@ -91,6 +91,8 @@ class _Draft:
 
 
 _LENGTH_FEATURES = frozenset({"long_copy", "short_copy"})
+_OPT_OUT_TALK = re.compile(r"\bstop\b|\bopt[- ]?out\b|\bunsubscribe", re.IGNORECASE)
+"""How to stop the messages: an SMS rule, never a room-filler."""
 
 # -- phrase banks ---------------------------------------------------------------------------
 
@@ -497,12 +499,13 @@ class Writer:
 
     def _reusable(self, sentence: str) -> bool:
         """Whether a sentence of the merchant's may carry over at all: no number (offers
-        and dates are written from the voucher), no placeholder, no shouting, no word the
-        merchant forbids."""
+        and dates are written from the voucher), no placeholder, no opt-out instruction (the
+        writer adds the one a channel needs), no shouting, no word the merchant forbids."""
         return (
             not any(ch.isdigit() for ch in sentence)
             and "{" not in sentence
             and "}" not in sentence
+            and not _OPT_OUT_TALK.search(sentence)
             and not is_shouting(sentence)
             and self._allowed(sentence)
         )

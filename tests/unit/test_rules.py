@@ -45,6 +45,8 @@ def test_a_good_message_passes() -> None:
         ("Use code SAVE20 for 20% off.", "states code SAVE20 but the voucher's code is BACK20"),
         ("20% off and free shipping!", "promises free shipping but the voucher is percent off"),
         ("20% off plus a free gift.", "promises gift"),
+        ("Buy one pair, get a second free.", "promises bogo but the voucher is percent off"),
+        ("Everything is half price.", "states 50% but the voucher gives 20% off"),
     ],
 )
 def test_offer_facts_must_match_the_voucher(text: str, message: str) -> None:

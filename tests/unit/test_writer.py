@@ -355,6 +355,8 @@ def test_a_new_campaign_gets_room_from_the_merchants_past_texts() -> None:
         voucher=VOUCHERS[2],
     )
     past = (
+        "Buy one mat, get one free this weekend. Everything is half price in store. Reply "
+        "STOP to opt out. Text STOP to unsubscribe from these messages.",
         "Every mat is cut and finished by hand in our own workshop. Rated 5 stars by 900 "
         "customers. Now 30% off at www.example.com.",
         "We choose our rubber and cork with care, and it shows in the grip.",
@@ -363,7 +365,9 @@ def test_a_new_campaign_gets_room_from_the_merchants_past_texts() -> None:
     bare = Writer(request, SHOP, "vip").write(roomy).body
     padded = Writer(request, SHOP, "vip", voice=past).write(roomy).body
     assert "cut and finished by hand" in padded and "cut and finished" not in bare
-    for borrowed in ("Rated", "900", "30%", "www.example.com"):
+    # Numbers, claims and links stay out; so do offers in words (a past campaign's, not
+    # this one's) and opt-out lines (an SMS rule the writer applies itself).
+    for borrowed in ("Rated", "900", "30%", "www.example.com", "get one", "half", "STOP"):
         assert borrowed not in padded
     assert not offer_fact_errors(padded, request.voucher)
 
