@@ -105,14 +105,20 @@ def leaderboard_rows(figures: dict[str, Any]) -> list[list[str]]:
 
 def head_to_head(figures: dict[str, Any]) -> list[str]:
     """One line per single-mode variant: ``full`` against it on the tasks where it ran its
-    own mode."""
+    own mode, on how many of them the two wrote different texts, and the 90% bootstrap
+    interval of the difference in mean lift (an interval across zero: within the luck of
+    the draw)."""
     lines = []
     for name, duel in figures.get("full_beats", {}).items():
-        verdict = "ahead" if duel["beats"] else "behind"
+        gap = duel["full_mean_lift"] - duel["variant_mean_lift"]
+        verdict = "level" if gap == 0 else "ahead" if gap > 0 else "behind"
+        low, high = duel["difference_interval"]
         lines.append(
             f"`full` vs `{name}` on the {duel['tasks']} tasks where `{name}` ran its own mode: "
             f"mean lift {duel['full_mean_lift']:+.1%} vs {duel['variant_mean_lift']:+.1%} "
-            f"({verdict})."
+            f"({verdict}; different texts on {duel['differing_tasks']} tasks; difference "
+            f"{100 * gap:+.1f} points, 90% "
+            f"interval {100 * low:+.1f} to {100 * high:+.1f})."
         )
     return lines
 

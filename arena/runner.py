@@ -252,11 +252,15 @@ def run_arena(
                 continue
             mine = statistics.fmean(scores[name][i].lift for i in own)
             full = statistics.fmean(scores["full"][i].lift for i in own)
+            gaps = [scores["full"][i].lift - scores[name][i].lift for i in own]
+            low, high = paired_interval(gaps, random.Random(seed))
             figures["full_beats"][name] = {
                 "tasks": len(own),
                 "variant_mean_lift": round(mine, 4),
                 "full_mean_lift": round(full, 4),
                 "beats": full >= mine,
+                "differing_tasks": sum(abs(g) > 1e-9 for g in gaps),
+                "difference_interval": [round(low, 4), round(high, 4)],
             }
     figures["analyst"] = _exact(
         [(q.kind, agent.answer(q.kind, q.params, view), q.answer) for q in taskset.analyst]
@@ -270,6 +274,21 @@ def run_arena(
     figures["oracle_pool"] = pool_size
     figures["seconds"] = round(time.perf_counter() - started, 1)
     return ArenaRun(figures, scores)
+
+
+def paired_interval(
+    differences: Sequence[float], rng: random.Random, resamples: int = 2000, level: float = 0.9
+) -> tuple[float, float]:
+    """A percentile bootstrap interval of the mean of paired differences (tasks resampled
+    with replacement): whether one variant's lead over another is more than which tasks were
+    drawn."""
+    if not differences:
+        return 0.0, 0.0
+    means = sorted(
+        statistics.fmean(rng.choices(differences, k=len(differences))) for _ in range(resamples)
+    )
+    tail = (1 - level) / 2
+    return means[int(tail * resamples)], means[int((1 - tail) * resamples) - 1]
 
 
 def _exact(rows: list[tuple[str, str | None, str | None]]) -> dict[str, Any]:
