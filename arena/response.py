@@ -41,6 +41,12 @@ _CTA = re.compile(
     r"|check out now|\{link\}|https?://",
     re.IGNORECASE,
 )
+_KINDS = {
+    "free_shipping": re.compile(r"free (?:shipping|delivery)|shipping is on us", re.IGNORECASE),
+    "bogo": re.compile(r"get (?:one|a second|another)(?: \w+)? free|for the price of one", re.I),
+    "gift": re.compile(r"free gift", re.IGNORECASE),
+}
+"""Offers promised in words, by voucher type: promising one the voucher is not is wrong."""
 _VAGUE = re.compile(r"great deals|\bsale\b|big savings|latest offers|\bdeals\b", re.IGNORECASE)
 _SHOUT = re.compile(r"(?:\b[A-Z]{2,}\b[^a-z]*){4,}|!!")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
@@ -99,6 +105,8 @@ def wrong_offer(text: str, facts: Facts) -> bool:
     if facts.voucher_type in {"amount_off", "threshold"}:
         allowed_money.add(facts.voucher_value)
     if {float(m) for m in _MONEY.findall(text)} - allowed_money:
+        return True
+    if any(p.search(text) for kind, p in _KINDS.items() if kind != facts.voucher_type):
         return True
     codes = set(_CODE_STATED.findall(text))
     if codes and codes != {facts.code}:

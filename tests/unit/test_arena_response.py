@@ -67,6 +67,8 @@ def test_texts_have_no_seams() -> None:
         ("Take 20% off, only until Jan 5.", True),
         ("Save $20 on the Aero Trail Runner.", True),
         ("Loved by over 20,000 customers. Rated 4.8 stars.", False),
+        ("Take 20% off. Buy one item, get one free.", True),
+        ("Take 20% off, with free delivery.", True),
     ],
 )
 def test_wrong_offer_facts(text: str, wrong: bool) -> None:
