@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from agents.content import LEAN_NOTE, feature_of
 from agents.segment_analyst import SegmentAnalysis
 from tools.best_practice import practice
+from tools.channels import LIMITS
 from tools.domain import GuidanceStep, Mode, Pattern, Reference, RuleReport
 
 _ADVICE: dict[str, tuple[str, str]] = {
@@ -138,6 +139,21 @@ def write_guidance(
                 "bestseller rank): the evidence favours it, and what customers think is "
                 "yours to say, not ours to invent.",
                 [],
+            )
+        )
+    cramped = next(
+        (p for p in strong if feature_of(p) == "short_copy" and p.lift < 1),
+        None,
+    )
+    if cramped is not None and written.get("short_copy"):
+        steps.append(
+            (
+                f"Still short: the new message stays under {LIMITS[channel].middle_body_chars} "
+                f"characters, and here longer ones converted {1 / cramped.lift:.2f}x as often. "
+                "Add a true sentence or two in your voice about the product (what it is made "
+                f"of, what it is for){' within one SMS' if channel == 'sms' else ''}: what it "
+                "is like is yours to say, not ours to invent.",
+                cramped.evidence,
             )
         )
     for repair in report.repairs:

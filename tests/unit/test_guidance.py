@@ -1,4 +1,5 @@
-"""Guidance asks the merchant for a claim the agent will not invent."""
+"""Guidance asks the merchant for what the agent will not invent: a claim, or sentences
+about the product when the evidence wants longer copy."""
 
 from __future__ import annotations
 
@@ -13,14 +14,14 @@ REFERENCES = [Reference(template_id="t1", merchant_id="m2", similarity=0.8, text
 PROOF = Pattern(name="social_proof", lift=1.4, confidence=0.95, sample_size=9000)
 
 
-def steps(written: dict[str, bool], patterns: list[Pattern]) -> list[str]:
+def steps(written: dict[str, bool], patterns: list[Pattern], channel: str = "im") -> list[str]:
     guidance = write_guidance(
         "retrieval",
         ANALYSIS,
         patterns,
         REFERENCES,
         RuleReport(passed=True),
-        "im",
+        channel,
         written,
         min_confidence=0.75,
     )
@@ -40,3 +41,22 @@ def test_social_proof_the_data_favours_is_asked_of_the_merchant() -> None:
         PROOF.model_copy(update={"confidence": 0.6}),
     ):
         assert not [s for s in steps({}, [pattern]) if s.startswith("Add a line")]
+
+
+def test_room_the_data_wants_and_the_draft_lacks_is_asked_of_the_merchant() -> None:
+    cramped = Pattern(
+        name="avoid_short_copy", lift=0.8, confidence=0.9, sample_size=5000, evidence=["t7"]
+    )
+    asked = [
+        s for s in steps({"short_copy": True}, [cramped], "email") if s.startswith("Still short")
+    ]
+    assert len(asked) == 1
+    assert "under 300 characters" in asked[0] and "1.25x" in asked[0]
+    assert "within one SMS" in steps({"short_copy": True}, [cramped], "sms")[-1]
+    # Long enough already, short copy favoured, or not surely: nothing to ask.
+    for written, pattern in (
+        ({"short_copy": False}, cramped),
+        ({"short_copy": True}, cramped.model_copy(update={"lift": 1.2, "name": "short_copy"})),
+        ({"short_copy": True}, cramped.model_copy(update={"confidence": 0.6})),
+    ):
+        assert not [s for s in steps(written, [pattern], "email") if s.startswith("Still short")]
