@@ -193,6 +193,22 @@ _EXCLUSIVE_LINES: dict[str, tuple[str, ...]] = {
     ),
     "": ("Just for you.", "An exclusive offer for you.", "Reserved for our members."),
 }
+_COURTESY_LINES: dict[str, tuple[str, ...]] = {
+    # True of everyone the segment holds, and of no product: what gives an e-mail room when
+    # the merchant has no plain sentence of its own to lend.
+    "lapsed_30d": ("It has been a few weeks since your last order.",),
+    "lapsed_90d": ("It has been a while since your last order.",),
+    "vip": ("Thank you for being one of our most loyal customers.",),
+    "cart_abandoner": ("You left something in your basket.",),
+    "birthday": ("Happy birthday from all of us.",),
+    "new_customer": ("Thank you for joining us.",),
+    "repeat_buyer": ("Thank you for shopping with us again.",),
+    "": (
+        "There is more to discover in our {range} range.",
+        "Thank you for being part of our community.",
+        "Take a look whenever it suits you.",
+    ),
+}
 _URGENT_DATED = (
     "Only until {date}.",
     "Valid until {date}.",
@@ -447,7 +463,7 @@ class Writer:
     def _plain_lines(self, exemplar: Exemplar | None) -> list[str]:
         """Sentences of the merchant's own (its current text, its own exemplar, its past
         texts) that carry no copy feature, no number and no placeholder: room-fillers in its
-        own voice."""
+        own voice; then the writer's courtesy lines."""
         key = exemplar if exemplar is not None and exemplar.own else None
         if key not in self._plain:
             self._plain[key] = self._room_fillers(key)
@@ -456,7 +472,18 @@ class Writer:
     def _room_fillers(self, own: Exemplar | None) -> list[str]:
         texts = [self.request.original_template or "", *([own.text] if own is not None else [])]
         found = self._fillers_in(texts)
-        return found + [line for line in self._from_voice()[0] if line not in found]
+        found += [line for line in self._from_voice()[0] if line not in found]
+        return found + [line for line in self._courtesy() if line not in found]
+
+    def _courtesy(self) -> list[str]:
+        """The writer's own room-fillers, after the merchant's: what is true of the segment
+        (a VIP is a loyal customer), then of any shop; no claim about the product."""
+        leaf = self.request.product_category.split(">")[-1].replace("-", " ").replace("_", " ")
+        lines = [*_COURTESY_LINES.get(self.segment, ()), *_COURTESY_LINES[""]]
+        leaf = leaf.strip()
+        return self._fillers_in(
+            [line.format(range=leaf) for line in lines if leaf or "{range}" not in line]
+        )
 
     def _from_voice(self) -> tuple[tuple[str, ...], str]:
         """The plain lines and the first social-proof claim in the merchant's past texts:

@@ -386,3 +386,29 @@ def test_social_proof_is_only_ever_the_merchants_own_claim() -> None:
     past = ("Rated 4.9 by 2,000 customers.", "Our mats are a customer favourite since we opened.")
     body = Writer(request, SHOP, "new_customer", voice=past).write(plan).body
     assert "a customer favourite since we opened" in body.lower() and "4.9" not in body
+
+
+def test_with_nothing_of_the_merchants_to_lend_room_comes_from_lines_true_of_the_segment() -> None:
+    # A new campaign, no past texts: an e-mail the data wants longer still gets there, with
+    # lines true of every VIP and of any shop, never a claim about the product.
+    request = campaign(segment="vip", channel="email", voucher=VOUCHERS[2])
+    roomy = WritePlan(use=("offer_stated", "cta"), avoid=frozenset({"short_copy"}))
+    plain = WritePlan(use=("offer_stated", "cta"))
+    body = Writer(request, SHOP, "vip").write(roomy).body
+    bare = Writer(request, SHOP, "vip").write(plain).body
+    assert "one of our most loyal customers" in body and "our yoga range" in body
+    assert "loyal" not in bare and len(body) > len(bare) + 100
+    context = CopyContext("email", request.product_name, request.voucher.code)
+    features = copy_features(body, None, context)
+    assert {f: v for f, v in features.items() if f != "short_copy"} == {
+        f: v for f, v in copy_features(bare, None, context).items() if f != "short_copy"
+    }
+    # Another segment's line is not true here; the merchant's own lines come first; a word
+    # it forbids keeps a line out.
+    lapsed = campaign(segment="lapsed_90d", channel="email", voucher=VOUCHERS[2])
+    assert "loyal" not in Writer(lapsed, SHOP, "lapsed_90d").write(roomy).body
+    past = ("We stitch every strap by hand in our workshop.",)
+    voiced = Writer(request, SHOP, "vip", voice=past).write(roomy).body
+    assert voiced.index("We stitch every strap") < voiced.index("loyal customers")
+    strict = SHOP.model_copy(update={"forbidden_words": ("community",)})
+    assert "community" not in Writer(request, strict, "vip").write(roomy).body
