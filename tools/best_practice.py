@@ -87,7 +87,14 @@ CHANNEL_PRACTICE: dict[str, Practice] = {
     "im": Practice({"emoji": "an emoji helps a chat message stand out"}, {}),
     "push": Practice({"emoji": "an emoji helps a notification stand out"}, {}),
     "sms": Practice({}, {"emoji": "one emoji switches an SMS to UCS-2: 70 characters, not 160"}),
-    "email": Practice({}, {"emoji": "emoji in e-mail copy read as promotional"}),
+    "email": Practice(
+        {},
+        {
+            "emoji": "emoji in e-mail copy read as promotional",
+            "short_copy": "an e-mail of a line or two looks like an afterthought; a short "
+            "paragraph (50-125 words) is read best",
+        },
+    ),
 }
 
 

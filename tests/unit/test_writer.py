@@ -196,6 +196,12 @@ def test_plan_follows_evidence_over_best_practice() -> None:
     assert len(plan_from([emoji_helps], "vip", "im", min_confidence=0.75, attempt=1).use) < len(
         plan_from([emoji_helps], "vip", "im", min_confidence=0.75).use
     )
+    # An e-mail of a line or two is best practice's to avoid, unless the evidence says so.
+    assert "short_copy" in plan_from([], "vip", "email", min_confidence=0.75).avoid
+    assert "short_copy" not in plan_from([], "vip", "im", min_confidence=0.75).avoid
+    short_wins = Pattern(name="short_copy", lift=1.3, confidence=0.9)
+    plan = plan_from([short_wins], "vip", "email", min_confidence=0.75)
+    assert "short_copy" in plan.use and "short_copy" not in plan.avoid
 
 
 def test_minimal_message_is_the_offer_and_the_link() -> None:
