@@ -91,6 +91,13 @@ class _Draft:
 
 
 _LENGTH_FEATURES = frozenset({"long_copy", "short_copy"})
+
+
+def _featured(features: dict[str, bool]) -> bool:
+    """Whether a sentence carries a copy feature (its length aside)."""
+    return any(v for f, v in features.items() if f not in _LENGTH_FEATURES)
+
+
 _OPT_OUT_TALK = re.compile(r"\bstop\b|\bopt[- ]?out\b|\bunsubscribe", re.IGNORECASE)
 """How to stop the messages: an SMS rule, never a room-filler."""
 
@@ -203,12 +210,9 @@ _COURTESY_LINES: dict[str, tuple[str, ...]] = {
     "birthday": ("Happy birthday from all of us.",),
     "new_customer": ("Thank you for joining us.",),
     "repeat_buyer": ("Thank you for shopping with us again.",),
-    "": (
-        "There is more to discover in our {range} range.",
-        "Thank you for being part of our community.",
-        "Take a look whenever it suits you.",
-    ),
+    "": ("Thank you for being part of our community.", "Take a look whenever it suits you."),
 }
+_COURTESY_RANGE = "There is more to discover in our {range} range."
 _URGENT_DATED = (
     "Only until {date}.",
     "Valid until {date}.",
@@ -477,13 +481,19 @@ class Writer:
 
     def _courtesy(self) -> list[str]:
         """The writer's own room-fillers, after the merchant's: what is true of the segment
-        (a VIP is a loyal customer), then of any shop; no claim about the product."""
+        (a VIP is a loyal customer), then of any shop; no claim about the product. They
+        carry no copy feature (a test holds them to it); the product's range is named only
+        when its name adds none either."""
         leaf = self.request.product_category.split(">")[-1].replace("-", " ").replace("_", " ")
-        lines = [*_COURTESY_LINES.get(self.segment, ()), *_COURTESY_LINES[""]]
-        leaf = leaf.strip()
-        return self._fillers_in(
-            [line.format(range=leaf) for line in lines if leaf or "{range}" not in line]
-        )
+        ranged = _COURTESY_RANGE.format(range=leaf.strip())
+        context = CopyContext(self.request.channel, self.request.product_name)
+        features = copy_features(ranged, None, context)
+        lines = [
+            *_COURTESY_LINES.get(self.segment, ()),
+            *([ranged] if leaf.strip() and not _featured(features) else []),
+            *_COURTESY_LINES[""],
+        ]
+        return [self._voice(line) for line in lines if self._reusable(line)]
 
     def _from_voice(self) -> tuple[tuple[str, ...], str]:
         """The plain lines and the first social-proof claim in the merchant's past texts:
@@ -509,10 +519,8 @@ class Writer:
         context = CopyContext(self.request.channel, self.request.product_name)
         found: list[str] = []
         for sentence in (s for text in texts for s in sentences(text)):
-            features = copy_features(sentence, None, context)
-            plain = not any(v for f, v in features.items() if f not in _LENGTH_FEATURES)
             if (
-                plain
+                not _featured(copy_features(sentence, None, context))
                 and self._reusable(sentence)
                 and 20 <= len(sentence) <= 140
                 and sentence[-1] in ".!"
