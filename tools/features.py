@@ -7,6 +7,7 @@ words the guidance uses.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -108,7 +109,14 @@ def offer_early(body: str) -> bool:
 
 
 def copy_features(body: str, subject: str | None, context: CopyContext) -> dict[str, bool]:
-    """The features of a message (subject and body read together, position from the body)."""
+    """The features of a message (subject and body read together, position from the body).
+    A request reads the same drafts several times (drafting, the rule check, guidance,
+    scores), so recent readings are kept."""
+    return dict(_read(body, subject, context))
+
+
+@functools.lru_cache(maxsize=4096)
+def _read(body: str, subject: str | None, context: CopyContext) -> dict[str, bool]:
     text = body if not subject else f"{subject}\n{body}"
     offer = _OFFER.search(body)
     offer_stated = offer is not None or bool(subject and _OFFER.search(subject))
