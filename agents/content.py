@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from prompts.common import RETRY_FEEDBACK, UNTRUSTED
 from prompts.content import PATTERNS_SYSTEM, PATTERNS_USER
+from tools.best_practice import Practice, contradicts
 from tools.domain import Pattern
 from tools.features import FEATURES
 from tools.history import feature_lifts, features_of
@@ -94,6 +95,18 @@ def _share(features: dict[str, dict[str, bool]], ids: Sequence[str], feature: st
 def feature_of(pattern: Pattern) -> str:
     """The copy feature a pattern is about."""
     return pattern.name.removeprefix("avoid_")
+
+
+def evidence_decides(
+    pattern: Pattern, best: Practice, act_confidence: float, contrary_confidence: float
+) -> bool:
+    """Whether a pattern is sure enough to decide its feature: ``act_confidence`` where
+    best practice agrees or is silent, ``contrary_confidence`` to go against it (a few
+    hundred conversions, read one feature at a time, overturn what is known across the
+    trade only when they are clear)."""
+    helps = pattern.lift >= 1
+    against = contradicts(best, feature_of(pattern), helps)
+    return pattern.confidence >= (contrary_confidence if against else act_confidence)
 
 
 def own_lifts(

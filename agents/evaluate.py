@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from langchain_core.language_models.chat_models import BaseChatModel
 from pydantic import BaseModel, Field
 
-from agents.content import feature_of, pattern_lines
+from agents.content import evidence_decides, feature_of, pattern_lines
 from prompts.common import UNTRUSTED
 from prompts.judge import JUDGE_SYSTEM, JUDGE_USER
 from tools.best_practice import practice
@@ -26,14 +26,17 @@ def audience_match(
     canonical: str | None,
     channel: str,
     min_confidence: float,
+    contrary_confidence: float,
 ) -> float:
     """Share of what the audience responds to that the copy does: evidence-backed patterns
-    weighted by their log-lift, best practice (weight 0.1 each) where evidence is silent."""
+    weighted by their log-lift, best practice (weight 0.1 each) where evidence is silent or
+    not sure enough to overrule it."""
     weights: dict[str, tuple[float, bool]] = {}
-    for pattern in patterns:
-        if pattern.confidence >= min_confidence and pattern.lift > 0:
-            weights[feature_of(pattern)] = (abs(math.log(pattern.lift)) + 0.05, pattern.lift >= 1)
     best = practice(canonical, channel)
+    for pattern in patterns:
+        sure = evidence_decides(pattern, best, min_confidence, contrary_confidence)
+        if sure and pattern.lift > 0:
+            weights[feature_of(pattern)] = (abs(math.log(pattern.lift)) + 0.05, pattern.lift >= 1)
     for feature in best.use:
         weights.setdefault(feature, (0.1, True))
     for feature in best.avoid:
@@ -76,12 +79,15 @@ def evaluate(
     model: ResponseModel,
     base_rate: float | None,
     min_confidence: float,
+    contrary_confidence: float,
 ) -> Scores:
     """The three scores of the result."""
     features = template_features(template, request)
     channel = request.channel.value
     return Scores(
-        audience_match=audience_match(features, patterns, canonical, channel, min_confidence),
+        audience_match=audience_match(
+            features, patterns, canonical, channel, min_confidence, contrary_confidence
+        ),
         marketing_effectiveness=marketing_effectiveness(template, features, report, channel),
         predicted_cvr=round(model.predict(features, base_rate), 6),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from agents.content import LEAN_NOTE, feature_of
+from agents.content import LEAN_NOTE, evidence_decides, feature_of
 from agents.segment_analyst import SegmentAnalysis
 from tools.best_practice import practice
 from tools.channels import LIMITS
@@ -66,6 +66,7 @@ def write_guidance(
     written: Mapping[str, bool],
     *,
     min_confidence: float,
+    contrary_confidence: float = 0.9,
 ) -> list[GuidanceStep]:
     """The steps, most important first; ``written`` are the new template's features."""
     steps: list[tuple[str, list[str]]] = []
@@ -109,12 +110,28 @@ def write_guidance(
             )
         )
         where = ""
+    best = practice(analysis.canonical, channel)
     strong = [p for p in patterns if p.confidence >= min_confidence]
+    overruled = [
+        p for p in strong if not evidence_decides(p, best, min_confidence, contrary_confidence)
+    ]
+    strong = [p for p in strong if p not in overruled]
     thin = [p for p in patterns if p.confidence < min_confidence and abs(p.lift - 1) >= 0.1]
     for pattern in strong[:5]:
         steps.append((_pattern_step(pattern, where), pattern.evidence))
+    for pattern in overruled[:3]:
+        feature = feature_of(pattern)
+        kept = _ADVICE.get(feature, (feature, feature))[0 if feature in best.use else 1]
+        steps.append(
+            (
+                f"{kept}, as best practice has it: in {where}, the evidence leans the other "
+                f"way ({pattern.lift:.2f}x, {pattern.confidence:.0%} confident, "
+                f"n={pattern.sample_size:,} sends), short of the {contrary_confidence:.0%} it "
+                "takes to overrule what works across the trade. Test it in your next A/B send.",
+                pattern.evidence,
+            )
+        )
     if mode == "rules" or not strong:
-        best = practice(analysis.canonical, channel)
         for feature, reason in list(best.use.items())[:4]:
             steps.append((f"{_ADVICE.get(feature, (feature, ''))[0]}: {reason}.", []))
         for feature, reason in list(best.avoid.items())[:2]:

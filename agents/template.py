@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from langchain_core.language_models.chat_models import BaseChatModel
 from pydantic import BaseModel, Field
 
-from agents.content import feature_of, pattern_lines
+from agents.content import evidence_decides, feature_of, pattern_lines
 from agents.rule_checker import rule_context
 from prompts.common import RETRY_FEEDBACK, UNTRUSTED
 from prompts.guidance import GUIDANCE_INSTRUCTIONS
@@ -35,18 +35,22 @@ def plan_from(
     channel: str,
     *,
     min_confidence: float,
+    contrary_confidence: float = 0.9,
     sms_segments: int = 1,
     attempt: int = 0,
 ) -> WritePlan:
     """Features to use (evidence first, strongest lift first, then best practice that the
-    evidence does not contradict) and to avoid. Each retry drops the weakest optional one."""
+    evidence does not contradict) and to avoid. Evidence decides a feature at
+    ``min_confidence``, or at ``contrary_confidence`` where it goes against best practice.
+    Each retry drops the weakest optional one."""
     best = practice(canonical, channel)
     use: list[str] = list(ALWAYS)
     avoid: set[str] = set()
     decided: set[str] = set()
     for pattern in sorted(patterns, key=lambda p: p.lift, reverse=True):
         feature = feature_of(pattern)
-        if pattern.confidence < min_confidence or feature in decided:
+        sure = evidence_decides(pattern, best, min_confidence, contrary_confidence)
+        if not sure or feature in decided:
             continue
         decided.add(feature)
         if pattern.lift >= 1 and feature not in {"shouting", "vague_offer"}:

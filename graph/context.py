@@ -134,6 +134,14 @@ class Context:
             "uses (or avoids) it; below it, best practice decides."
         },
     )
+    contrary_confidence: float = field(
+        default=0.9,
+        metadata={
+            "description": "Confidence a feature's evidence needs before the writer goes "
+            "against best practice for the segment and channel (below it, best practice "
+            "stands); at least act_confidence."
+        },
+    )
     merchant_effect_spread: float = field(
         default=0.15,
         metadata={
@@ -181,6 +189,12 @@ class Context:
                     f"Context.{name} is {getattr(self, name)}; it counts something the run "
                     "needs at least one of: give 1 or more"
                 )
+        if not self.act_confidence <= self.contrary_confidence <= 1:
+            raise ValueError(
+                f"Context.contrary_confidence is {self.contrary_confidence}; going against "
+                f"best practice takes at least act_confidence ({self.act_confidence}) and "
+                "at most 1: give a value in between"
+            )
 
 
 def model_for(context: Context, role: Literal["writer", "analyst", "judge"]) -> str:

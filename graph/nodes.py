@@ -326,6 +326,7 @@ def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         analysis.canonical,
         request.channel.value,
         min_confidence=ctx.act_confidence,
+        contrary_confidence=ctx.contrary_confidence,
         sms_segments=ctx.sms_max_segments,
         attempt=attempt,
     )
@@ -431,6 +432,7 @@ def write_guidance(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         state["request"].channel.value,
         template_features(state["template"], state["request"]),
         min_confidence=ctx.pattern_confidence,
+        contrary_confidence=ctx.contrary_confidence,
     )
     return {"guidance": steps}
 
@@ -455,6 +457,7 @@ def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         response,
         own_rate,
         ctx.pattern_confidence,
+        ctx.contrary_confidence,
     )
     model = load_model(model_for(ctx, "judge"), ctx.model_timeout)
     if model is None:

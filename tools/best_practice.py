@@ -98,6 +98,11 @@ CHANNEL_PRACTICE: dict[str, Practice] = {
 }
 
 
+def contradicts(best: Practice, feature: str, helps: bool) -> bool:
+    """Whether evidence that ``feature`` helps (or hurts) goes against best practice."""
+    return feature in (best.avoid if helps else best.use)
+
+
 def practice(segment: str | None, channel: str) -> Practice:
     """The combined best practice for a canonical segment (or none) and a channel."""
     seg = SEGMENT_PRACTICE.get(segment or "", Practice({}, {}))

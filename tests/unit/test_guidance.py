@@ -3,6 +3,7 @@ about the product when the evidence wants longer copy."""
 
 from __future__ import annotations
 
+from agents.evaluate import audience_match
 from agents.guidance import write_guidance
 from agents.segment_analyst import SegmentAnalysis
 from tools.domain import Pattern, Reference, RuleReport
@@ -43,6 +44,28 @@ def test_social_proof_the_data_favours_is_asked_of_the_merchant() -> None:
         assert not [s for s in steps({}, [pattern]) if s.startswith("Add a line")]
 
 
+def test_evidence_short_of_overruling_best_practice_says_so() -> None:
+    no_name = Pattern(
+        name="avoid_personalised", lift=0.85, confidence=0.8, sample_size=6000, evidence=["t3"]
+    )
+    guidance = write_guidance(
+        "retrieval",
+        ANALYSIS.model_copy(update={"canonical": "vip", "segment": "vip"}),
+        [no_name],
+        REFERENCES,
+        RuleReport(passed=True),
+        "im",
+        {"personalised": True},
+        min_confidence=0.75,
+        contrary_confidence=0.9,
+    )
+    texts = [g.text for g in guidance]
+    assert not any(t.startswith("Skip the name") for t in texts)
+    (kept,) = [g for g in guidance if "as best practice has it" in g.text]
+    assert kept.text.startswith("Greet the customer by name") and "80% confident" in kept.text
+    assert "short of the 90%" in kept.text and kept.evidence == ["t3"]
+
+
 def test_room_the_data_wants_and_the_draft_lacks_is_asked_of_the_merchant() -> None:
     cramped = Pattern(
         name="avoid_short_copy", lift=0.8, confidence=0.9, sample_size=5000, evidence=["t7"]
@@ -60,3 +83,15 @@ def test_room_the_data_wants_and_the_draft_lacks_is_asked_of_the_merchant() -> N
         ({"short_copy": True}, cramped.model_copy(update={"confidence": 0.6})),
     ):
         assert not [s for s in steps(written, [pattern], "email") if s.startswith("Still short")]
+
+
+def test_audience_match_weighs_evidence_only_where_it_decides() -> None:
+    no_name = Pattern(name="avoid_personalised", lift=0.5, confidence=0.8, sample_size=6000)
+    named = {"personalised": True, "offer_stated": True, "cta": True}
+    # VIPs by name is best practice; evidence 80% sure against it does not overrule it...
+    kept = audience_match(named, [no_name], "vip", "im", 0.75, 0.9)
+    # ...evidence 95% sure does, and the same copy then misses what the audience wants.
+    overruled = audience_match(
+        named, [no_name.model_copy(update={"confidence": 0.95})], "vip", "im", 0.75, 0.9
+    )
+    assert kept > overruled

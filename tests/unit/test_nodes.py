@@ -180,3 +180,10 @@ def test_guidance_in_retrieval_mode_cites_references(world: Path) -> None:
         state = run(state, node, world)
     assert state["guidance"][0].evidence == ["t0000009"]
     assert "replaced by yours, never copied" in state["guidance"][0].text
+
+
+def test_context_refuses_a_contrary_confidence_below_the_act_confidence() -> None:
+    with pytest.raises(ValueError, match=r"contrary_confidence is 0.5.*act_confidence \(0.6\)"):
+        Context(contrary_confidence=0.5)
+    with pytest.raises(ValueError, match="drafts is 0"):
+        Context(drafts=0)

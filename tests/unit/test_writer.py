@@ -204,6 +204,23 @@ def test_plan_follows_evidence_over_best_practice() -> None:
     assert "short_copy" in plan.use and "short_copy" not in plan.avoid
 
 
+def test_going_against_best_practice_takes_clearer_evidence() -> None:
+    # VIPs: best practice avoids urgency and uses the name. Evidence the other way must be
+    # 90% sure (contrary_confidence) to decide; evidence that agrees, or where best practice
+    # is silent, decides at min_confidence.
+    for confidence, decides in ((0.8, False), (0.95, True)):
+        urgency = Pattern(name="urgency", lift=1.3, confidence=confidence)
+        no_name = Pattern(name="avoid_personalised", lift=0.8, confidence=confidence)
+        plan = plan_from([urgency, no_name], "vip", "im", min_confidence=0.6)
+        assert ("urgency" in plan.use) is decides and ("urgency" in plan.avoid) is not decides
+        assert ("personalised" in plan.avoid) is decides
+        assert ("personalised" in plan.use) is not decides
+    question = Pattern(name="question", lift=1.3, confidence=0.7)  # best practice is silent
+    assert "question" in plan_from([question], "vip", "im", min_confidence=0.6).use
+    loose = plan_from([no_name], "vip", "im", min_confidence=0.6, contrary_confidence=0.6)
+    assert "personalised" in loose.avoid
+
+
 def test_minimal_message_is_the_offer_and_the_link() -> None:
     request = campaign(
         segment="vip",
