@@ -66,7 +66,7 @@ def write_guidance(
     written: Mapping[str, bool],
     *,
     min_confidence: float,
-    contrary_confidence: float = 0.9,
+    contrary_confidence: float,
 ) -> list[GuidanceStep]:
     """The steps, most important first; ``written`` are the new template's features."""
     steps: list[tuple[str, list[str]]] = []

@@ -35,7 +35,7 @@ def plan_from(
     channel: str,
     *,
     min_confidence: float,
-    contrary_confidence: float = 0.9,
+    contrary_confidence: float,
     sms_segments: int = 1,
     attempt: int = 0,
 ) -> WritePlan:
@@ -140,7 +140,14 @@ def write_best(
 
 def rules_plan(canonical: str | None, channel: str, sms_segments: int) -> WritePlan:
     """The zero-shot fallback's plan: best practice for the segment and channel only."""
-    return plan_from((), canonical, channel, min_confidence=1.0, sms_segments=sms_segments)
+    return plan_from(
+        (),
+        canonical,
+        channel,
+        min_confidence=1.0,
+        contrary_confidence=1.0,
+        sms_segments=sms_segments,
+    )
 
 
 def original_exemplar(request: CampaignRequest) -> Exemplar | None:

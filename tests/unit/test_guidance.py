@@ -25,6 +25,7 @@ def steps(written: dict[str, bool], patterns: list[Pattern], channel: str = "im"
         channel,
         written,
         min_confidence=0.75,
+        contrary_confidence=0.9,
     )
     return [g.text for g in guidance]
 

@@ -9,6 +9,7 @@ import re
 from datetime import date
 
 from agents.template import draft_value, minimal, plan_from, rules_rewrite, write, write_best
+from graph.context import Context
 from tools.channels import LIMITS, sms_count
 from tools.domain import CampaignRequest, Merchant, Pattern, TemplateText
 from tools.features import CopyContext, copy_features
@@ -55,6 +56,9 @@ EXEMPLARS = (
 )
 VOICES = ("friendly", "premium", "playful", "minimal", "bold")
 
+
+CONTRARY = Context().contrary_confidence
+"""The run's default confidence for evidence against best practice."""
 
 SHOP = Merchant(merchant_id="m1", name="Shop")
 """Merchant m1, with the default voice and no forbidden words."""
@@ -189,18 +193,36 @@ def test_plan_follows_evidence_over_best_practice() -> None:
     urgency_hurts = Pattern(name="avoid_urgency", lift=0.6, confidence=0.95)
     emoji_helps = Pattern(name="emoji", lift=1.8, confidence=0.9)
     thin = Pattern(name="question", lift=1.5, confidence=0.55)
-    plan = plan_from([urgency_hurts, emoji_helps, thin], "lapsed_90d", "im", min_confidence=0.75)
+    plan = plan_from(
+        [urgency_hurts, emoji_helps, thin],
+        "lapsed_90d",
+        "im",
+        min_confidence=0.75,
+        contrary_confidence=CONTRARY,
+    )
     assert "urgency" in plan.avoid and "urgency" not in plan.use  # best practice said use it
     assert plan.use[:3] == ("offer_stated", "cta", "emoji")
     assert "question" not in plan.use
-    assert len(plan_from([emoji_helps], "vip", "im", min_confidence=0.75, attempt=1).use) < len(
-        plan_from([emoji_helps], "vip", "im", min_confidence=0.75).use
+    assert len(
+        plan_from(
+            [emoji_helps], "vip", "im", min_confidence=0.75, contrary_confidence=CONTRARY, attempt=1
+        ).use
+    ) < len(
+        plan_from([emoji_helps], "vip", "im", min_confidence=0.75, contrary_confidence=CONTRARY).use
     )
     # An e-mail of a line or two is best practice's to avoid, unless the evidence says so.
-    assert "short_copy" in plan_from([], "vip", "email", min_confidence=0.75).avoid
-    assert "short_copy" not in plan_from([], "vip", "im", min_confidence=0.75).avoid
+    assert (
+        "short_copy"
+        in plan_from([], "vip", "email", min_confidence=0.75, contrary_confidence=CONTRARY).avoid
+    )
+    assert (
+        "short_copy"
+        not in plan_from([], "vip", "im", min_confidence=0.75, contrary_confidence=CONTRARY).avoid
+    )
     short_wins = Pattern(name="short_copy", lift=1.3, confidence=0.9)
-    plan = plan_from([short_wins], "vip", "email", min_confidence=0.75)
+    plan = plan_from(
+        [short_wins], "vip", "email", min_confidence=0.75, contrary_confidence=CONTRARY
+    )
     assert "short_copy" in plan.use and "short_copy" not in plan.avoid
 
 
@@ -211,12 +233,17 @@ def test_going_against_best_practice_takes_clearer_evidence() -> None:
     for confidence, decides in ((0.8, False), (0.95, True)):
         urgency = Pattern(name="urgency", lift=1.3, confidence=confidence)
         no_name = Pattern(name="avoid_personalised", lift=0.8, confidence=confidence)
-        plan = plan_from([urgency, no_name], "vip", "im", min_confidence=0.6)
+        plan = plan_from(
+            [urgency, no_name], "vip", "im", min_confidence=0.6, contrary_confidence=CONTRARY
+        )
         assert ("urgency" in plan.use) is decides and ("urgency" in plan.avoid) is not decides
         assert ("personalised" in plan.avoid) is decides
         assert ("personalised" in plan.use) is not decides
     question = Pattern(name="question", lift=1.3, confidence=0.7)  # best practice is silent
-    assert "question" in plan_from([question], "vip", "im", min_confidence=0.6).use
+    assert (
+        "question"
+        in plan_from([question], "vip", "im", min_confidence=0.6, contrary_confidence=CONTRARY).use
+    )
     loose = plan_from([no_name], "vip", "im", min_confidence=0.6, contrary_confidence=0.6)
     assert "personalised" in loose.avoid
 
@@ -262,7 +289,13 @@ def test_more_drafts_never_score_lower_and_no_evidence_means_the_first() -> None
     ]
     better = 0
     for (request, merchant, _), exemplar in itertools.product(texts(60), EXEMPLARS):
-        plan = plan_from(patterns, request.segment, request.channel.value, min_confidence=0.6)
+        plan = plan_from(
+            patterns,
+            request.segment,
+            request.channel.value,
+            min_confidence=0.6,
+            contrary_confidence=CONTRARY,
+        )
         sources = [exemplar] if exemplar else []
         one = write_best(request, merchant, None, plan, sources, patterns, drafts=1)
         six = write_best(request, merchant, None, plan, sources, patterns, drafts=6)
