@@ -195,7 +195,7 @@ _PRODUCT_LINES = (
 _EXCLUSIVE_LINES: dict[str, tuple[str, ...]] = {
     "vip": (
         "Reserved for our best customers.",
-        "Early access, just for you.",
+        "Just for you, as one of our VIPs.",
         "An exclusive offer for our VIPs.",
     ),
     "": ("Just for you.", "An exclusive offer for you.", "Reserved for our members."),
@@ -219,7 +219,8 @@ _URGENT_DATED = (
     "It ends {date}.",
     "Use it by {date}.",
 )
-_URGENT_UNDATED = ("Don't wait too long.", "Grab it before it's gone.", "While stocks last.")
+_URGENT_UNDATED = ("Don't wait too long.", "Hurry, treat yourself.", "Don't wait on this one.")
+"""A reason to act now without a deadline or a stock level the voucher does not give."""
 _CODE_LINES = (
     "Use code {code} at checkout.",
     "Your code: {code}.",

@@ -130,6 +130,16 @@ def test_offers_are_stated_from_the_voucher_and_nothing_else() -> None:
         assert "30%" not in text and "OLD30" not in text and "20,000" not in text
 
 
+def test_the_writer_claims_no_stock_level_and_no_early_access() -> None:
+    # Urgency without an expiry is a nudge, not a fact the voucher does not give.
+    claims = re.compile(r"stocks? last|before it's gone|back in stock|early access", re.I)
+    urgent = 0
+    for request, _, template in texts():
+        assert not claims.search(template.body), template.body
+        urgent += request.voucher.expires is None and "wait" in template.body.lower()
+    assert urgent > 10  # the undated urgency lines were used, and none of them claims stock
+
+
 def test_hard_rules_hold_by_construction() -> None:
     for request, merchant, template in texts():
         context = RuleContext(
