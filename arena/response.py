@@ -43,7 +43,9 @@ _CTA = re.compile(
 )
 _KINDS = {
     "free_shipping": re.compile(r"free (?:shipping|delivery)|shipping is on us", re.IGNORECASE),
-    "bogo": re.compile(r"get (?:one|a second|another)(?: \w+)? free|for the price of one", re.I),
+    "bogo": re.compile(
+        r"get (?:one|a second|another)(?: \w+)? free|for the price of one", re.IGNORECASE
+    ),
     "gift": re.compile(r"free gift", re.IGNORECASE),
 }
 """Offers promised in words, by voucher type: promising one the voucher is not is wrong."""

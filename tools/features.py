@@ -35,7 +35,6 @@ FEATURES: dict[str, str] = {
 }
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_OFFER = OFFER_PHRASE
 _URGENCY = re.compile(
     r"\b(?:until|ends?|ending|expires?|last (?:chance|day)|today only|tonight|hurry|"
     r"hours? left|don't wait|do not wait|before it's gone|while (?:it|stocks|supplies) lasts?|"
@@ -104,7 +103,7 @@ class CopyContext:
 
 def offer_early(body: str) -> bool:
     """Whether the body states the offer within its first 40 characters."""
-    offer = _OFFER.search(body)
+    offer = OFFER_PHRASE.search(body)
     return offer is not None and offer.start() < 40
 
 
@@ -118,8 +117,8 @@ def copy_features(body: str, subject: str | None, context: CopyContext) -> dict[
 @functools.lru_cache(maxsize=4096)
 def _read(body: str, subject: str | None, context: CopyContext) -> dict[str, bool]:
     text = body if not subject else f"{subject}\n{body}"
-    offer = _OFFER.search(body)
-    offer_stated = offer is not None or bool(subject and _OFFER.search(subject))
+    offer = OFFER_PHRASE.search(body)
+    offer_stated = offer is not None or bool(subject and OFFER_PHRASE.search(subject))
     limits = LIMITS[context.channel]
     product = context.product_name.lower()
     return {

@@ -42,7 +42,8 @@ _KIND_PHRASES: dict[VoucherType, re.Pattern[str]] = {
 OFFER_PHRASE = re.compile(
     "|".join(
         [
-            r"\d+(?:[.,]\d+)?\s?(?:%|percent\b)|[$€£]\s?\d+",
+            _PERCENT.pattern,
+            r"[$€£]\s?\d+",
             _HALF.pattern,
             *(pattern.pattern for pattern in _KIND_PHRASES.values()),
         ]

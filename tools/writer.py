@@ -486,12 +486,13 @@ class Writer:
         carry no copy feature (a test holds them to it); the product's range is named only
         when its name adds none either."""
         leaf = self.request.product_category.split(">")[-1].replace("-", " ").replace("_", " ")
-        ranged = _COURTESY_RANGE.format(range=leaf.strip())
+        leaf = leaf.strip()
+        ranged = _COURTESY_RANGE.format(range=leaf) if leaf else ""
         context = CopyContext(self.request.channel, self.request.product_name)
-        features = copy_features(ranged, None, context)
+        named = ranged and not _featured(copy_features(ranged, None, context))
         lines = [
             *_COURTESY_LINES.get(self.segment, ()),
-            *([ranged] if leaf.strip() and not _featured(features) else []),
+            *([ranged] if named else []),
             *_COURTESY_LINES[""],
         ]
         return [self._voice(line) for line in lines if self._reusable(line)]
