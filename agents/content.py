@@ -11,6 +11,7 @@ mode, pooled with the merchant's own lift in the segment.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -21,9 +22,9 @@ from prompts.content import PATTERNS_SYSTEM, PATTERNS_USER
 from tools.best_practice import Practice, contradicts
 from tools.domain import Pattern
 from tools.features import FEATURES
-from tools.history import feature_lifts, features_of
+from tools.history import campaign_key, feature_lifts, features_of
 from tools.models import Spend, StructuredMethod, ask
-from tools.statistics import Lift, pooled_lift, shifted
+from tools.statistics import Lift, joint_lifts, lift_from_log, log_se, shifted
 from tools.store import TemplateRecord
 from tools.text import ungrounded_numbers
 
@@ -113,16 +114,42 @@ def own_lifts(
     own: Sequence[TemplateRecord],
     segment: Mapping[str, Lift],
     leans: Mapping[str, tuple[float, float]],
+    dispersion: float = 1.0,
 ) -> dict[str, Lift]:
-    """The merchant's own feature lifts, each shrunk toward what its segment's lift and its
-    lean elsewhere predict for it (a few dozen templates say little on their own; the
-    segment says what is typical, the merchant's other segments how its customers differ).
-    ``leans`` covers every learned feature (``tools.history.merchant_leans``); the
-    between-merchant spread is in each lean's variance."""
-    mine = feature_lifts(own)
-    expected = {f: shifted(lift, *leans[f]) for f, lift in segment.items()}
-    pooled = {f: pooled_lift(mine.get(f), expected.get(f), 0.0) for f in {*mine, *expected}}
-    return {f: lift for f, lift in pooled.items() if lift is not None}
+    """The merchant's own feature lifts: what its segment's lift and its lean elsewhere
+    predict for each feature (``leans`` covers every learned feature, the between-merchant
+    spread in each lean's variance), updated by its own campaigns in the segment read with
+    all features at once (``tools.statistics.joint_lifts``). A few dozen templates say
+    little on their own, and a merchant's habits (urgency only ever in its vaguest texts,
+    say) would make one feature read at a time take the blame for its siblings; the
+    store's ``dispersion`` (``tools.history.own_dispersion``) says how much less to trust
+    them than their sends alone would."""
+    expected = {f: shifted(lift, *leans[f]) for f, lift in sorted(segment.items())}
+    names = list(expected)
+    campaigns: defaultdict[tuple[object, ...], list[tuple[int, int, list[bool]]]] = defaultdict(
+        list
+    )
+    sends_with = dict.fromkeys(names, 0)
+    sends = 0
+    for record in own:
+        features = features_of(record)
+        campaigns[campaign_key(record)].append(
+            (record.conversions, record.sends, [features[f] for f in names])
+        )
+        sends += record.sends
+        for feature in names:
+            sends_with[feature] += record.sends * features[feature]
+    prior = [(math.log(lift.ratio), log_se(lift) ** 2) for lift in expected.values()]
+    posterior = joint_lifts(list(campaigns.values()), prior, dispersion)
+    return {
+        feature: lift_from_log(
+            log_ratio,
+            math.sqrt(variance),
+            expected[feature].sends_with + sends_with[feature],
+            expected[feature].sends_without + sends - sends_with[feature],
+        )
+        for feature, (log_ratio, variance) in zip(names, posterior, strict=True)
+    }
 
 
 class PatternNote(BaseModel):

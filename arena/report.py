@@ -111,7 +111,7 @@ def head_to_head(figures: dict[str, Any]) -> list[str]:
     lines = []
     for name, duel in figures.get("full_beats", {}).items():
         gap = duel["full_mean_lift"] - duel["variant_mean_lift"]
-        verdict = "level" if gap == 0 else "ahead" if gap > 0 else "behind"
+        verdict = duel["verdict"]
         low, high = duel["difference_interval"]
         lines.append(
             f"`full` vs `{name}` on the {duel['tasks']} tasks where `{name}` ran its own mode: "

@@ -248,20 +248,12 @@ def run_arena(
             if name not in scores:
                 continue
             own = [i for i, s in enumerate(scores[name]) if s.mode == mode]
-            if not own:
-                continue
-            mine = statistics.fmean(scores[name][i].lift for i in own)
-            full = statistics.fmean(scores["full"][i].lift for i in own)
-            gaps = [scores["full"][i].lift - scores[name][i].lift for i in own]
-            low, high = paired_interval(gaps, random.Random(seed))
-            figures["full_beats"][name] = {
-                "tasks": len(own),
-                "variant_mean_lift": round(mine, 4),
-                "full_mean_lift": round(full, 4),
-                "beats": full >= mine,
-                "differing_tasks": sum(abs(g) > 1e-9 for g in gaps),
-                "difference_interval": [round(low, 4), round(high, 4)],
-            }
+            if own:
+                figures["full_beats"][name] = duel(
+                    [scores["full"][i] for i in own],
+                    [scores[name][i] for i in own],
+                    random.Random(seed),
+                )
     figures["analyst"] = _exact(
         [(q.kind, agent.answer(q.kind, q.params, view), q.answer) for q in taskset.analyst]
     )
@@ -274,6 +266,67 @@ def run_arena(
     figures["oracle_pool"] = pool_size
     figures["seconds"] = round(time.perf_counter() - started, 1)
     return ArenaRun(figures, scores)
+
+
+def sweep(folder: Path, seeds: Sequence[int], agent: Agent, *, tasks: int = 60) -> dict[str, Any]:
+    """The arena on several worlds: each seed's headline figures and head-to-heads, and the
+    head-to-heads again over the tasks of all seeds pooled (one seed's sixteen group-learning
+    tasks cannot tell a lead of a few points from the luck of the draw; ten seeds' can come
+    closer). Each seed's world lives under ``folder/seed-N``, as ``crmagent arena run`` keeps
+    them."""
+    if not seeds:
+        raise ValueError("no seeds to run: give at least one, e.g. --seeds 7-16")
+    started = time.perf_counter()
+    per_seed: dict[str, Any] = {}
+    pooled: dict[str, tuple[list[TaskScore], list[TaskScore]]] = {}
+    for seed in seeds:
+        run = run_arena(folder / f"seed-{seed}", seed, agent, tasks=tasks, questions=0, cases=0)
+        figures = run.figures
+        per_seed[str(seed)] = {
+            key: figures[key]
+            for key in ("tasks", "mean_lift", "median_lift", "captured", "improved_share")
+        } | {"rule_pass_rate": figures["rule_pass_rate"], "full_beats": figures["full_beats"]}
+        for name, mode in SINGLE_MODE.items():
+            own = [i for i, s in enumerate(run.scores[name]) if s.mode == mode]
+            mine, theirs = pooled.setdefault(name, ([], []))
+            mine += [run.scores["full"][i] for i in own]
+            theirs += [run.scores[name][i] for i in own]
+    captured = [f["captured"] for f in per_seed.values() if f["captured"] is not None]
+    return {
+        "seeds": list(seeds),
+        "captured_mean": round(statistics.fmean(captured), 4) if captured else None,
+        "full_beats": {
+            name: duel(mine, theirs, random.Random(seeds[0]))
+            for name, (mine, theirs) in pooled.items()
+            if mine
+        },
+        "per_seed": per_seed,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def duel(
+    full: Sequence[TaskScore], other: Sequence[TaskScore], rng: random.Random
+) -> dict[str, Any]:
+    """``full`` against another variant on the same tasks: their mean lifts, on how many
+    tasks their texts differ, the 90% paired interval of the difference, and the verdict:
+    ``ahead`` or ``behind`` by the difference in mean lift, ``level`` where they wrote the
+    same (``beats`` only when ahead: a tie beats nothing)."""
+    gaps = [mine.lift - theirs.lift for mine, theirs in zip(full, other, strict=True)]
+    mine, theirs = statistics.fmean(s.lift for s in full), statistics.fmean(s.lift for s in other)
+    low, high = paired_interval(gaps, rng)
+    verdict = (
+        "level" if all(abs(g) <= 1e-9 for g in gaps) else "ahead" if mine > theirs else "behind"
+    )
+    return {
+        "tasks": len(gaps),
+        "variant_mean_lift": round(theirs, 4),
+        "full_mean_lift": round(mine, 4),
+        "beats": verdict == "ahead",
+        "verdict": verdict,
+        "differing_tasks": sum(abs(g) > 1e-9 for g in gaps),
+        "difference_interval": [round(low, 4), round(high, 4)],
+    }
 
 
 def paired_interval(

@@ -399,6 +399,56 @@ def arena_run(
     )
 
 
+def _seeds(text: str) -> list[int]:
+    """``7-16`` or ``1,2,3`` (or both: ``1-3,7``) as a list of seeds."""
+    seeds: list[int] = []
+    try:
+        for part in text.split(","):
+            low, _, high = part.strip().partition("-")
+            seeds += range(int(low), int(high or low) + 1)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{text!r}: give seeds as 7-16 or 1,2,3") from exc
+    return seeds
+
+
+@arena_app.command("sweep")
+def arena_sweep(
+    seeds: Annotated[str, typer.Option(help="Worlds to run: 7-16, or 1,2,3.")] = "7-16",
+    tasks: Annotated[int, typer.Option(help="Marketer tasks per world.")] = 60,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Run the arena on several worlds and pool the head-to-heads over all their tasks."""
+    from arena.report import head_to_head
+    from arena.runner import sweep
+    from crmagent.arena_agent import CRMAgent
+
+    try:
+        figures = sweep(settings(home).home / "arena-runs", _seeds(seeds), CRMAgent(), tasks=tasks)
+    except ValueError as exc:
+        errors.print(str(exc), style="bold red", markup=False)
+        raise typer.Exit(EXIT_INVALID) from exc
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2))
+        return
+    for seed, fig in figures["per_seed"].items():
+        duels = ", ".join(
+            f"vs {name} {d['verdict']} "
+            f"({100 * (d['full_mean_lift'] - d['variant_mean_lift']):+.1f} points)"
+            for name, d in fig["full_beats"].items()
+        )
+        console.print(
+            f"seed {seed}: {fig['tasks']} tasks, mean lift {fig['mean_lift']:+.1%}, captured "
+            f"{fig['captured']:.2f}; {duels}",
+            soft_wrap=False,
+            markup=False,
+        )
+    console.print(f"all {len(figures['seeds'])} seeds pooled:", markup=False)
+    for line in head_to_head(figures):
+        console.print(line.replace("`", ""), soft_wrap=False, markup=False)
+    console.print(f"mean captured {figures['captured_mean']:.2f}; {figures['seconds']}s")
+
+
 @arena_app.command("report")
 def arena_report(
     out: Annotated[Path, typer.Option(help="Folder for report.md, report.html and plots.")],

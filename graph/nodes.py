@@ -35,6 +35,7 @@ from tools.features import template_features
 from tools.history import (
     merchant_leans,
     merchant_voice,
+    own_dispersion,
     per_data_version,
     segment_history,
     segment_lifts,
@@ -171,7 +172,9 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         store,
         "merchant_lifts",
         (request.merchant_id, segment, channel, spread, group),
-        lambda: content.own_lifts(own, segment_lifts(store, segment, channel, spread), leans),
+        lambda: content.own_lifts(
+            own, segment_lifts(store, segment, channel, spread), leans, own_dispersion(store)
+        ),
     )
     if group:
         patterns = content.extract(

@@ -244,6 +244,18 @@ def lean(deviations: Sequence[tuple[float, float]], spread: float) -> tuple[floa
     return sum(d / variance for d, variance in deviations) / precision, 1 / precision
 
 
+def dispersion(halves: Sequence[tuple[Lift, Lift]]) -> float:
+    """How many times the sampling variance a lift reports its real error is, from pairs of
+    lifts of the same feature measured on two halves of the same history (alternate
+    campaigns): the two halves share whatever is true of that history, so their log
+    difference is error alone, and its mean square over the pairs, against the variances
+    the lifts state, is the factor (never below 1: a history is never trusted more than its
+    sampling error says). Confounded A/B designs and overdispersed sends make it exceed 1."""
+    observed = sum((math.log(a.ratio) - math.log(b.ratio)) ** 2 for a, b in halves)
+    stated = sum(log_se(a) ** 2 + log_se(b) ** 2 for a, b in halves)
+    return max(1.0, observed / stated) if stated > 0 else 1.0
+
+
 def shifted(lift: Lift, shift: float, variance: float) -> Lift:
     """A lift moved by an estimated offset of its log, its interval widened by the offset's
     variance (a segment's lift as a prior for one merchant that leans ``shift`` from it)."""
@@ -253,3 +265,51 @@ def shifted(lift: Lift, shift: float, variance: float) -> Lift:
         lift.sends_with,
         lift.sends_without,
     )
+
+
+def joint_lifts(
+    campaigns: Sequence[Sequence[tuple[int, int, Sequence[bool]]]],
+    prior: Sequence[tuple[float, float]],
+    scale: float = 1.0,
+    iterations: int = 50,
+) -> list[tuple[float, float]]:
+    """Every feature's log lift at once, within campaigns: each campaign's conversions are
+    shared out among its templates (``(conversions, sends, features)``) in proportion to
+    sends x exp(the sum of their features' log lifts), so what the campaign's offer and
+    audience did to all its templates cancels (a conditional Poisson model). Read one at a
+    time, a feature takes the credit for whatever its templates also did differently; read
+    together, each is credited for itself only. Each log lift has a normal ``prior``
+    ``(mean, variance)``, and the data's information is divided by ``scale`` (how much more
+    the data err than their sampling error says, ``dispersion``). Returns each log lift's
+    posterior ``(mean, variance)``, found by Newton's method (the log posterior is concave;
+    steps are capped at 1 so that a feature one arm of which never converted cannot
+    overshoot)."""
+    mean = np.array([m for m, _ in prior], dtype=float)
+    prior_precision = np.diag([1 / v for _, v in prior])
+    blocks = [
+        (
+            np.array([c for c, _, _ in rows], dtype=float),
+            np.array([n for _, n, _ in rows], dtype=float),
+            np.array([list(x) for _, _, x in rows], dtype=float).reshape(len(rows), len(prior)),
+        )
+        for rows in campaigns
+        if len(rows) > 1 and sum(c for c, _, _ in rows) > 0
+    ]
+    beta = mean.copy()
+    for _ in range(iterations):
+        gradient = -prior_precision @ (beta - mean)
+        hessian = prior_precision.copy()
+        for conversions, sends, x in blocks:
+            weights = sends * np.exp(x @ beta)
+            share = weights / weights.sum()
+            centre = share @ x
+            total = conversions.sum()
+            gradient += (conversions @ x - total * centre) / scale
+            hessian += total * ((x * share[:, None]).T @ x - np.outer(centre, centre)) / scale
+        step = np.linalg.solve(hessian, gradient)
+        step *= min(1.0, 1 / max(float(np.max(np.abs(step))), 1e-12))
+        beta += step
+        if float(np.max(np.abs(step))) < 1e-9:
+            break
+    variances = np.diag(np.linalg.inv(hessian))
+    return [(float(b), float(v)) for b, v in zip(beta, variances, strict=True)]

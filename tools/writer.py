@@ -100,6 +100,8 @@ def _featured(features: dict[str, bool]) -> bool:
 
 _OPT_OUT_TALK = re.compile(r"\bstop\b|\bopt[- ]?out\b|\bunsubscribe", re.IGNORECASE)
 """How to stop the messages: an SMS rule, never a room-filler."""
+_PROPER_NAME = re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+")
+"""Two capitalised words past a sentence's first letter: a product's or a brand's name."""
 
 # -- phrase banks ---------------------------------------------------------------------------
 
@@ -419,8 +421,7 @@ class Writer:
             bool(re.sub(r"\{first_name\}", "", first).count("{")),
             ("?" in first) != ("question" in plan.use),
             not self._allowed(first),
-            # Another merchant's opening may name its brand or products: leave those.
-            not exemplar.own and bool(re.search(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+", first[1:])),
+            self._names_another(first),
         )
         unsafe = any(checks)
         return "" if unsafe else first
@@ -537,15 +538,26 @@ class Writer:
     def _reusable(self, sentence: str) -> bool:
         """Whether a sentence of the merchant's may carry over at all: no number (offers
         and dates are written from the voucher), no placeholder, no opt-out instruction (the
-        writer adds the one a channel needs), no shouting, no word the merchant forbids."""
+        writer adds the one a channel needs), no shouting, no other product's name, no word
+        the merchant forbids."""
         return (
             not any(ch.isdigit() for ch in sentence)
             and "{" not in sentence
             and "}" not in sentence
             and not _OPT_OUT_TALK.search(sentence)
             and not is_shouting(sentence)
+            and not self._names_another(sentence)
             and self._allowed(sentence)
         )
+
+    def _names_another(self, sentence: str) -> bool:
+        """Whether a sentence names a product or brand other than this campaign's and the
+        merchant's: a past line about another product ("The Luna Yoga Mat just landed") was
+        true of that product, and another merchant's names are its own."""
+        for name in (self.request.product_name, self.merchant.name):
+            if name:
+                sentence = sentence.replace(name, "")
+        return bool(_PROPER_NAME.search(sentence[1:]))
 
     def _product_line(self) -> str:
         target = _target(self.request.product_name)

@@ -108,26 +108,20 @@ def test_figures_are_reproducible_for_a_seed(tmp_path: Path) -> None:
     assert figures(tmp_path / "a") == figures(tmp_path / "b")
 
 
-def test_cli_prints_the_leaderboard_json(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "crmagent",
-            "arena",
-            "run",
-            "--seed",
-            "7",
-            "--tasks",
-            "12",
-            "--json",
-            "--home",
-            str(tmp_path),
-        ],
+def _crmagent(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command line, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "crmagent", *args],
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
+    )
+
+
+def test_cli_prints_the_leaderboard_json(tmp_path: Path) -> None:
+    result = _crmagent(
+        "arena", "run", "--seed", "7", "--tasks", "12", "--json", "--home", str(tmp_path)
     )
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
@@ -159,3 +153,26 @@ def test_cli_prints_the_leaderboard_json(tmp_path: Path) -> None:
 def test_unknown_variant_is_refused(tmp_path: Path, variant: str) -> None:
     with pytest.raises(ValueError, match="unknown variant"):
         run_arena(tmp_path, 4, CRMAgent(), tasks=3, questions=0, cases=0, variants=[variant])
+
+
+def test_a_sweep_pools_the_head_to_heads_of_every_world(tmp_path: Path) -> None:
+    result = _crmagent(
+        "arena", "sweep", "--seeds", "4-5", "--tasks", "10", "--json", "--home", str(tmp_path)
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["seeds"] == [4, 5] and set(figures["per_seed"]) == {"4", "5"}
+    for name, pooled in figures["full_beats"].items():
+        # Every seed's tasks where the variant ran its own mode, and nothing else.
+        per_seed = [
+            f["full_beats"][name] for f in figures["per_seed"].values() if name in f["full_beats"]
+        ]
+        assert pooled["tasks"] == sum(d["tasks"] for d in per_seed)
+        assert pooled["differing_tasks"] == sum(d["differing_tasks"] for d in per_seed)
+        assert pooled["verdict"] in {"ahead", "level", "behind"}
+        low, high = pooled["difference_interval"]
+        assert low <= pooled["full_mean_lift"] - pooled["variant_mean_lift"] <= high
+    # A seed's world is the one `crmagent arena run --seed N` keeps: built once.
+    assert (tmp_path / "arena-runs" / "seed-4" / "world" / "crm.sqlite").exists()
+    refused = _crmagent("arena", "sweep", "--seeds", "seven")
+    assert refused.returncode == 2 and "give seeds as 7-16 or 1,2,3" in refused.stderr

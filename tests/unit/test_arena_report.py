@@ -6,8 +6,10 @@ from __future__ import annotations
 import random
 import statistics
 
+import pytest
+
 from arena.report import head_to_head
-from arena.runner import paired_interval
+from arena.runner import TaskScore, duel, paired_interval
 
 
 def test_head_to_head_names_tasks_lifts_verdict_and_interval() -> None:
@@ -18,6 +20,7 @@ def test_head_to_head_names_tasks_lifts_verdict_and_interval() -> None:
                 "variant_mean_lift": 3.0393,
                 "full_mean_lift": 3.8892,
                 "beats": True,
+                "verdict": "ahead",
                 "differing_tasks": 57,
                 "difference_interval": [0.61, 1.10],
             },
@@ -26,6 +29,7 @@ def test_head_to_head_names_tasks_lifts_verdict_and_interval() -> None:
                 "variant_mean_lift": 3.3205,
                 "full_mean_lift": 3.3013,
                 "beats": False,
+                "verdict": "behind",
                 "differing_tasks": 16,
                 "difference_interval": [-0.1211, 0.0502],
             },
@@ -54,3 +58,21 @@ def test_the_paired_interval_holds_the_mean_and_spans_zero_only_for_noise() -> N
     assert paired_interval(ties, random.Random(1))[0] == 0.0
     assert paired_interval([], random.Random(1)) == (0.0, 0.0)
     assert paired_interval(noise, random.Random(5)) == paired_interval(noise, random.Random(5))
+
+
+def _score(task: int, new: float) -> TaskScore:
+    return TaskScore(
+        f"t{task}", "rewrite_rich", "vip", 12, "group", 0.01, new, 0.05, True, True, None, None
+    )
+
+
+def test_a_tie_is_level_and_beats_nothing() -> None:
+    same = [_score(i, 0.02) for i in range(5)]
+    tie = duel(same, same, random.Random(1))
+    assert (tie["verdict"], tie["beats"], tie["differing_tasks"]) == ("level", False, 0)
+    better = [_score(i, 0.02 + 0.001 * (i == 0)) for i in range(5)]
+    ahead = duel(better, same, random.Random(1))
+    assert (ahead["verdict"], ahead["beats"], ahead["differing_tasks"]) == ("ahead", True, 1)
+    assert ahead["full_mean_lift"] == pytest.approx(1.02) and ahead["tasks"] == 5
+    behind = duel(same, better, random.Random(1))
+    assert (behind["verdict"], behind["beats"]) == ("behind", False)

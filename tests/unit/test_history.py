@@ -9,10 +9,27 @@ from pathlib import Path
 import pytest
 
 from agents.content import extract, own_lifts
-from tools.history import merchant_leans, merchant_voice, segment_lifts
+from tools.history import (
+    feature_lifts,
+    merchant_leans,
+    merchant_voice,
+    own_dispersion,
+    segment_lifts,
+)
+from tools.statistics import lift_from_log
 from tools.store import Store, TemplateRecord
 
 SEGMENTS = ("lapsed_30d", "birthday", "vip")
+
+
+def _record(
+    template_id: str, merchant: str, segment: str, text: str, conversions: int, sent_at: str
+) -> TemplateRecord:
+    """An IM template of a 10% voucher on home goods, sent 10,000 times."""
+    return TemplateRecord(
+        template_id, merchant, segment, "im", "percent_off", 10.0, None, None, None, "home",
+        text, None, 10_000, 3_000, 900, conversions, None, sent_at,
+    )  # fmt: skip
 
 
 def _campaigns(
@@ -21,33 +38,18 @@ def _campaigns(
     """Ten A/B campaigns: the same message with and without an emoji; without it 2% of
     10,000 sends convert, with it ``emoji_rate``; stored under ``name`` when the merchant
     calls the segment something else."""
-    records = []
-    for campaign in range(10):
-        sent_at = f"2026-0{1 + campaign % 9}-{10 + campaign}"
-        for arm, (suffix, rate) in enumerate(((" 🎉", emoji_rate), ("", 0.02))):
-            records.append(
-                TemplateRecord(
-                    f"{merchant}-{segment}-{campaign}-{arm}",
-                    merchant,
-                    name or segment,
-                    "im",
-                    "percent_off",
-                    10.0,
-                    None,
-                    None,
-                    None,
-                    "home",
-                    "Save 10% on our linen. Shop now: {link}" + suffix,
-                    None,
-                    10_000,
-                    3_000,
-                    900,
-                    round(10_000 * rate),
-                    None,
-                    sent_at,
-                )
-            )
-    return records
+    return [
+        _record(
+            f"{merchant}-{segment}-{campaign}-{arm}",
+            merchant,
+            name or segment,
+            "Save 10% on our linen. Shop now: {link}" + suffix,
+            round(10_000 * rate),
+            f"2026-0{1 + campaign % 9}-{10 + campaign}",
+        )
+        for campaign in range(10)
+        for arm, (suffix, rate) in enumerate(((" 🎉", emoji_rate), ("", 0.02)))
+    ]
 
 
 def _store(path: Path, odd_names: dict[str, str]) -> Store:
@@ -122,3 +124,44 @@ def test_a_merchants_voice_is_its_best_converting_texts(store: Store) -> None:
     # m1's emoji variants converted 2.4% against 2% without: they come first.
     assert len(voice) == 3 and all(text.endswith("🎉") for text in voice)
     assert merchant_voice(store, "nobody") == ()
+
+
+def test_a_merchants_habit_does_not_make_a_feature_look_harmful() -> None:
+    # m-habit only ever writes urgency into its texts without the offer; its customers
+    # take the offer at 2x and urgency at 1.3x, as the segment's do.
+    texts = ("Hurry, our new linen is in store. Shop now: {link}", "Save 10% on our linen.")
+    records = [
+        _record(
+            f"c{campaign}-{arm}", "m-habit", "vip", text, conversions, f"2026-0{campaign + 1}-01"
+        )
+        for campaign in range(4)
+        for arm, (text, conversions) in enumerate(zip(texts, (260, 400), strict=True))
+    ]
+    assert feature_lifts(records)["urgency"].ratio < 0.7  # read alone: blamed for the offer
+    segment = {
+        "urgency": lift_from_log(math.log(1.3), 0.05, 50_000, 50_000),
+        "offer_stated": lift_from_log(math.log(2.0), 0.05, 50_000, 50_000),
+    }
+    mine = own_lifts(records, segment, dict.fromkeys(segment, (0.0, 0.15**2)))
+    assert mine["urgency"].ratio == pytest.approx(1.3, rel=0.05)
+    assert mine["urgency"].confidence > 0.95
+    assert mine["offer_stated"].ratio == pytest.approx(2.0, rel=0.05)
+    assert mine["urgency"].sample_size == 50_000 + 50_000 + 80_000
+
+
+def test_own_dispersion_is_measured_on_the_stores_own_replication(
+    store: Store, tmp_path: Path
+) -> None:
+    # Every merchant's A/B campaigns repeat exactly: halves of a history agree.
+    assert own_dispersion(store) == 1.0
+    # m-fickle's customers loved the emoji in one campaign and not in the next: its lifts
+    # disagree between alternate campaigns far beyond what 10,000 sends an arm explain.
+    fickle = []
+    for record in _campaigns("m-fickle", "vip", 0.02):
+        campaign, arm = (int(part) for part in record.template_id.split("-")[-2:])
+        twice = arm == 0 and campaign % 2 == 1  # the emoji arm of every other campaign
+        fickle.append(record._replace(conversions=record.conversions * (2 if twice else 1)))
+    noisy = Store(tmp_path / "noisy.sqlite")
+    with noisy.transaction():
+        noisy.put_templates(fickle)
+    assert own_dispersion(noisy) > 10

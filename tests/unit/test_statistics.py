@@ -10,8 +10,10 @@ import pytest
 from tools.statistics import (
     BetaPrior,
     Observation,
+    dispersion,
     fit_prior,
     gap_test,
+    joint_lifts,
     lean,
     lift_from_log,
     log_se,
@@ -125,3 +127,47 @@ def test_a_shifted_lift_moves_and_widens() -> None:
     own = lift_from_log(math.log(1.4), 0.1, 2_000, 2_000)
     pooled = pooled_lift(own, prior, 0.0)
     assert pooled is not None and prior.ratio < pooled.ratio < own.ratio
+
+
+def _campaign(arms: list[tuple[bool, bool]], effects: tuple[float, float], sends: int = 20_000):
+    """One campaign's templates, each with features (a, b): 2% of its sends convert times
+    exp of the effects of the features it has (expected counts, no noise)."""
+    return [
+        (round(sends * 0.02 * math.exp(effects[0] * a + effects[1] * b)), sends, (a, b))
+        for a, b in arms
+    ]
+
+
+def test_features_read_together_are_each_credited_for_themselves_only() -> None:
+    # A merchant's habit: urgency (a) only ever in its texts without the offer (b). The
+    # offer doubles conversion; urgency adds 30%. Read alone, urgency looks harmful.
+    effects = (math.log(1.3), math.log(2.0))
+    campaigns = [_campaign([(True, False), (False, True)], effects) for _ in range(4)]
+    campaigns += [_campaign([(False, False), (False, True)], effects)]  # the offer, alone
+    observations = [
+        Observation(i, 0, conversions, sends, a)
+        for i, rows in enumerate(campaigns)
+        for conversions, sends, (a, _) in rows
+    ]
+    alone = stratified_lift(observations)
+    assert alone is not None and alone.ratio < 0.8
+    urgency, offer = joint_lifts(campaigns, [(0.0, 1.0), (0.0, 1.0)])
+    assert math.exp(urgency[0]) == pytest.approx(1.3, rel=0.05)
+    assert math.exp(offer[0]) == pytest.approx(2.0, rel=0.05)
+    # A feature no campaign varied is what the prior says; distrusted data moves less.
+    (only,) = joint_lifts([[(10, 500, (True,)), (12, 500, (True,))]], [(0.2, 0.04)])
+    assert only == pytest.approx((0.2, 0.04))
+    assert joint_lifts([], [(0.1, 0.01)]) == [pytest.approx((0.1, 0.01))]
+    prior = [(0.0, 0.01), (math.log(2.0), 0.01)]
+    trusted, distrusted = (joint_lifts(campaigns, prior, scale)[0] for scale in (1.0, 4.0))
+    assert 0 < distrusted[0] < trusted[0] and distrusted[1] > trusted[1]
+
+
+def test_dispersion_is_how_far_halves_of_one_history_disagree_beyond_their_error() -> None:
+    steady = lift_from_log(math.log(1.2), 0.1, 5000, 5000)
+    assert dispersion([(steady, steady)] * 5) == 1.0  # never below 1
+    assert dispersion([]) == 1.0
+    # Halves 0.4 apart on the log scale, each stating a standard error of 0.1: the squared
+    # difference is 0.16 against 0.02 of stated variance, 8 times it.
+    high, low = (lift_from_log(math.log(1.2) + d, 0.1, 5000, 5000) for d in (0.2, -0.2))
+    assert dispersion([(high, low), (low, high)]) == pytest.approx(8.0)

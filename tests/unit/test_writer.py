@@ -426,15 +426,18 @@ def test_a_new_campaign_gets_room_from_the_merchants_past_texts() -> None:
         "Every mat is cut and finished by hand in our own workshop. Rated 5 stars by 900 "
         "customers. Now 30% off at www.example.com.",
         "We choose our rubber and cork with care, and it shows in the grip.",
+        "The Luna Cork Block just landed.",
     )
     roomy = WritePlan(use=("offer_stated", "cta"), avoid=frozenset({"short_copy"}))
     bare = Writer(request, SHOP, "vip").write(roomy).body
     padded = Writer(request, SHOP, "vip", voice=past).write(roomy).body
     assert "cut and finished by hand" in padded and "cut and finished" not in bare
     # Numbers, claims and links stay out; so do offers in words (a past campaign's, not
-    # this one's) and opt-out lines (an SMS rule the writer applies itself).
+    # this one's), opt-out lines (an SMS rule the writer applies itself) and what was said
+    # of another product (true of that one, not of the Aero Yoga Mat).
     for borrowed in ("Rated", "900", "30%", "www.example.com", "get one", "half", "STOP"):
         assert borrowed not in padded
+    assert "Luna Cork Block" not in padded
     assert not offer_fact_errors(padded, request.voucher)
 
 
