@@ -85,8 +85,8 @@ def write_guidance(
             )
         )
         where = (
-            f"your {len(analysis.own)} {segment} messages, weighed against all "
-            f"{analysis.segment_templates:,} of the segment's"
+            f"your {len(analysis.own)} {segment} messages (every feature read with the others "
+            f"held alike), weighed against all {analysis.segment_templates:,} of the segment's"
         )
     elif mode == "retrieval":
         merchants = len({r.merchant_id for r in references})

@@ -284,6 +284,8 @@ def joint_lifts(
     posterior ``(mean, variance)``, found by Newton's method (the log posterior is concave;
     steps are capped at 1 so that a feature one arm of which never converted cannot
     overshoot)."""
+    if not prior:
+        return []
     mean = np.array([m for m, _ in prior], dtype=float)
     prior_precision = np.diag([1 / v for _, v in prior])
     blocks = [

@@ -158,6 +158,7 @@ def test_features_read_together_are_each_credited_for_themselves_only() -> None:
     (only,) = joint_lifts([[(10, 500, (True,)), (12, 500, (True,))]], [(0.2, 0.04)])
     assert only == pytest.approx((0.2, 0.04))
     assert joint_lifts([], [(0.1, 0.01)]) == [pytest.approx((0.1, 0.01))]
+    assert joint_lifts(campaigns, []) == []  # a segment that never tested a feature
     prior = [(0.0, 0.01), (math.log(2.0), 0.01)]
     trusted, distrusted = (joint_lifts(campaigns, prior, scale)[0] for scale in (1.0, 4.0))
     assert 0 < distrusted[0] < trusted[0] and distrusted[1] > trusted[1]
