@@ -215,27 +215,30 @@ def merchant_voice(store: Store, merchant_id: str, limit: int = 10) -> tuple[str
     return per_data_version(store, "voice", (merchant_id, limit), compute)
 
 
-def own_dispersion(store: Store, min_campaigns: int = 4) -> float:
+def own_dispersion(store: Store, min_campaigns: int = 4, histories: int = 400) -> float:
     """How much more a merchant's own lifts in one segment err than their sampling error
-    says (``tools.statistics.dispersion``): measured on every merchant x segment of the
-    store with ``min_campaigns`` or more campaigns, split into alternate campaigns by send
-    date. A merchant's few campaigns vary several features at once, so one feature read at
-    a time takes credit for its siblings; the factor says by how much, from the store's own
-    replication. Cached like ``segment_history``."""
+    says (``tools.statistics.dispersion``): measured on the store's merchant x segment
+    histories of ``min_campaigns`` or more campaigns (the ``histories`` richest: plenty for
+    one factor, and a big store's first request after an import stays quick), each split
+    into alternate campaigns by send date. A merchant's few campaigns vary several features
+    at once, so one feature read at a time takes credit for its siblings; the factor says by
+    how much, from the store's own replication. Cached like ``segment_history``."""
 
     def compute() -> float:
-        histories: defaultdict[tuple[str, str], list[TemplateRecord]] = defaultdict(list)
+        by_pair: defaultdict[tuple[str, str], list[TemplateRecord]] = defaultdict(list)
         for record in store.templates():
-            histories[(record.merchant_id, record.segment)].append(record)
-        halves = []
-        for records in histories.values():
+            by_pair[(record.merchant_id, record.segment)].append(record)
+        split = []
+        for pair, records in by_pair.items():
             campaigns = sorted({campaign_key(r) for r in records}, key=repr)
-            if len(campaigns) < min_campaigns:
-                continue
+            if len(campaigns) >= min_campaigns:
+                split.append((-len(campaigns), pair, records, campaigns))
+        halves = []
+        for _, _, records, campaigns in sorted(split, key=lambda s: s[:2])[:histories]:
             side = {c: i % 2 for i, c in enumerate(campaigns)}
             first = feature_lifts([r for r in records if side[campaign_key(r)] == 0])
             second = feature_lifts([r for r in records if side[campaign_key(r)] == 1])
             halves += [(first[f], second[f]) for f in first.keys() & second.keys()]
         return dispersion(halves)
 
-    return per_data_version(store, "own_dispersion", min_campaigns, compute)
+    return per_data_version(store, "own_dispersion", (min_campaigns, histories), compute)
