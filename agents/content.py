@@ -11,7 +11,6 @@ mode, pooled with the merchant's own lift in the segment.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -22,7 +21,7 @@ from prompts.content import PATTERNS_SYSTEM, PATTERNS_USER
 from tools.best_practice import Practice, contradicts
 from tools.domain import Pattern
 from tools.features import FEATURES
-from tools.history import campaign_key, feature_lifts, features_of
+from tools.history import campaign_rows, feature_lifts, features_of
 from tools.models import Spend, StructuredMethod, ask
 from tools.statistics import Lift, joint_lifts, lift_from_log, log_se, shifted
 from tools.store import TemplateRecord
@@ -126,21 +125,10 @@ def own_lifts(
     them than their sends alone would."""
     expected = {f: shifted(lift, *leans[f]) for f, lift in sorted(segment.items())}
     names = list(expected)
-    campaigns: defaultdict[tuple[object, ...], list[tuple[int, int, list[bool]]]] = defaultdict(
-        list
-    )
-    sends_with = dict.fromkeys(names, 0)
-    sends = 0
-    for record in own:
-        features = features_of(record)
-        campaigns[campaign_key(record)].append(
-            (record.conversions, record.sends, [features[f] for f in names])
-        )
-        sends += record.sends
-        for feature in names:
-            sends_with[feature] += record.sends * features[feature]
+    sends = sum(r.sends for r in own)
+    sends_with = {f: sum(r.sends for r in own if features_of(r)[f]) for f in names}
     prior = [(math.log(lift.ratio), log_se(lift) ** 2) for lift in expected.values()]
-    posterior = joint_lifts(list(campaigns.values()), prior, dispersion)
+    posterior = joint_lifts(campaign_rows(own, names), prior, dispersion)
     return {
         feature: lift_from_log(
             log_ratio,

@@ -105,20 +105,22 @@ def leaderboard_rows(figures: dict[str, Any]) -> list[list[str]]:
 
 def head_to_head(figures: dict[str, Any]) -> list[str]:
     """One line per single-mode variant: ``full`` against it on the tasks where it ran its
-    own mode, on how many of them the two wrote different texts, and the 90% bootstrap
+    own mode, on how many of them the two wrote different texts, the 90% bootstrap
     interval of the difference in mean lift (an interval across zero: within the luck of
-    the draw)."""
+    the draw), and the geometric mean ratio of the two texts' conversion."""
     lines = []
     for name, duel in figures.get("full_beats", {}).items():
         gap = duel["full_mean_lift"] - duel["variant_mean_lift"]
         verdict = duel["verdict"]
         low, high = duel["difference_interval"]
+        ratio_low, ratio_high = duel["text_ratio_interval"]
         lines.append(
             f"`full` vs `{name}` on the {duel['tasks']} tasks where `{name}` ran its own mode: "
             f"mean lift {duel['full_mean_lift']:+.1%} vs {duel['variant_mean_lift']:+.1%} "
             f"({verdict}; different texts on {duel['differing_tasks']} tasks; difference "
             f"{100 * gap:+.1f} points, 90% "
-            f"interval {100 * low:+.1f} to {100 * high:+.1f})."
+            f"interval {100 * low:+.1f} to {100 * high:+.1f}; task for task its texts convert "
+            f"{duel['text_ratio']:.3f}x as well, {ratio_low:.3f}-{ratio_high:.3f})."
         )
     return lines
 

@@ -8,6 +8,7 @@ a ``CampaignRequest``'s fields, nothing else. Variants are settings of the same 
 
 from __future__ import annotations
 
+import math
 import random
 import statistics
 import time
@@ -311,10 +312,16 @@ def duel(
     """``full`` against another variant on the same tasks: their mean lifts, on how many
     tasks their texts differ, the 90% paired interval of the difference, and the verdict:
     ``ahead`` or ``behind`` by the difference in mean lift, ``level`` where they wrote the
-    same (``beats`` only when ahead: a tie beats nothing)."""
-    gaps = [mine.lift - theirs.lift for mine, theirs in zip(full, other, strict=True)]
+    same (``beats`` only when ahead: a tie beats nothing). Beside it, ``text_ratio``: how
+    many times the other's expected conversion ``full``'s texts reach, task for task (the
+    geometric mean, with its 90% interval), which a task whose original barely converted
+    cannot swing the way it swings a difference of lifts over that original."""
+    pairs = list(zip(full, other, strict=True))
+    gaps = [mine.lift - theirs.lift for mine, theirs in pairs]
     mine, theirs = statistics.fmean(s.lift for s in full), statistics.fmean(s.lift for s in other)
     low, high = paired_interval(gaps, rng)
+    logs = [math.log(a.new / b.new) for a, b in pairs]
+    log_low, log_high = paired_interval(logs, rng)
     verdict = (
         "level" if all(abs(g) <= 1e-9 for g in gaps) else "ahead" if mine > theirs else "behind"
     )
@@ -326,6 +333,8 @@ def duel(
         "verdict": verdict,
         "differing_tasks": sum(abs(g) > 1e-9 for g in gaps),
         "difference_interval": [round(low, 4), round(high, 4)],
+        "text_ratio": round(math.exp(statistics.fmean(logs)), 4),
+        "text_ratio_interval": [round(math.exp(log_low), 4), round(math.exp(log_high), 4)],
     }
 
 

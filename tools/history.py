@@ -17,6 +17,7 @@ from tools.statistics import (
     Observation,
     dispersion,
     fit_prior,
+    joint_lifts,
     lean,
     log_se,
     percentile_ranks,
@@ -215,14 +216,29 @@ def merchant_voice(store: Store, merchant_id: str, limit: int = 10) -> tuple[str
     return per_data_version(store, "voice", (merchant_id, limit), compute)
 
 
+def campaign_rows(
+    records: Sequence[TemplateRecord], features: Sequence[str]
+) -> list[list[tuple[int, int, list[bool]]]]:
+    """Templates as ``tools.statistics.joint_lifts`` reads them: by campaign, each as its
+    conversions, sends and whether it has each of ``features``."""
+    campaigns: defaultdict[tuple[object, ...], list[tuple[int, int, list[bool]]]] = defaultdict(
+        list
+    )
+    for record in records:
+        has = features_of(record)
+        campaigns[campaign_key(record)].append(
+            (record.conversions, record.sends, [has[f] for f in features])
+        )
+    return list(campaigns.values())
+
+
 def own_dispersion(store: Store, min_campaigns: int = 4, histories: int = 400) -> float:
-    """How much more a merchant's own lifts in one segment err than their sampling error
-    says (``tools.statistics.dispersion``): measured on the store's merchant x segment
-    histories of ``min_campaigns`` or more campaigns (the ``histories`` richest: plenty for
-    one factor, and a big store's first request after an import stays quick), each split
-    into alternate campaigns by send date. A merchant's few campaigns vary several features
-    at once, so one feature read at a time takes credit for its siblings; the factor says by
-    how much, from the store's own replication. Cached like ``segment_history``."""
+    """How much more a merchant's own lifts in one segment, read all features at once
+    (``tools.statistics.joint_lifts``), err than their stated variance: the store's
+    merchant x segment histories of ``min_campaigns`` or more campaigns (the ``histories``
+    richest: plenty for one factor, and a big store's first request after an import stays
+    quick) are each split into alternate campaigns by send date and read half by half, and
+    ``tools.statistics.dispersion`` compares the halves. Cached like ``segment_history``."""
 
     def compute() -> float:
         by_pair: defaultdict[tuple[str, str], list[TemplateRecord]] = defaultdict(list)
@@ -236,9 +252,23 @@ def own_dispersion(store: Store, min_campaigns: int = 4, histories: int = 400) -
         halves = []
         for _, _, records, campaigns in sorted(split, key=lambda s: s[:2])[:histories]:
             side = {c: i % 2 for i, c in enumerate(campaigns)}
-            first = feature_lifts([r for r in records if side[campaign_key(r)] == 0])
-            second = feature_lifts([r for r in records if side[campaign_key(r)] == 1])
-            halves += [(first[f], second[f]) for f in first.keys() & second.keys()]
+            first, second = (
+                joint_lifts(
+                    campaign_rows([r for r in records if side[campaign_key(r)] == half], LEARNED),
+                    [_VAGUE_PRIOR] * len(LEARNED),
+                )
+                for half in (0, 1)
+            )
+            # Only what both halves measured: a feature a half never varied is the prior.
+            halves += [
+                (a, b)
+                for a, b in zip(first, second, strict=True)
+                if max(a[1], b[1]) < _VAGUE_PRIOR[1] / 2
+            ]
         return dispersion(halves)
 
     return per_data_version(store, "own_dispersion", (min_campaigns, histories), compute)
+
+
+_VAGUE_PRIOR = (0.0, 1.0)
+"""A log lift's prior when a half of a history is to speak for itself."""

@@ -244,15 +244,15 @@ def lean(deviations: Sequence[tuple[float, float]], spread: float) -> tuple[floa
     return sum(d / variance for d, variance in deviations) / precision, 1 / precision
 
 
-def dispersion(halves: Sequence[tuple[Lift, Lift]]) -> float:
-    """How many times the sampling variance a lift reports its real error is, from pairs of
-    lifts of the same feature measured on two halves of the same history (alternate
-    campaigns): the two halves share whatever is true of that history, so their log
+def dispersion(halves: Sequence[tuple[tuple[float, float], tuple[float, float]]]) -> float:
+    """How many times its stated variance an estimate's real error is, from pairs of
+    ``(log lift, variance)`` estimates of the same feature on two halves of one history
+    (alternate campaigns): the halves share whatever is true of that history, so their
     difference is error alone, and its mean square over the pairs, against the variances
-    the lifts state, is the factor (never below 1: a history is never trusted more than its
-    sampling error says). Confounded A/B designs and overdispersed sends make it exceed 1."""
-    observed = sum((math.log(a.ratio) - math.log(b.ratio)) ** 2 for a, b in halves)
-    stated = sum(log_se(a) ** 2 + log_se(b) ** 2 for a, b in halves)
+    the estimates state, is the factor (never below 1: a history is never trusted more than
+    its sampling error says). Confounded A/B designs and overdispersed sends push it above 1."""
+    observed = sum((a - b) ** 2 for (a, _), (b, _) in halves)
+    stated = sum(va + vb for (_, va), (_, vb) in halves)
     return max(1.0, observed / stated) if stated > 0 else 1.0
 
 

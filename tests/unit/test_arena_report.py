@@ -23,6 +23,8 @@ def test_head_to_head_names_tasks_lifts_verdict_and_interval() -> None:
                 "verdict": "ahead",
                 "differing_tasks": 57,
                 "difference_interval": [0.61, 1.10],
+                "text_ratio": 1.2134,
+                "text_ratio_interval": [1.15, 1.28],
             },
             "retrieval_only": {
                 "tasks": 55,
@@ -32,16 +34,20 @@ def test_head_to_head_names_tasks_lifts_verdict_and_interval() -> None:
                 "verdict": "behind",
                 "differing_tasks": 16,
                 "difference_interval": [-0.1211, 0.0502],
+                "text_ratio": 1.004,
+                "text_ratio_interval": [0.99, 1.0181],
             },
         }
     }
     assert head_to_head(figures) == [
         "`full` vs `rules_only` on the 58 tasks where `rules_only` ran its own mode: "
         "mean lift +388.9% vs +303.9% (ahead; different texts on 57 tasks; difference "
-        "+85.0 points, 90% interval +61.0 to +110.0).",
+        "+85.0 points, 90% interval +61.0 to +110.0; task for task its texts convert 1.213x "
+        "as well, 1.150-1.280).",
         "`full` vs `retrieval_only` on the 55 tasks where `retrieval_only` ran its own mode: "
         "mean lift +330.1% vs +332.1% (behind; different texts on 16 tasks; difference "
-        "-1.9 points, 90% interval -12.1 to +5.0).",
+        "-1.9 points, 90% interval -12.1 to +5.0; task for task its texts convert 1.004x "
+        "as well, 0.990-1.018).",
     ]
     assert head_to_head({"variants": {}}) == []
 
@@ -74,5 +80,8 @@ def test_a_tie_is_level_and_beats_nothing() -> None:
     ahead = duel(better, same, random.Random(1))
     assert (ahead["verdict"], ahead["beats"], ahead["differing_tasks"]) == ("ahead", True, 1)
     assert ahead["full_mean_lift"] == pytest.approx(1.02) and ahead["tasks"] == 5
+    # One text of five converts 5% better: the geometric mean ratio is 1.05 ** (1 / 5).
+    assert ahead["text_ratio"] == pytest.approx(1.05**0.2, abs=1e-4)
+    assert tie["text_ratio"] == 1.0 and tie["text_ratio_interval"] == [1.0, 1.0]
     behind = duel(same, better, random.Random(1))
     assert (behind["verdict"], behind["beats"]) == ("behind", False)

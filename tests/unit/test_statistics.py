@@ -165,10 +165,10 @@ def test_features_read_together_are_each_credited_for_themselves_only() -> None:
 
 
 def test_dispersion_is_how_far_halves_of_one_history_disagree_beyond_their_error() -> None:
-    steady = lift_from_log(math.log(1.2), 0.1, 5000, 5000)
+    steady = (math.log(1.2), 0.01)
     assert dispersion([(steady, steady)] * 5) == 1.0  # never below 1
     assert dispersion([]) == 1.0
-    # Halves 0.4 apart on the log scale, each stating a standard error of 0.1: the squared
+    # Halves 0.4 apart on the log scale, each stating a variance of 0.01: the squared
     # difference is 0.16 against 0.02 of stated variance, 8 times it.
-    high, low = (lift_from_log(math.log(1.2) + d, 0.1, 5000, 5000) for d in (0.2, -0.2))
+    high, low = (math.log(1.2) + 0.2, 0.01), (math.log(1.2) - 0.2, 0.01)
     assert dispersion([(high, low), (low, high)]) == pytest.approx(8.0)
