@@ -173,7 +173,10 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "merchant_lifts",
         (request.merchant_id, segment, channel, spread, group),
         lambda: content.own_lifts(
-            own, segment_lifts(store, segment, channel, spread), leans, own_dispersion(store)
+            own,
+            segment_lifts(store, segment, channel, spread),
+            leans,
+            own_dispersion(store) if group else 1.0,
         ),
     )
     if group:

@@ -216,6 +216,10 @@ def merchant_voice(store: Store, merchant_id: str, limit: int = 10) -> tuple[str
     return per_data_version(store, "voice", (merchant_id, limit), compute)
 
 
+_VAGUE_PRIOR = (0.0, 1.0)
+"""A log lift's prior when a half of a history is to speak for itself."""
+
+
 def campaign_rows(
     records: Sequence[TemplateRecord], features: Sequence[str]
 ) -> list[list[tuple[int, int, list[bool]]]]:
@@ -268,7 +272,3 @@ def own_dispersion(store: Store, min_campaigns: int = 4, histories: int = 400) -
         return dispersion(halves)
 
     return per_data_version(store, "own_dispersion", (min_campaigns, histories), compute)
-
-
-_VAGUE_PRIOR = (0.0, 1.0)
-"""A log lift's prior when a half of a history is to speak for itself."""
