@@ -126,7 +126,8 @@ def own_lifts(
     expected = {f: shifted(lift, *leans[f]) for f, lift in sorted(segment.items())}
     names = list(expected)
     sends = sum(r.sends for r in own)
-    sends_with = {f: sum(r.sends for r in own if features_of(r)[f]) for f in names}
+    read = [(r.sends, features_of(r)) for r in own]
+    sends_with = {f: sum(n for n, has in read if has[f]) for f in names}
     prior = [(math.log(lift.ratio), log_se(lift) ** 2) for lift in expected.values()]
     posterior = joint_lifts(campaign_rows(own, names), prior, dispersion)
     return {

@@ -248,13 +248,9 @@ def run_arena(
         for name, mode in SINGLE_MODE.items():
             if name not in scores:
                 continue
-            own = [i for i, s in enumerate(scores[name]) if s.mode == mode]
-            if own:
-                figures["full_beats"][name] = duel(
-                    [scores["full"][i] for i in own],
-                    [scores[name][i] for i in own],
-                    random.Random(seed),
-                )
+            mine, theirs = own_tasks(scores, name, mode)
+            if mine:
+                figures["full_beats"][name] = duel(mine, theirs, random.Random(seed))
     figures["analyst"] = _exact(
         [(q.kind, agent.answer(q.kind, q.params, view), q.answer) for q in taskset.analyst]
     )
@@ -267,6 +263,27 @@ def run_arena(
     figures["oracle_pool"] = pool_size
     figures["seconds"] = round(time.perf_counter() - started, 1)
     return ArenaRun(figures, scores)
+
+
+_SWEPT = (
+    "tasks",
+    "mean_lift",
+    "median_lift",
+    "captured",
+    "improved_share",
+    "rule_pass_rate",
+    "full_beats",
+)
+"""A seed's figures that a sweep keeps."""
+
+
+def own_tasks(
+    scores: dict[str, list[TaskScore]], name: str, mode: str
+) -> tuple[list[TaskScore], list[TaskScore]]:
+    """``full``'s and variant ``name``'s scores on the tasks where ``name`` ran ``mode``,
+    its own mode."""
+    own = [i for i, s in enumerate(scores[name]) if s.mode == mode]
+    return [scores["full"][i] for i in own], [scores[name][i] for i in own]
 
 
 def sweep(folder: Path, seeds: Sequence[int], agent: Agent, *, tasks: int = 60) -> dict[str, Any]:
@@ -283,15 +300,12 @@ def sweep(folder: Path, seeds: Sequence[int], agent: Agent, *, tasks: int = 60) 
     for seed in seeds:
         run = run_arena(folder / f"seed-{seed}", seed, agent, tasks=tasks, questions=0, cases=0)
         figures = run.figures
-        per_seed[str(seed)] = {
-            key: figures[key]
-            for key in ("tasks", "mean_lift", "median_lift", "captured", "improved_share")
-        } | {"rule_pass_rate": figures["rule_pass_rate"], "full_beats": figures["full_beats"]}
+        per_seed[str(seed)] = {key: figures[key] for key in _SWEPT}
         for name, mode in SINGLE_MODE.items():
-            own = [i for i, s in enumerate(run.scores[name]) if s.mode == mode]
-            mine, theirs = pooled.setdefault(name, ([], []))
-            mine += [run.scores["full"][i] for i in own]
-            theirs += [run.scores[name][i] for i in own]
+            mine, theirs = own_tasks(run.scores, name, mode)
+            pooled_mine, pooled_theirs = pooled.setdefault(name, ([], []))
+            pooled_mine += mine
+            pooled_theirs += theirs
     captured = [f["captured"] for f in per_seed.values() if f["captured"] is not None]
     return {
         "seeds": list(seeds),
@@ -317,21 +331,20 @@ def duel(
     geometric mean, with its 90% interval), which a task whose original barely converted
     cannot swing the way it swings a difference of lifts over that original."""
     pairs = list(zip(full, other, strict=True))
-    gaps = [mine.lift - theirs.lift for mine, theirs in pairs]
-    mine, theirs = statistics.fmean(s.lift for s in full), statistics.fmean(s.lift for s in other)
+    gaps = [a.lift - b.lift for a, b in pairs]
+    full_mean, other_mean = (statistics.fmean(s.lift for s in side) for side in (full, other))
     low, high = paired_interval(gaps, rng)
     logs = [math.log(a.new / b.new) for a, b in pairs]
     log_low, log_high = paired_interval(logs, rng)
-    verdict = (
-        "level" if all(abs(g) <= 1e-9 for g in gaps) else "ahead" if mine > theirs else "behind"
-    )
+    differing = sum(abs(g) > 1e-9 for g in gaps)
+    verdict = "level" if not differing else "ahead" if full_mean > other_mean else "behind"
     return {
         "tasks": len(gaps),
-        "variant_mean_lift": round(theirs, 4),
-        "full_mean_lift": round(mine, 4),
+        "variant_mean_lift": round(other_mean, 4),
+        "full_mean_lift": round(full_mean, 4),
         "beats": verdict == "ahead",
         "verdict": verdict,
-        "differing_tasks": sum(abs(g) > 1e-9 for g in gaps),
+        "differing_tasks": differing,
         "difference_interval": [round(low, 4), round(high, 4)],
         "text_ratio": round(math.exp(statistics.fmean(logs)), 4),
         "text_ratio_interval": [round(math.exp(log_low), 4), round(math.exp(log_high), 4)],
