@@ -282,13 +282,15 @@ def _greeting(offer: str) -> str:
     return f"{NAME}, {offer[:1].lower()}{offer[1:]}"
 
 
-def _without_opening(draft: _Draft, use: set[str]) -> _Draft:
+def _without_opening(draft: _Draft, use: set[str], keep: set[str]) -> _Draft:
     """Room for a planned feature that does not fit: the opening line goes when it carries
-    nothing planned but the name, which moves into the offer line."""
-    asks = "question" in use and "?" in draft.hook
-    if not draft.hook or asks or not draft.offer or NAME in draft.offer:
+    nothing planned but the name (which moves into the offer line), or nothing in ``keep``
+    (what is worth more than the feature it makes room for)."""
+    asks = "question" in use & keep and "?" in draft.hook
+    if not draft.hook or asks or not draft.offer:
         return draft
-    offer = _greeting(draft.offer) if "personalised" in use else draft.offer
+    greet = "personalised" in use and NAME not in draft.offer
+    offer = _greeting(draft.offer) if greet else draft.offer
     return _Draft(**{**draft.__dict__, "hook": "", "offer": offer, "hook_after": False})
 
 
@@ -616,10 +618,12 @@ class Writer:
         if self.merchant.brand_voice in {"premium", "minimal"}:
             use.discard("emoji")
         optional = [f for f in plan.use if f in use]  # most valuable first
+        every = set(optional)
         extras = self._extras(plan, exemplar)
         limit_low, limit_high = LIMITS[channel].ideal_body_chars
         budget = limit_high if "long_copy" not in use else LIMITS[channel].body_chars
-        for feature in optional:
+        for rank, feature in enumerate(optional):
+            above = set(optional[:rank])
             trial = _Draft(**{**draft.__dict__, "extras": list(draft.extras)})
             if feature == "product_named" and self.request.product_name.lower() in (
                 draft.offer.lower()
@@ -639,12 +643,12 @@ class Writer:
                 # Short copy converts here: what is less valuable must fit under the middle.
                 budget = LIMITS[channel].middle_body_chars - 1
                 if not self._fits(draft.body(), plan, budget):
-                    draft = _without_opening(draft, use)
+                    draft = _without_opening(draft, use, above)
                 continue
             else:
                 continue
             if not self._fits(trial.body(), plan, budget):
-                trial = _without_opening(trial, use)
+                trial = _without_opening(trial, use, above)
             if self._fits(trial.body(), plan, budget):
                 draft = trial
         # Over the channel's limit: shed optional parts until the offer, the link and the
@@ -653,7 +657,7 @@ class Writer:
             if self._fits(draft.body(), plan, LIMITS[channel].body_chars):
                 break
             if trim == "opening":  # the name, if planned, stays in the offer line
-                draft = _without_opening(draft, use)
+                draft = _without_opening(draft, use, every)
             else:
                 setattr(draft, trim, [] if trim == "extras" else "")
         named = self.request.product_name.lower() in draft.body().lower()

@@ -386,11 +386,21 @@ def test_a_feature_that_does_not_fit_takes_the_place_of_an_empty_opening() -> No
         carried += features["urgency"] and features["personalised"]
         assert len(body) <= 110
     assert carried >= 30  # (an opening kept beside them: 4 of 40; the longest phrasings miss)
-    # A question the plan asked for is not given up for it.
+    # A question the plan ranks above it is not given up for it.
     asking = WritePlan(use=("offer_stated", "cta", "question", "urgency"))
     for seed in range(20):
         body = Writer(request, SHOP, "lapsed_30d", seed=seed).write(asking).body
         assert "?" in body, body
+    # A question ranked below it gives way, even an opening moved after the offer (the name
+    # greets in the offer line already).
+    for use in (("urgency", "question"), ("personalised", "offer_early", "urgency", "question")):
+        ranked = WritePlan(use=("offer_stated", "cta", *use))
+        urgent = 0
+        for seed in range(40):
+            body = Writer(request, SHOP, "lapsed_30d", seed=seed).write(ranked).body
+            features = copy_features(body, None, context)
+            urgent += features["urgency"] and features["offer_early"]
+        assert urgent >= 30, use  # (it was 4 and 0 of 40 while any question opening stayed)
 
 
 def test_short_copy_when_the_data_favours_it() -> None:
