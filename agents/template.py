@@ -109,23 +109,22 @@ def write_best(
     variant: int = 0,
     voice: Sequence[str] = (),
 ) -> TemplateText:
-    """The best of ``drafts`` phrasings of the plan by what the patterns predict (phrasing
-    carries features too: a hook that asks a question, a call to action that fits the
-    code in), shared out among the exemplars (a merchant's top few templates, each with
-    its own openings and lines); the first one wins a tie, so with no evidence this is
-    ``write`` on the first exemplar. The merchant's own text stays when the patterns
+    """The best of ``drafts`` phrasings of the plan from each exemplar (a merchant's top
+    few templates, each with its own openings and lines) by what the patterns predict
+    (phrasing carries features too: a hook that asks a question, a call to action that fits
+    the code in); the first one wins a tie, so with no evidence this is ``write`` on the
+    first exemplar. The merchant's own text stays when the patterns
     predict it beats every draft and it breaks no hard rule: a rewrite must earn its
     place."""
     sources: list[Exemplar | None] = [*exemplars] or [None]
     if not patterns:
         sources, drafts = sources[:1], 1
-    sources = sources[:drafts]
     candidates = []
     for exemplar in sources:
         writer = Writer(
             request, merchant, canonical, seed=request_seed(request) + variant, voice=voice
         )
-        candidates += [writer.write(plan, exemplar) for _ in range(drafts // len(sources))]
+        candidates += [writer.write(plan, exemplar) for _ in range(drafts)]
     best = max(candidates, key=lambda draft: draft_value(draft, request, patterns))
     if request.original_template and patterns:
         original = TemplateText(subject=best.subject, body=request.original_template)

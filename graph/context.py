@@ -154,14 +154,14 @@ class Context:
         default=3,
         metadata={
             "description": "The merchant's best templates in the segment that group learning "
-            "writes its drafts from (the drafts are shared out among them)."
+            "writes its drafts from (each phrased `drafts` ways)."
         },
     )
     drafts: int = field(
         default=6,
         metadata={
-            "description": "Phrasings the grounded writer tries per draft; the one the "
-            "patterns predict converts best is kept (1: the first)."
+            "description": "Phrasings the grounded writer tries of each exemplar; the one "
+            "the patterns predict converts best is kept (1: one per exemplar)."
         },
     )
     max_retries: int = field(

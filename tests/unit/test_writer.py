@@ -313,12 +313,16 @@ def test_more_drafts_never_score_lower_and_no_evidence_means_the_first() -> None
         assert draft_value(six, request, patterns) >= draft_value(one, request, patterns)
         better += draft_value(six, request, patterns) > draft_value(one, request, patterns)
         assert write_best(request, merchant, None, plan, sources, [], drafts=6) == one
-        # Shared out among several exemplars, the first one's first draft still leads.
+        # Phrased from several exemplars, the first one's first draft still leads a tie.
         several = [e for e in EXEMPLARS if e is not None]
         if exemplar is not None:
             several = [exemplar, *(e for e in several if e is not exemplar)]
             mixed = write_best(request, merchant, None, plan, several, patterns, drafts=6)
-            assert draft_value(mixed, request, patterns) >= draft_value(one, request, patterns)
+            # Each exemplar is phrased six ways: none of them alone does better.
+            for alone in several:
+                best = write_best(request, merchant, None, plan, [alone], patterns, drafts=6)
+                value = draft_value(best, request, patterns)
+                assert draft_value(mixed, request, patterns) >= value
             assert write_best(request, merchant, None, plan, several, [], drafts=6) == one
     assert better > 0
 
