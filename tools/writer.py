@@ -285,8 +285,8 @@ def _greeting(offer: str) -> str:
 def _without_opening(draft: _Draft, use: set[str], keep: set[str]) -> _Draft:
     """Room for a planned feature that does not fit: the opening line goes when it carries
     nothing planned but the name (which moves into the offer line), or nothing in ``keep``
-    (what is worth more than the feature it makes room for)."""
-    asks = "question" in use & keep and "?" in draft.hook
+    (what of ``use`` is worth more than the feature it makes room for)."""
+    asks = "question" in keep and "?" in draft.hook
     if not draft.hook or asks or not draft.offer:
         return draft
     greet = "personalised" in use and NAME not in draft.offer
@@ -618,7 +618,6 @@ class Writer:
         if self.merchant.brand_voice in {"premium", "minimal"}:
             use.discard("emoji")
         optional = [f for f in plan.use if f in use]  # most valuable first
-        every = set(optional)
         extras = self._extras(plan, exemplar)
         limit_low, limit_high = LIMITS[channel].ideal_body_chars
         budget = limit_high if "long_copy" not in use else LIMITS[channel].body_chars
@@ -657,7 +656,7 @@ class Writer:
             if self._fits(draft.body(), plan, LIMITS[channel].body_chars):
                 break
             if trim == "opening":  # the name, if planned, stays in the offer line
-                draft = _without_opening(draft, use, every)
+                draft = _without_opening(draft, use, use)
             else:
                 setattr(draft, trim, [] if trim == "extras" else "")
         named = self.request.product_name.lower() in draft.body().lower()
