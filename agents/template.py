@@ -84,16 +84,23 @@ def write(
 
 
 def draft_value(
-    draft: TemplateText, request: CampaignRequest, patterns: Sequence[Pattern]
+    draft: TemplateText,
+    request: CampaignRequest,
+    patterns: Sequence[Pattern],
+    plan: WritePlan | None = None,
 ) -> float:
     """What the patterns predict for a draft: the sum of the log lifts of the features it
     carries (an avoided feature's lift is below 1), each weighted by how sure its pattern
-    is. Only differences between drafts of one request mean anything."""
+    is. A pattern the ``plan`` overruled counts for nothing: evidence too unsure to turn
+    best practice in the plan does not turn it through the pick among phrasings either.
+    Only differences between drafts of one request mean anything."""
     features = template_features(draft, request)
     return sum(
         certainty(p.confidence) * math.log(p.lift)
         for p in patterns
-        if p.lift > 0 and features.get(feature_of(p), False)
+        if p.lift > 0
+        and features.get(feature_of(p), False)
+        and not (plan and plan.overrules(feature_of(p), p.lift >= 1))
     )
 
 
@@ -125,13 +132,13 @@ def write_best(
             request, merchant, canonical, seed=request_seed(request) + variant, voice=voice
         )
         candidates += [writer.write(plan, exemplar) for _ in range(drafts)]
-    best = max(candidates, key=lambda draft: draft_value(draft, request, patterns))
+    best = max(candidates, key=lambda draft: draft_value(draft, request, patterns, plan))
     if request.original_template and patterns:
         original = TemplateText(subject=best.subject, body=request.original_template)
         context = rule_context(request, merchant, plan.sms_segments)
         sound = not hard_violations(check(original, context))
-        if sound and draft_value(original, request, patterns) > draft_value(
-            best, request, patterns
+        if sound and draft_value(original, request, patterns, plan) > draft_value(
+            best, request, patterns, plan
         ):
             return original
     return best

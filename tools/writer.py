@@ -39,6 +39,12 @@ class WritePlan:
     avoid: frozenset[str] = frozenset()
     sms_segments: int = 1
 
+    def overrules(self, feature: str, helps: bool) -> bool:
+        """Whether the plan went the other way on a feature that evidence says helps (or
+        hurts): best practice stood against evidence too unsure to overturn it, or the
+        feature is one a message always carries."""
+        return feature in (self.avoid if helps else self.use)
+
 
 @dataclass(frozen=True)
 class Exemplar:
