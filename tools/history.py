@@ -24,6 +24,7 @@ from tools.statistics import (
     pooled_lift,
     shrink,
     stratified_lift,
+    widened,
 )
 from tools.store import Store, TemplateRecord
 
@@ -137,20 +138,30 @@ def feature_lifts(records: Sequence[TemplateRecord]) -> dict[str, Lift]:
     return lifts
 
 
+def trusted_lifts(store: Store, records: Sequence[TemplateRecord]) -> dict[str, Lift]:
+    """``feature_lifts`` with each interval widened by what the store measured of that
+    reading's real error (``segment_dispersion``): one feature read at a time is credited
+    with what its A/B siblings also did differently, which its sampling error alone does
+    not own up to."""
+    factor = segment_dispersion(store)
+    return {f: widened(lift, factor) for f, lift in feature_lifts(records).items()}
+
+
 def segment_lifts(
     store: Store, segment: str, channel: str | None = None, spread: float = 0.15
 ) -> dict[str, Lift]:
-    """Feature lifts over a whole segment (all merchants); for one ``channel``, the channel's
-    own lifts shrunk toward the segment's by ``spread`` (emoji, say, help in IM and hurt in
-    e-mail). Cached like ``segment_history``."""
+    """Feature lifts over a whole segment (all merchants), as far as the store trusts them
+    (``trusted_lifts``); for one ``channel``, the channel's own lifts shrunk toward the
+    segment's by ``spread`` (emoji, say, help in IM and hurt in e-mail). Cached like
+    ``segment_history``."""
 
     def compute() -> dict[str, Lift]:
         _, scored = segment_history(store, segment)
         records = [s.record for s in scored]
         if channel is None:
-            return feature_lifts(records)
+            return trusted_lifts(store, records)
         overall = segment_lifts(store, segment)
-        mine = feature_lifts([r for r in records if r.channel == channel])
+        mine = trusted_lifts(store, [r for r in records if r.channel == channel])
         pooled = {f: pooled_lift(mine.get(f), overall.get(f), spread) for f in {*mine, *overall}}
         return {f: lift for f, lift in sorted(pooled.items()) if lift is not None}
 
@@ -179,7 +190,7 @@ def merchant_leans(
         deviations: defaultdict[str, list[tuple[float, float]]] = defaultdict(list)
         for other, theirs in sorted(elsewhere.items()):
             typical = segment_lifts(store, other)
-            for feature, mine in feature_lifts(theirs).items():
+            for feature, mine in trusted_lifts(store, theirs).items():
                 if feature in typical:
                     deviations[feature].append(
                         (
@@ -236,6 +247,48 @@ def campaign_rows(
     return list(campaigns.values())
 
 
+def alternate_halves(
+    records: Sequence[TemplateRecord],
+) -> tuple[list[TemplateRecord], list[TemplateRecord]]:
+    """A history split into two by alternate campaigns (every template stays with its A/B
+    siblings): two readings of the same thing, whose difference is error alone."""
+    keys = [campaign_key(r) for r in records]
+    side = {c: i % 2 for i, c in enumerate(sorted(set(keys), key=repr))}
+    halves: tuple[list[TemplateRecord], list[TemplateRecord]] = ([], [])
+    for record, key in zip(records, keys, strict=True):
+        halves[side[key]].append(record)
+    return halves
+
+
+def segment_dispersion(store: Store) -> float:
+    """How much more a segment's feature lifts, read one feature at a time within
+    campaigns (``feature_lifts``), err than their stated variance: every segment's history
+    is read again in two halves of alternate campaigns, and ``tools.statistics.dispersion``
+    compares the halves. Both learning modes start from these lifts, and evidence decides a
+    feature by how sure they are, so this is what keeps a few hundred conversions from
+    overruling best practice on an interval too narrow to be true. Cached like
+    ``segment_history``."""
+
+    def compute() -> float:
+        by_segment: defaultdict[str, list[TemplateRecord]] = defaultdict(list)
+        for record in store.templates():
+            by_segment[record.segment].append(record)
+        halves = []
+        for _, records in sorted(by_segment.items()):
+            first, second = (feature_lifts(half) for half in alternate_halves(records))
+            halves += [
+                (
+                    (math.log(first[f].ratio), log_se(first[f]) ** 2),
+                    (math.log(second[f].ratio), log_se(second[f]) ** 2),
+                )
+                for f in first
+                if f in second
+            ]
+        return dispersion(halves)
+
+    return per_data_version(store, "segment_dispersion", None, compute)
+
+
 def own_dispersion(store: Store, min_campaigns: int = 4, histories: int = 400) -> float:
     """How much more a merchant's own lifts in one segment, read all features at once
     (``tools.statistics.joint_lifts``), err than their stated variance: the store's
@@ -250,18 +303,14 @@ def own_dispersion(store: Store, min_campaigns: int = 4, histories: int = 400) -
             by_pair[(record.merchant_id, record.segment)].append(record)
         split = []
         for pair, records in by_pair.items():
-            campaigns = sorted({campaign_key(r) for r in records}, key=repr)
-            if len(campaigns) >= min_campaigns:
-                split.append((-len(campaigns), pair, records, campaigns))
+            campaigns = len({campaign_key(r) for r in records})
+            if campaigns >= min_campaigns:
+                split.append((-campaigns, pair, records))
         halves = []
-        for _, _, records, campaigns in sorted(split, key=lambda s: s[:2])[:histories]:
-            side = {c: i % 2 for i, c in enumerate(campaigns)}
+        for _, _, records in sorted(split, key=lambda s: s[:2])[:histories]:
             first, second = (
-                joint_lifts(
-                    campaign_rows([r for r in records if side[campaign_key(r)] == half], LEARNED),
-                    [_VAGUE_PRIOR] * len(LEARNED),
-                )
-                for half in (0, 1)
+                joint_lifts(campaign_rows(half, LEARNED), [_VAGUE_PRIOR] * len(LEARNED))
+                for half in alternate_halves(records)
             )
             # Only what both halves measured: a feature a half never varied is the prior.
             halves += [

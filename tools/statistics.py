@@ -267,6 +267,18 @@ def shifted(lift: Lift, shift: float, variance: float) -> Lift:
     )
 
 
+def widened(lift: Lift, factor: float) -> Lift:
+    """A lift with its log's variance multiplied by ``factor`` (how many times its stated
+    variance an estimator's real error is, ``dispersion``): the same ratio, a wider interval
+    and a confidence nearer a coin flip."""
+    return lift_from_log(
+        math.log(lift.ratio),
+        log_se(lift) * math.sqrt(factor),
+        lift.sends_with,
+        lift.sends_without,
+    )
+
+
 def joint_lifts(
     campaigns: Sequence[Sequence[tuple[int, int, Sequence[bool]]]],
     prior: Sequence[tuple[float, float]],

@@ -14,9 +14,10 @@ from tools.history import (
     merchant_leans,
     merchant_voice,
     own_dispersion,
+    segment_dispersion,
     segment_lifts,
 )
-from tools.statistics import lift_from_log
+from tools.statistics import lift_from_log, log_se
 from tools.store import Store, TemplateRecord
 
 SEGMENTS = ("lapsed_30d", "birthday", "vip")
@@ -149,19 +150,44 @@ def test_a_merchants_habit_does_not_make_a_feature_look_harmful() -> None:
     assert mine["urgency"].sample_size == 50_000 + 50_000 + 80_000
 
 
-def test_own_dispersion_is_measured_on_the_stores_own_replication(
-    store: Store, tmp_path: Path
-) -> None:
-    # Every merchant's A/B campaigns repeat exactly: halves of a history agree.
-    assert own_dispersion(store) == 1.0
-    # m-fickle's customers loved the emoji in one campaign and not in the next: its lifts
-    # disagree between alternate campaigns far beyond what 10,000 sends an arm explain.
+def _fickle(path: Path) -> Store:
+    """m-fickle's vip customers loved the emoji in one campaign and not in the next: its
+    lifts disagree between alternate campaigns far beyond what 10,000 sends an arm
+    explain."""
     fickle = []
     for record in _campaigns("m-fickle", "vip", 0.02):
         campaign, arm = (int(part) for part in record.template_id.split("-")[-2:])
         twice = arm == 0 and campaign % 2 == 1  # the emoji arm of every other campaign
         fickle.append(record._replace(conversions=record.conversions * (2 if twice else 1)))
-    noisy = Store(tmp_path / "noisy.sqlite")
+    noisy = Store(path)
     with noisy.transaction():
         noisy.put_templates(fickle)
-    assert own_dispersion(noisy) > 10
+    return noisy
+
+
+def test_own_dispersion_is_measured_on_the_stores_own_replication(
+    store: Store, tmp_path: Path
+) -> None:
+    # Every merchant's A/B campaigns repeat exactly: halves of a history agree.
+    assert own_dispersion(store) == 1.0
+    assert own_dispersion(_fickle(tmp_path / "noisy.sqlite")) > 10
+
+
+def test_a_segments_lifts_are_trusted_as_far_as_its_halves_agree(
+    store: Store, tmp_path: Path
+) -> None:
+    assert segment_dispersion(store) == 1.0
+    assert (
+        segment_lifts(store, "vip")["emoji"]
+        == feature_lifts(store.templates(segment="vip"))["emoji"]
+    )
+    # Read one feature at a time over the whole segment, the emoji's 1.5x looks certain;
+    # alternate campaigns say 1x and 2x, so the store widens its interval by as much.
+    noisy = _fickle(tmp_path / "noisy.sqlite")
+    factor = segment_dispersion(noisy)
+    assert factor > 10
+    raw = feature_lifts(noisy.templates(segment="vip"))["emoji"]
+    trusted = segment_lifts(noisy, "vip")["emoji"]
+    assert trusted.ratio == pytest.approx(raw.ratio)
+    assert log_se(trusted) == pytest.approx(log_se(raw) * math.sqrt(factor))
+    assert raw.confidence > 0.999 and trusted.confidence < 0.99
