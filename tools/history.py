@@ -10,11 +10,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
+import numpy as np
+
 from tools.features import FEATURES, CopyContext, copy_features
 from tools.statistics import (
     BetaPrior,
     Lift,
-    Observation,
     dispersion,
     fit_prior,
     joint_lifts,
@@ -23,7 +24,7 @@ from tools.statistics import (
     percentile_ranks,
     pooled_lift,
     shrink,
-    stratified_lift,
+    stratified_lifts,
     widened,
 )
 from tools.store import Store, TemplateRecord
@@ -122,20 +123,16 @@ def campaign_key(record: TemplateRecord) -> tuple[object, ...]:
 def feature_lifts(records: Sequence[TemplateRecord]) -> dict[str, Lift]:
     """Each learned feature's lift within campaigns (coarser strata when campaigns tested
     too little); features no stratum tested both ways are left out."""
-    features = [features_of(r) for r in records]
-    lifts = {}
-    for feature in LEARNED:
-        lift = stratified_lift(
-            [
-                Observation(
-                    campaign_key(r), (r.channel, r.voucher_type), r.conversions, r.sends, f[feature]
-                )
-                for r, f in zip(records, features, strict=True)
-            ]
-        )
-        if lift is not None:
-            lifts[feature] = lift
-    return lifts
+    read = (features_of(r) for r in records)
+    has = np.array([[features[f] for f in LEARNED] for features in read], dtype=bool)
+    lifts = stratified_lifts(
+        [campaign_key(r) for r in records],
+        [(r.channel, r.voucher_type) for r in records],
+        [r.conversions for r in records],
+        [r.sends for r in records],
+        has.reshape(len(records), len(LEARNED)),
+    )
+    return {f: lift for f, lift in zip(LEARNED, lifts, strict=True) if lift is not None}
 
 
 def trusted_lifts(store: Store, records: Sequence[TemplateRecord]) -> dict[str, Lift]:

@@ -11,7 +11,6 @@ with; when no campaign tested both arms, the strata widen to channel x voucher t
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
@@ -142,17 +141,6 @@ class Lift:
         return self.sends_with + self.sends_without
 
 
-@dataclass(frozen=True)
-class Observation:
-    """One template's outcome, its stratum (campaign) and whether it has the feature."""
-
-    stratum: Hashable
-    coarse_stratum: Hashable
-    conversions: int
-    sends: int
-    has_feature: bool
-
-
 def log_se(lift: Lift) -> float:
     """The standard error of a lift's log ratio."""
     return (math.log(lift.ci_high) - math.log(lift.ci_low)) / (2 * Z90)
@@ -170,50 +158,59 @@ def lift_from_log(log_ratio: float, se: float, sends_with: int, sends_without: i
     )
 
 
-def _mantel_haenszel(groups: dict[Hashable, list[Observation]]) -> Lift | None:
-    numerator = denominator = 0.0
-    p_sum = q_sum = r_sum = 0.0  # Greenland-Robins variance terms
-    sends_with = sends_without = 0
-    for rows in groups.values():
-        a = sum(o.conversions for o in rows if o.has_feature)
-        n1 = sum(o.sends for o in rows if o.has_feature)
-        c = sum(o.conversions for o in rows if not o.has_feature)
-        n0 = sum(o.sends for o in rows if not o.has_feature)
-        if n1 == 0 or n0 == 0:
-            continue  # a stratum that tested one arm only says nothing about the feature
-        total = n1 + n0
-        numerator += a * n0 / total
-        denominator += c * n1 / total
-        p_sum += (n1 * n0 * (a + c) - a * c * total) / total**2
-        q_sum += a * n0 / total
-        r_sum += c * n1 / total
-        sends_with += n1
-        sends_without += n0
-    if sends_with == 0:
+def _numbered(keys: Sequence[Hashable]) -> np.ndarray:
+    """Each key as the number of its first appearance."""
+    numbers: dict[Hashable, int] = {}
+    return np.fromiter(
+        (numbers.setdefault(k, len(numbers)) for k in keys), dtype=np.int64, count=len(keys)
+    )
+
+
+def _mantel_haenszel(
+    strata: np.ndarray, conversions: np.ndarray, sends: np.ndarray, has: np.ndarray
+) -> Lift | None:
+    def per_stratum(values: np.ndarray) -> np.ndarray:
+        return np.bincount(strata, weights=values, minlength=int(strata.max()) + 1)
+
+    a, n1 = per_stratum(conversions * has), per_stratum(sends * has)
+    c, n0 = per_stratum(conversions * ~has), per_stratum(sends * ~has)
+    tested = (n1 > 0) & (n0 > 0)  # a stratum that tested one arm only says nothing
+    if not tested.any():
         return None
+    a, n1, c, n0 = a[tested], n1[tested], c[tested], n0[tested]
+    total = n1 + n0
+    numerator = float(np.sum(a * n0 / total))
+    denominator = float(np.sum(c * n1 / total))
+    p_sum = float(np.sum((n1 * n0 * (a + c) - a * c * total) / total**2))  # Greenland-Robins
     # Half a conversion on each side keeps the ratio finite when an arm never converted.
     if numerator == 0 or denominator == 0:
-        numerator += 0.5
-        denominator += 0.5
-        q_sum += 0.5
-        r_sum += 0.5
-        p_sum += 0.5
-    se = math.sqrt(max(p_sum / (q_sum * r_sum), 1e-12))
-    return lift_from_log(math.log(numerator / denominator), se, sends_with, sends_without)
+        numerator, denominator, p_sum = numerator + 0.5, denominator + 0.5, p_sum + 0.5
+    se = math.sqrt(max(p_sum / (numerator * denominator), 1e-12))
+    return lift_from_log(math.log(numerator / denominator), se, int(n1.sum()), int(n0.sum()))
 
 
-def stratified_lift(observations: Sequence[Observation], min_sends: int = 500) -> Lift | None:
-    """The Mantel-Haenszel lift of a feature within campaigns, or within coarser strata when
-    campaigns compared too few sends; None when no stratum saw both arms."""
-    fine: dict[Hashable, list[Observation]] = defaultdict(list)
-    coarse: dict[Hashable, list[Observation]] = defaultdict(list)
-    for observation in observations:
-        fine[observation.stratum].append(observation)
-        coarse[observation.coarse_stratum].append(observation)
-    lift = _mantel_haenszel(fine)
-    if lift is not None and min(lift.sends_with, lift.sends_without) >= min_sends:
-        return lift
-    return _mantel_haenszel(coarse) or lift
+def stratified_lifts(
+    strata: Sequence[Hashable],
+    coarse_strata: Sequence[Hashable],
+    conversions: Sequence[int],
+    sends: Sequence[int],
+    has: np.ndarray,
+    min_sends: int = 500,
+) -> list[Lift | None]:
+    """Each feature's Mantel-Haenszel lift within ``strata`` (campaigns), or within
+    ``coarse_strata`` when campaigns compared too few sends; None when no stratum saw both
+    arms. One row per template; ``has`` says, a column per feature, whether it carries it."""
+    if not len(conversions):
+        return [None] * has.shape[1]
+    fine, coarse = _numbered(strata), _numbered(coarse_strata)
+    converted, sent = np.asarray(conversions, dtype=float), np.asarray(sends, dtype=float)
+    lifts = []
+    for column in np.asarray(has, dtype=bool).T:
+        lift = _mantel_haenszel(fine, converted, sent, column)
+        if lift is None or min(lift.sends_with, lift.sends_without) < min_sends:
+            lift = _mantel_haenszel(coarse, converted, sent, column) or lift
+        lifts.append(lift)
+    return lifts
 
 
 def pooled_lift(specific: Lift | None, general: Lift | None, spread: float) -> Lift | None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from tools.statistics import (
     BetaPrior,
-    Observation,
+    Lift,
     dispersion,
     fit_prior,
     gap_test,
@@ -21,8 +22,17 @@ from tools.statistics import (
     pooled_lift,
     shifted,
     shrink,
-    stratified_lift,
+    stratified_lifts,
 )
+
+
+def stratified_lift(rows: list[tuple[object, object, int, int, bool]]) -> Lift | None:
+    """One feature's lift over templates given as (campaign, coarse stratum, conversions,
+    sends, has the feature)."""
+    strata, coarse, conversions, sends, has = zip(*rows, strict=True) if rows else ((),) * 5
+    return stratified_lifts(
+        strata, coarse, conversions, sends, np.array(has, dtype=bool).reshape(len(rows), 1)
+    )[0]
 
 
 def test_three_sends_never_beat_five_thousand() -> None:
@@ -77,10 +87,10 @@ def test_lift_within_campaigns_is_not_fooled_by_the_voucher() -> None:
     # Campaign A (a generous voucher) converts at 10%, campaign B at 1%. The feature doubles
     # conversion in both, but most of its sends happen to be in B: pooled, it looks harmful.
     rows = [
-        Observation("A", "x", 1000, 10_000, False),
-        Observation("A", "x", 200, 1_000, True),
-        Observation("B", "x", 10, 1_000, False),
-        Observation("B", "x", 200, 10_000, True),
+        ("A", "x", 1000, 10_000, False),
+        ("A", "x", 200, 1_000, True),
+        ("B", "x", 10, 1_000, False),
+        ("B", "x", 200, 10_000, True),
     ]
     pooled = (200 + 200) / 11_000 / ((1000 + 10) / 11_000)
     assert pooled < 1
@@ -91,16 +101,15 @@ def test_lift_within_campaigns_is_not_fooled_by_the_voucher() -> None:
 
 
 def test_lift_widens_strata_when_campaigns_tested_one_arm_only() -> None:
-    rows = [Observation(f"c{i}", "push", 20 if i % 2 else 10, 1000, bool(i % 2)) for i in range(20)]
+    rows = [(f"c{i}", "push", 20 if i % 2 else 10, 1000, bool(i % 2)) for i in range(20)]
     lift = stratified_lift(rows)
     assert lift is not None and lift.ratio == pytest.approx(2.0, rel=0.01)
-    assert stratified_lift([Observation("c", "x", 1, 10, True)]) is None
+    assert stratified_lift([("c", "x", 1, 10, True)]) is None
+    assert stratified_lift([]) is None
 
 
 def test_lift_stays_finite_when_an_arm_never_converted() -> None:
-    lift = stratified_lift(
-        [Observation("c", "x", 0, 500, True), Observation("c", "x", 10, 500, False)]
-    )
+    lift = stratified_lift([("c", "x", 0, 500, True), ("c", "x", 10, 500, False)])
     assert lift is not None and math.isfinite(lift.ratio) and lift.ratio < 0.2
 
 
@@ -145,7 +154,7 @@ def test_features_read_together_are_each_credited_for_themselves_only() -> None:
     campaigns = [_campaign([(True, False), (False, True)], effects) for _ in range(4)]
     campaigns += [_campaign([(False, False), (False, True)], effects)]  # the offer, alone
     observations = [
-        Observation(i, 0, conversions, sends, a)
+        (i, 0, conversions, sends, a)
         for i, rows in enumerate(campaigns)
         for conversions, sends, (a, _) in rows
     ]
