@@ -260,18 +260,17 @@ def alternate_halves(
 def segment_dispersion(store: Store) -> float:
     """How much more a segment's feature lifts, read one feature at a time within
     campaigns (``feature_lifts``), err than their stated variance: every segment's history
-    is read again in two halves of alternate campaigns, and ``tools.statistics.dispersion``
+    (``segment_history``, which the requests read too, so the store is not copied again) is
+    read again in two halves of alternate campaigns, and ``tools.statistics.dispersion``
     compares the halves. Both learning modes start from these lifts, and evidence decides a
     feature by how sure they are, so this is what keeps a few hundred conversions from
     overruling best practice on an interval too narrow to be true. Cached like
     ``segment_history``."""
 
     def compute() -> float:
-        by_segment: defaultdict[str, list[TemplateRecord]] = defaultdict(list)
-        for record in store.templates():
-            by_segment[record.segment].append(record)
         halves = []
-        for _, records in sorted(by_segment.items()):
+        for segment in sorted({row[1] for row in store.segment_summary()}):
+            records = [s.record for s in segment_history(store, segment)[1]]
             first, second = (feature_lifts(half) for half in alternate_halves(records))
             halves += [
                 (
