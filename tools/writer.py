@@ -221,12 +221,7 @@ _COURTESY_LINES: dict[str, tuple[str, ...]] = {
     "": ("Thank you for being part of our community.", "Take a look whenever it suits you."),
 }
 _COURTESY_RANGE = "There is more to discover in our {range} range."
-_URGENT_DATED = (
-    "Only until {date}.",
-    "Valid until {date}.",
-    "It ends {date}.",
-    "Use it by {date}.",
-)
+_URGENT_DATED = ("Only until {date}.", "Valid until {date}.", "It ends {date}.")
 _URGENT_UNDATED = ("Don't wait too long.", "Hurry, treat yourself.", "Don't wait on this one.")
 """A reason to act now without a deadline or a stock level the voucher does not give."""
 _CODE_LINES = (
@@ -286,6 +281,27 @@ def _with_name(hook: str, personalised: bool) -> str:
 def _greeting(offer: str) -> str:
     """The offer line opened with the customer's name."""
     return f"{NAME}, {offer[:1].lower()}{offer[1:]}"
+
+
+_UNNAMING = (
+    (" off {target} on orders", " off orders"),
+    (" off {target}", " off"),
+    (" on {target}", ""),
+    (" for {target}", ""),
+    (" with {target}", " with your order"),
+    ("one {product},", "one,"),
+)
+"""How each offer line names the product, and what it says without it."""
+
+
+def _unnamed(offer: str, product: str) -> str:
+    """The offer line without the product's name, the offer itself untouched ("Take $15 off
+    the Summit Tent when you spend $100." -> "Take $15 off when you spend $100.")."""
+    for named, bare in _UNNAMING:
+        named = named.format(target=_target(product), product=product)
+        if named in offer:
+            return offer.replace(named, bare, 1)
+    return offer
 
 
 def _without_opening(draft: _Draft, use: set[str], keep: set[str]) -> _Draft:
@@ -654,6 +670,9 @@ class Writer:
                 continue
             if not self._fits(trial.body(), plan, budget):
                 trial = _without_opening(trial, use, above)
+            if not self._fits(trial.body(), plan, budget) and "product_named" in use - above:
+                # Naming the product is planned below this feature: the offer line lets it go.
+                trial.offer = _unnamed(trial.offer, self.request.product_name)
             if self._fits(trial.body(), plan, budget):
                 draft = trial
         # Over the channel's limit: shed optional parts until the offer, the link and the

@@ -140,6 +140,18 @@ def test_the_writer_claims_no_stock_level_and_no_early_access() -> None:
     assert urgent > 10  # the undated urgency lines were used, and none of them claims stock
 
 
+def test_the_urgency_it_writes_reads_as_urgency() -> None:
+    # The writer's deadline lines are urgency by CRMAgent's own reading ("Use it by Dec 31"
+    # was not, so a plan's urgency could quietly go missing and the pick could prefer it).
+    plan = WritePlan(use=("offer_stated", "cta", "urgency"))
+    for voucher in VOUCHERS:
+        request = campaign(segment="lapsed_30d", channel="email", voucher=voucher)
+        context = CopyContext("email", request.product_name)
+        for seed in range(12):
+            body = Writer(request, SHOP, "lapsed_30d", seed=seed).write(plan).body
+            assert copy_features(body, None, context)["urgency"], body
+
+
 def test_hard_rules_hold_by_construction() -> None:
     for request, merchant, template in texts():
         context = RuleContext(
@@ -429,6 +441,37 @@ def test_a_feature_that_does_not_fit_takes_the_place_of_an_empty_opening() -> No
             features = copy_features(body, None, context)
             urgent += features["urgency"] and features["offer_early"]
         assert urgent >= 30, use  # (it was 4 and 0 of 40 while any question opening stayed)
+
+
+def test_the_products_name_gives_way_to_a_feature_planned_above_it() -> None:
+    # Naming the product is best practice only (a past template's product is not on record
+    # to learn from). In a 110-character push, urgency and the code that the evidence ranks
+    # above it get in by the offer line letting the long name go; the offer stays whole.
+    context_of = {}
+    for voucher in VOUCHERS:
+        request = campaign(
+            segment="lapsed_30d",
+            channel="push",
+            voucher=voucher,
+            product_name="Alpine Vitamin C Serum Deluxe",
+        )
+        context_of[request.voucher.type] = CopyContext("push", request.product_name, "X")
+        ranked = WritePlan(use=("offer_stated", "cta", "urgency", "code_stated", "product_named"))
+        named = WritePlan(use=("offer_stated", "cta", "product_named", "urgency", "code_stated"))
+        for seed in range(10):
+            body = Writer(request, SHOP, "lapsed_30d", seed=seed).write(ranked).body
+            features = copy_features(body, None, CopyContext("push", request.product_name))
+            assert len(body) <= 110 and features["offer_stated"], body
+            assert features["urgency"], body
+            assert not offer_fact_errors(body, request.voucher), body
+            assert body[:1].isupper() or body.startswith("{first_name}"), body
+            # Ranked above urgency, the name stays, and urgency waits for room.
+            kept = Writer(request, SHOP, "lapsed_30d", seed=seed).write(named).body
+            assert request.product_name in kept, kept
+    # With room to spare, the product keeps its place in the offer line.
+    roomy = campaign(segment="lapsed_30d", channel="email", voucher=VOUCHERS[0])
+    plan = WritePlan(use=("offer_stated", "cta", "urgency", "code_stated", "product_named"))
+    assert roomy.product_name in Writer(roomy, SHOP, "lapsed_30d").write(plan).body
 
 
 def test_short_copy_when_the_data_favours_it() -> None:
