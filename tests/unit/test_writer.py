@@ -273,8 +273,8 @@ def test_going_against_best_practice_takes_clearer_evidence() -> None:
 def test_the_pick_among_phrasings_keeps_what_best_practice_kept() -> None:
     # Lapsed customers: best practice asks for urgency, and 80% sure evidence against it
     # is too unsure to turn that (contrary_confidence 0.9). The plan keeps urgency, so the
-    # pick among phrasings may not drop it on that same evidence (it did in 8 of these 28
-    # campaigns, writing "Use it by Dec 31" where "Only until Dec 31" was planned).
+    # pick among phrasings may not drop it on that same evidence (it did in 2 of these 28
+    # campaigns, picking an SMS whose deadline had not fitted over one whose had).
     no_urgency = Pattern(name="avoid_urgency", lift=0.8, confidence=0.8)
     question = Pattern(name="question", lift=1.3, confidence=0.9)
     for channel, voucher in itertools.product(CHANNELS, VOUCHERS):
