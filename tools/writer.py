@@ -297,8 +297,8 @@ _UNNAMING = (
 def _unnamed(offer: str, product: str) -> str:
     """The offer line without the product's name, the offer itself untouched ("Take $15 off
     the Summit Tent when you spend $100." -> "Take $15 off when you spend $100.")."""
-    for named, bare in _UNNAMING:
-        named = named.format(target=_target(product), product=product)
+    for pattern, bare in _UNNAMING:
+        named = pattern.format(target=_target(product), product=product)
         if named in offer:
             return offer.replace(named, bare, 1)
     return offer
