@@ -170,7 +170,7 @@ def _mantel_haenszel(
     strata: np.ndarray, conversions: np.ndarray, sends: np.ndarray, has: np.ndarray
 ) -> Lift | None:
     def per_stratum(values: np.ndarray) -> np.ndarray:
-        return np.bincount(strata, weights=values, minlength=int(strata.max()) + 1)
+        return np.bincount(strata, weights=values)  # one slot per stratum number
 
     a, n1 = per_stratum(conversions * has), per_stratum(sends * has)
     c, n0 = per_stratum(conversions * ~has), per_stratum(sends * ~has)

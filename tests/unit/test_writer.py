@@ -447,7 +447,6 @@ def test_the_products_name_gives_way_to_a_feature_planned_above_it() -> None:
     # Naming the product is best practice only (a past template's product is not on record
     # to learn from). In a 110-character push, urgency and the code that the evidence ranks
     # above it get in by the offer line letting the long name go; the offer stays whole.
-    context_of = {}
     for voucher in VOUCHERS:
         request = campaign(
             segment="lapsed_30d",
@@ -455,7 +454,6 @@ def test_the_products_name_gives_way_to_a_feature_planned_above_it() -> None:
             voucher=voucher,
             product_name="Alpine Vitamin C Serum Deluxe",
         )
-        context_of[request.voucher.type] = CopyContext("push", request.product_name, "X")
         ranked = WritePlan(use=("offer_stated", "cta", "urgency", "code_stated", "product_named"))
         named = WritePlan(use=("offer_stated", "cta", "product_named", "urgency", "code_stated"))
         for seed in range(10):
