@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from tools.history import ScoredTemplate, score, segment_history
+from tools.history import per_data_version, score, segment_history
 from tools.statistics import gap_test
 from tools.store import Store
 
@@ -58,22 +58,31 @@ class SegmentAnalysis(BaseModel):
         return sorted(self.own, key=lambda t: t.channel != channel)[:count]
 
 
-def _own(scored: list[ScoredTemplate]) -> list[OwnTemplate]:
-    ranked = sorted(scored, key=lambda s: s.shrunk_cvr, reverse=True)
-    return [
-        OwnTemplate(
-            template_id=s.record.template_id,
-            text=s.record.text,
-            subject=s.record.subject,
-            channel=s.record.channel,
-            voucher_type=s.record.voucher_type,
-            sends=s.record.sends,
-            conversions=s.record.conversions,
-            shrunk_cvr=round(s.shrunk_cvr, 6),
-            percentile=round(s.percentile, 4),
-        )
-        for s in ranked
-    ]
+def own_templates(store: Store, merchant_id: str, segment: str) -> list[OwnTemplate]:
+    """The merchant's templates in the segment, best first: each rate shrunk toward the
+    segment's, ranked within the merchant. Cached like ``tools.history.segment_history``
+    (every request of a batch for the pair asks)."""
+
+    def compute() -> list[OwnTemplate]:
+        prior, everyone = segment_history(store, segment)
+        records = [s.record for s in everyone if s.record.merchant_id == merchant_id]
+        _, scored = score(records, prior)
+        return [
+            OwnTemplate(
+                template_id=s.record.template_id,
+                text=s.record.text,
+                subject=s.record.subject,
+                channel=s.record.channel,
+                voucher_type=s.record.voucher_type,
+                sends=s.record.sends,
+                conversions=s.record.conversions,
+                shrunk_cvr=round(s.shrunk_cvr, 6),
+                percentile=round(s.percentile, 4),
+            )
+            for s in sorted(scored, key=lambda s: s.shrunk_cvr, reverse=True)
+        ]
+
+    return per_data_version(store, "own", (merchant_id, segment), compute)
 
 
 def analyze(
@@ -92,9 +101,7 @@ def analyze(
     run: enough own history, and a top group that beats the bottom one beyond chance."""
     canonical = store.canonical_segment(merchant_id, segment)
     prior, everyone = segment_history(store, segment)
-    records = [s.record for s in everyone if s.record.merchant_id == merchant_id]
-    _, scored = score(records, prior)  # shrunk toward the segment, ranked within the merchant
-    own = _own(scored)
+    own = own_templates(store, merchant_id, segment)
     sends = sum(t.sends for t in own)
     conversions = sum(t.conversions for t in own)
     analysis = SegmentAnalysis(

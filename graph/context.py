@@ -151,7 +151,7 @@ class Context:
         },
     )
     group_exemplars: int = field(
-        default=3,
+        default=2,
         metadata={
             "description": "The merchant's best templates in the segment that group learning "
             "writes its drafts from (each phrased `drafts` ways)."

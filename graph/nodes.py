@@ -44,6 +44,7 @@ from tools.models import Spend, load_model
 from tools.resources import index_for, store_for
 from tools.response_model import segment_model
 from tools.rules import hard_violations
+from tools.store import TemplateRecord
 from tools.writer import Exemplar, WritePlan
 
 REQUEST_KEYS = tuple(InputState.__annotations__)
@@ -161,27 +162,35 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     _, everyone = segment_history(store, segment)
     spread = ctx.merchant_effect_spread
     channel, group = request.channel.value, state["mode"] == "group"
-    own = (
-        [s.record for s in everyone if s.record.merchant_id == request.merchant_id] if group else []
-    )
+    scope = (request.merchant_id, segment, channel, spread, group)
+
+    def own() -> list[TemplateRecord]:
+        return [s.record for s in everyone if s.record.merchant_id == request.merchant_id]
+
     # In both modes the segment's lifts are moved by how this merchant's customers lean in
     # its other segments; group learning adds its own history here, which retrieval mode
-    # was chosen for lacking. Every request of a batch for the same pair reuses them.
+    # was chosen for lacking. Every request of a batch for the same pair reuses them, and
+    # in group learning the patterns too (its top and bottom templates are the pair's).
     leans = merchant_leans(store, request.merchant_id, segment, spread)
     lifts = per_data_version(
         store,
         "merchant_lifts",
-        (request.merchant_id, segment, channel, spread, group),
+        scope,
         lambda: content.own_lifts(
-            own,
+            own() if group else [],
             segment_lifts(store, segment, channel, spread),
             leans,
             own_dispersion(store) if group else 1.0,
         ),
     )
     if group:
-        patterns = content.extract(
-            own, analysis.top_ids, contrast_ids=analysis.bottom_ids, lifts=lifts, leans=leans
+        patterns = per_data_version(
+            store,
+            "group_patterns",
+            (*scope, tuple(analysis.top_ids), tuple(analysis.bottom_ids)),
+            lambda: content.extract(
+                own(), analysis.top_ids, contrast_ids=analysis.bottom_ids, lifts=lifts, leans=leans
+            ),
         )
     else:
         patterns = content.extract(

@@ -90,6 +90,9 @@ class TemplateIndex:
         self._lock = threading.Lock()
         self._client: Any = None
         self._built_for: str | None = None
+        self._collections: dict[tuple[str | None, str], tuple[Any, int]] = {}
+        """Each segment's collection and its size, by the data version it was built for
+        (asking Chroma for them costs more than the query on a small segment)."""
 
     def _forget_client(self) -> None:
         """Drop this process's Chroma client for the folder (Chroma caches one per path)."""
@@ -97,6 +100,7 @@ class TemplateIndex:
 
         SharedSystemClient.clear_system_cache()
         self._client = None
+        self._collections.clear()
 
     def _connect(self) -> Any:
         import chromadb
@@ -151,6 +155,7 @@ class TemplateIndex:
         return None if value is None else str(value)
 
     def _rebuild(self, store: Store, version: str) -> None:
+        self._collections.clear()
         for collection in self._client.list_collections():
             self._client.delete_collection(collection.name)
         embed = embedder()
@@ -239,11 +244,16 @@ class TemplateIndex:
         from chromadb.errors import NotFoundError
 
         self.ensure(store)
-        try:
-            collection = self._client.get_collection(self._name(segment), embedding_function=None)
-        except NotFoundError:
-            return None
-        total = collection.count()
+        key = (self._built_for, segment)
+        if key not in self._collections:
+            try:
+                collection = self._client.get_collection(
+                    self._name(segment), embedding_function=None
+                )
+            except NotFoundError:
+                collection = None
+            self._collections[key] = (collection, collection.count() if collection else 0)
+        collection, total = self._collections[key]
         if total == 0:
             return None
         result = collection.query(

@@ -14,7 +14,12 @@ _local = threading.local()
 
 
 def store_for(home: str | Path) -> Store:
-    """This thread's connection to the CRM store under ``home``."""
+    """This thread's connection to the CRM store under ``home`` (an absolute ``home`` is
+    looked up as given: every node of every request asks, and resolving the path again
+    each time costs a system call per folder)."""
+    by_home: dict[str | Path, Store] = _local.__dict__.setdefault("by_home", {})
+    if home in by_home:
+        return by_home[home]
     path = (Path(home) / "crm.sqlite").resolve()
     stores: dict[Path, Store] = _local.__dict__.setdefault("stores", {})
     if path not in stores:
@@ -24,6 +29,8 @@ def store_for(home: str | Path) -> Store:
                 "the sample world with `crmagent demo`"
             )
         stores[path] = Store(path)
+    if Path(home).is_absolute():
+        by_home[home] = stores[path]
     return stores[path]
 
 
