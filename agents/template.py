@@ -19,7 +19,7 @@ from tools.channels import LIMITS
 from tools.domain import CampaignRequest, Merchant, Pattern, TemplateText
 from tools.features import template_features
 from tools.models import Spend, StructuredMethod, ask
-from tools.offers import offer_phrase
+from tools.offers import OFFER_PHRASE, offer_phrase
 from tools.rules import OPT_OUT, check, hard_violations, repair
 from tools.statistics import certainty
 from tools.text import ungrounded_numbers
@@ -119,8 +119,9 @@ def write_best(
     """The best of ``drafts`` phrasings of the plan from each exemplar (a merchant's top
     few templates, each with its own openings and lines) by what the patterns predict
     (phrasing carries features too: a hook that asks a question, a call to action that fits
-    the code in); the first one wins a tie, so with no evidence this is ``write`` on the
-    first exemplar. The merchant's own text stays when the patterns
+    the code in). Of drafts valued alike, the one whose offer is read soonest wins, then
+    the first one; with no evidence this is ``write`` on the first exemplar. The merchant's
+    own text stays when the patterns
     predict it beats every draft and it breaks no hard rule: a rewrite must earn its
     place."""
     sources: list[Exemplar | None] = [*exemplars] or [None]
@@ -132,7 +133,16 @@ def write_best(
             request, merchant, canonical, seed=request_seed(request) + variant, voice=voice
         )
         candidates += [writer.write(plan, exemplar) for _ in range(drafts)]
-    best = max(candidates, key=lambda draft: draft_value(draft, request, patterns, plan))
+    soon = "offer_early" not in plan.avoid
+
+    def value(draft: TemplateText) -> tuple[float, int]:
+        # Of drafts the patterns value alike, the one whose offer is read soonest (a
+        # preview shows more of it), unless evidence has the plan hold the offer back.
+        offer = OFFER_PHRASE.search(draft.body)
+        read_by = offer.end() if offer else len(draft.body)
+        return draft_value(draft, request, patterns, plan), -read_by if soon else 0
+
+    best = max(candidates, key=value)
     if request.original_template and patterns:
         original = TemplateText(subject=best.subject, body=request.original_template)
         context = rule_context(request, merchant, plan.sms_segments)

@@ -13,9 +13,9 @@ from graph.context import Context
 from tools.channels import LIMITS, sms_count
 from tools.domain import CampaignRequest, Merchant, Pattern, TemplateText
 from tools.features import CopyContext, copy_features
-from tools.offers import offer_fact_errors
+from tools.offers import OFFER_PHRASE, offer_fact_errors
 from tools.rules import RuleContext, check, hard_violations
-from tools.writer import Exemplar, WritePlan, Writer
+from tools.writer import Exemplar, WritePlan, Writer, request_seed
 
 SEGMENTS = (
     "lapsed_90d",
@@ -361,6 +361,27 @@ def test_more_drafts_never_score_lower_and_no_evidence_means_the_first() -> None
                 assert draft_value(mixed, request, patterns) >= value
             assert write_best(request, merchant, None, plan, several, [], drafts=6) == one
     assert better > 0
+
+
+def test_of_drafts_valued_alike_the_offer_read_soonest_wins() -> None:
+    def read_by(draft: TemplateText) -> int:
+        offer = OFFER_PHRASE.search(draft.body)
+        assert offer is not None
+        return offer.end()
+
+    request = campaign(segment="lapsed_30d", channel="im", voucher=VOUCHERS[5])
+    plan = WritePlan(use=("offer_stated", "cta", "personalised"))
+    alike = [Pattern(name="cta", lift=1.3, confidence=0.95)]  # every draft has its link
+    writer = Writer(request, SHOP, "lapsed_30d", seed=request_seed(request))
+    drafts = [writer.write(plan) for _ in range(6)]
+    assert len({draft_value(d, request, alike, plan) for d in drafts}) == 1
+    assert len({read_by(d) for d in drafts}) > 1  # the openings differ in length
+    best = write_best(request, SHOP, "lapsed_30d", plan, [], alike, drafts=6)
+    assert read_by(best) == min(read_by(d) for d in drafts) < read_by(drafts[0])
+    # Where evidence has the plan hold the offer back, the first draft still leads a tie.
+    held = WritePlan(use=plan.use, avoid=frozenset({"offer_early"}))
+    first = Writer(request, SHOP, "lapsed_30d", seed=request_seed(request)).write(held)
+    assert write_best(request, SHOP, "lapsed_30d", held, [], alike, drafts=6) == first
 
 
 def test_the_merchants_text_stays_only_when_no_draft_beats_it_and_it_is_sound() -> None:
