@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tools.domain import CampaignRequest, Reference
+from agents.template import minimal
+from tools.domain import CampaignRequest, Merchant, Reference
 from tools.index import Hit, TemplateIndex
-from tools.offers import offer_phrase
 from tools.store import Store
 
 
@@ -20,12 +20,14 @@ class Retrieval:
     reason: str | None
 
 
-def query_text(request: CampaignRequest) -> str:
-    """What to search by: the merchant's current text, else the campaign in words."""
+def query_text(request: CampaignRequest, merchant: Merchant) -> str:
+    """What to search by: the merchant's current text, else the plainest message the
+    campaign could send (its offer, product and link), so that a message is compared with
+    messages (the campaign's facts in a line of keywords came out too unlike any message to
+    clear the threshold)."""
     if request.original_template and request.original_template.strip():
         return request.original_template
-    category = request.product_category.replace(">", " ").replace("-", " ")
-    return f"{offer_phrase(request.voucher)} {request.product_name} {category}"
+    return minimal(request, merchant).body
 
 
 def retrieve(
@@ -33,6 +35,7 @@ def retrieve(
     index: TemplateIndex,
     request: CampaignRequest,
     segment: str,
+    merchant: Merchant,
     *,
     threshold: float,
     k: int,
@@ -41,7 +44,7 @@ def retrieve(
     hits = index.search(
         store,
         segment,
-        query_text(request),
+        query_text(request, merchant),
         exclude_merchant=request.merchant_id,
         voucher_type=request.voucher.type.value,
         product_category=request.product_category,

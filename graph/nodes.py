@@ -143,6 +143,7 @@ def retrieve(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         index_for(ctx.home),
         request,
         analysis.canonical or request.segment,
+        state["merchant"],
         threshold=ctx.similarity_threshold,
         k=ctx.max_references,
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from agents.retrieval import query_text
 from arena.grammar import Facts
 from arena.hidden import hidden_path, load_hidden
 from arena.response import Campaign, expected_cvr, wrong_offer
@@ -17,7 +18,8 @@ from arena.world import build_world
 from crmagent.api import BatchError, generate_batch
 from graph.context import Context
 from tools.domain import CampaignRequest, GenerationResult
-from tools.offers import offer_fact_errors
+from tools.offers import OFFER_PHRASE, offer_fact_errors, offer_phrase
+from tools.resources import index_for, store_for
 from tools.rules import RuleContext, check, hard_violations
 from tools.store import Store, TemplateRecord
 
@@ -107,6 +109,44 @@ def test_hundred_campaigns_over_three_modes(world: Path) -> None:
                 lifts.append(new / old - 1)
     improved = sum(lift > 0 for lift in lifts) / len(lifts)
     assert improved >= 0.7, improved
+
+
+def test_a_new_campaign_is_searched_for_by_the_message_it_could_send(world: Path) -> None:
+    # A campaign with no text of its own: its facts as a line of keywords sit farther from
+    # the messages in the index than the plainest message it could send, and clear the
+    # similarity threshold for a reference less often.
+    store, index = store_for(world), index_for(world)
+    threshold = Context().similarity_threshold
+    nearer, cleared = 0, {"message": 0, "keywords": 0}
+    records = store.templates()[::25]
+    for record in records:
+        request = CampaignRequest.model_validate(
+            store.replay_request(record, original_template=None)
+        )
+        merchant = store.merchant(request.merchant_id)
+        assert merchant is not None
+        message = query_text(request, merchant)
+        assert "{link}" in message and OFFER_PHRASE.search(message)
+        category = request.product_category.replace(">", " ").replace("-", " ")
+        keywords = f"{offer_phrase(request.voucher)} {request.product_name} {category}"
+        best = {
+            name: index.search(
+                store,
+                request.segment,
+                text,
+                exclude_merchant=request.merchant_id,
+                voucher_type=request.voucher.type.value,
+                product_category=request.product_category,
+                channel=request.channel.value,
+            )[0]
+            for name, text in (("message", message), ("keywords", keywords))
+        }
+        nearer += best["message"].text_similarity > best["keywords"].text_similarity
+        for name, hit in best.items():
+            cleared[name] += hit.similarity >= threshold
+    assert len(records) >= 50
+    assert nearer >= 0.7 * len(records), (nearer, len(records))
+    assert cleared["message"] > cleared["keywords"], cleared
 
 
 def _price(store: Store, record: TemplateRecord) -> float:
