@@ -18,7 +18,7 @@ from tools.offers import OFFER_PHRASE
 
 FEATURES: dict[str, str] = {
     "offer_stated": "states the offer concretely (the discount, free shipping, the gift)",
-    "offer_early": "states the offer in the first 40 characters",
+    "offer_early": "states the whole offer in the first 40 characters",
     "product_named": "names the product",
     "urgency": "gives a reason to act now (an end date, a deadline)",
     "personalised": "greets the customer by name ({first_name})",
@@ -102,9 +102,10 @@ class CopyContext:
 
 
 def offer_early(body: str) -> bool:
-    """Whether the body states the offer within its first 40 characters."""
+    """Whether the body has stated the offer by its 40th character (the whole phrase: "Buy
+    one, get one free" is read by its last word)."""
     offer = OFFER_PHRASE.search(body)
-    return offer is not None and offer.start() < 40
+    return offer is not None and offer.end() <= 40
 
 
 def copy_features(body: str, subject: str | None, context: CopyContext) -> dict[str, bool]:
@@ -123,7 +124,7 @@ def _read(body: str, subject: str | None, context: CopyContext) -> dict[str, boo
     product = context.product_name.lower()
     return {
         "offer_stated": offer_stated,
-        "offer_early": offer is not None and offer.start() < 40,
+        "offer_early": offer is not None and offer.end() <= 40,
         "product_named": bool(product) and product in text.lower(),
         "urgency": _URGENCY.search(text) is not None,
         "personalised": "{first_name}" in text,

@@ -28,7 +28,7 @@ from tools.text import sentences, tidy
 NAME = "{first_name}"
 LINK = "{link}"
 _SHORT_HOOK = 28
-"""A hook this short leaves room for the offer to start within the first 40 characters."""
+"""A hook this short leaves room for the offer to be stated within the first 40 characters."""
 
 
 @dataclass(frozen=True)
@@ -411,7 +411,7 @@ class Writer:
         return self._voice(hook)
 
     def _short_hook(self, plan: WritePlan) -> str:
-        """A hook short enough for the offer to follow within the first 40 characters."""
+        """A hook short enough for the offer to be stated within the first 40 characters."""
         name = f", {NAME}" if "personalised" in plan.use else ""
         pool = (
             _QUESTION_HOOKS.get(self.segment, ())

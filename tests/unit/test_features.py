@@ -34,6 +34,14 @@ CONTEXT = CopyContext("sms", "Trail Runner X", "BACK20")
             {"shouting"},
         ),
         ("BIG NEWS FOR ALL OF YOU TODAY!!! 10% off.", {"shouting"}, set()),
+        # An offer is stated once its phrase is complete: a BOGO by its last word.
+        ("Something special, {first_name}. 20% off.", {"offer_early"}, set()),
+        (
+            "Something special, {first_name}. Buy one, get one free.",
+            {"offer_stated"},
+            {"offer_early"},
+        ),
+        ("Good timing. Buy one, get one free.", {"offer_stated", "offer_early"}, set()),
         (
             "Use BACK20 today. VIP early access. Reply STOP to opt out.",
             {"exclusivity"},
