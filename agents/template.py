@@ -94,14 +94,24 @@ def draft_value(
     is. A pattern the ``plan`` overruled counts for nothing: evidence too unsure to turn
     best practice in the plan does not turn it through the pick among phrasings either.
     Only differences between drafts of one request mean anything."""
-    features = template_features(draft, request)
-    return sum(
-        certainty(p.confidence) * math.log(p.lift)
+    return _value(draft, request, _weights(patterns, plan))
+
+
+def _weights(patterns: Sequence[Pattern], plan: WritePlan | None) -> list[tuple[str, float]]:
+    """Each pattern's feature and what carrying it is worth (``draft_value``), read once
+    for all the drafts of a request."""
+    return [
+        (feature_of(p), certainty(p.confidence) * math.log(p.lift))
         for p in patterns
-        if p.lift > 0
-        and features.get(feature_of(p), False)
-        and not (plan and plan.overrules(feature_of(p), p.lift >= 1))
-    )
+        if p.lift > 0 and not (plan and plan.overrules(feature_of(p), p.lift >= 1))
+    ]
+
+
+def _value(
+    draft: TemplateText, request: CampaignRequest, weights: list[tuple[str, float]]
+) -> float:
+    features = template_features(draft, request)
+    return sum(weight for feature, weight in weights if features.get(feature, False))
 
 
 def write_best(
@@ -134,22 +144,21 @@ def write_best(
         )
         candidates += [writer.write(plan, exemplar) for _ in range(drafts)]
     soon = "offer_early" not in plan.avoid
+    weights = _weights(patterns, plan)
 
     def value(draft: TemplateText) -> tuple[float, int]:
         # Of drafts the patterns value alike, the one whose offer is read soonest (a
         # preview shows more of it), unless evidence has the plan hold the offer back.
         offer = OFFER_PHRASE.search(draft.body)
         read_by = offer.end() if offer else len(draft.body)
-        return draft_value(draft, request, patterns, plan), -read_by if soon else 0
+        return _value(draft, request, weights), -read_by if soon else 0
 
     best = max(candidates, key=value)
     if request.original_template and patterns:
         original = TemplateText(subject=best.subject, body=request.original_template)
         context = rule_context(request, merchant, plan.sms_segments)
         sound = not hard_violations(check(original, context))
-        if sound and draft_value(original, request, patterns, plan) > draft_value(
-            best, request, patterns, plan
-        ):
+        if sound and _value(original, request, weights) > _value(best, request, weights):
             return original
     return best
 
