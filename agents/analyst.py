@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tools.history import segment_history, segment_lifts
+from tools.history import joint_segment_lifts, segment_history, segment_lifts
 from tools.store import Store
 
 
@@ -15,14 +15,16 @@ def best_template(store: Store, merchant_id: str, segment: str, start: str, end:
 
 
 def top_element(store: Store, segment: str, elements: Sequence[str]) -> str | None:
-    """The copy element with the largest within-campaign lift in the segment (None when the
-    segment has no history)."""
+    """The copy element with the largest within-campaign lift in the segment, all elements
+    read at once so that none takes the credit for the company it keeps (None when the
+    segment has no history; only elements its campaigns tested both ways count)."""
     _, history = segment_history(store, segment)
     if not history:
         return None
-    lifts = segment_lifts(store, segment)
-    known = [e for e in elements if e in lifts]
-    return max(known, key=lambda e: lifts[e].ratio) if known else None
+    tested = segment_lifts(store, segment)
+    known = [e for e in elements if e in tested]
+    lifts = joint_segment_lifts(store, segment)
+    return max(known, key=lambda e: lifts[e]) if known else None
 
 
 def best_segment(store: Store, voucher_type: str, channel: str, min_sends: int) -> str | None:

@@ -244,6 +244,21 @@ def campaign_rows(
     return list(campaigns.values())
 
 
+def joint_segment_lifts(store: Store, segment: str) -> dict[str, float]:
+    """Each learned feature's log lift over a whole segment with all features read at once
+    within campaigns (``tools.statistics.joint_lifts``): a feature is credited for itself,
+    not for what its templates also did. For questions about the segment's history (which
+    element lifts most); the writers' evidence is ``segment_lifts``. Cached like
+    ``segment_history``."""
+
+    def compute() -> dict[str, float]:
+        records = [s.record for s in segment_history(store, segment)[1]]
+        found = joint_lifts(campaign_rows(records, LEARNED), [_VAGUE_PRIOR] * len(LEARNED))
+        return {f: log_lift for f, (log_lift, _) in zip(LEARNED, found, strict=True)}
+
+    return per_data_version(store, "joint_lifts", segment, compute)
+
+
 def alternate_halves(
     records: Sequence[TemplateRecord],
 ) -> tuple[list[TemplateRecord], list[TemplateRecord]]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agents.analyst import top_element
 from agents.content import extract, own_lifts
 from tools.history import (
     feature_lifts,
@@ -191,3 +192,29 @@ def test_a_segments_lifts_are_trusted_as_far_as_its_halves_agree(
     assert trusted.ratio == pytest.approx(raw.ratio)
     assert log_se(trusted) == pytest.approx(log_se(raw) * math.sqrt(factor))
     assert raw.confidence > 0.999 and trusted.confidence < 0.99
+
+
+def test_the_element_that_lifts_most_is_read_with_the_company_it_keeps(tmp_path: Path) -> None:
+    # In vip, social proof converts at 1.5x and urgency at 1.3x; but the merchants only
+    # ever cite their customers in a shouted line, and shouting costs 0.7x. Read one at a
+    # time, social proof takes the blame for the shouting and urgency looks the stronger.
+    base = "Our linen is in store. Shop now: {link}"
+    arms = (
+        ("HUGE NEWS FOR YOU!!! Loved by our customers. " + base, 1.5 * 0.7),
+        ("Hurry, it ends soon. " + base, 1.3),
+        ("HUGE NEWS FOR YOU!!! " + base, 0.7),
+        (base, 1.0),
+    )
+    records = [
+        _record(f"c{c}-{a}", f"m{c % 3}", "vip", text, round(200 * factor), f"2026-0{c % 9 + 1}-01")
+        for c in range(12)
+        for a, (text, factor) in enumerate(arms)
+    ]
+    store = Store(tmp_path / "crm.sqlite")
+    with store.transaction():
+        store.put_templates(records)
+    alone = segment_lifts(store, "vip")
+    assert alone["urgency"].ratio > alone["social_proof"].ratio
+    assert top_element(store, "vip", ["social_proof", "urgency"]) == "social_proof"
+    assert top_element(store, "vip", ["urgency", "question"]) == "urgency"  # never tested
+    assert top_element(store, "birthday", ["urgency"]) is None  # no history there
