@@ -135,7 +135,7 @@ class Context:
         },
     )
     contrary_confidence: float = field(
-        default=0.9,
+        default=0.95,
         metadata={
             "description": "Confidence a feature's evidence needs before the writer goes "
             "against best practice for the segment and channel (below it, best practice "

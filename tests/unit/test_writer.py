@@ -241,7 +241,7 @@ def test_plan_follows_evidence_over_best_practice() -> None:
         "short_copy"
         not in plan_from([], "vip", "im", min_confidence=0.75, contrary_confidence=CONTRARY).avoid
     )
-    short_wins = Pattern(name="short_copy", lift=1.3, confidence=0.9)
+    short_wins = Pattern(name="short_copy", lift=1.3, confidence=CONTRARY)
     plan = plan_from(
         [short_wins], "vip", "email", min_confidence=0.75, contrary_confidence=CONTRARY
     )
