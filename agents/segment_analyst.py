@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from tools.history import per_data_version, score, segment_history
+from tools.history import own_history, per_data_version, score, segment_history
 from tools.statistics import gap_test
 from tools.store import Store
 
@@ -64,9 +64,8 @@ def own_templates(store: Store, merchant_id: str, segment: str) -> list[OwnTempl
     (every request of a batch for the pair asks)."""
 
     def compute() -> list[OwnTemplate]:
-        prior, everyone = segment_history(store, segment)
-        records = [s.record for s in everyone if s.record.merchant_id == merchant_id]
-        _, scored = score(records, prior)
+        prior, _ = segment_history(store, segment)
+        _, scored = score(own_history(store, merchant_id, segment), prior)
         return [
             OwnTemplate(
                 template_id=s.record.template_id,

@@ -36,6 +36,7 @@ from tools.history import (
     merchant_leans,
     merchant_voice,
     own_dispersion,
+    own_history,
     per_data_version,
     segment_history,
     segment_lifts,
@@ -44,7 +45,6 @@ from tools.models import Spend, load_model
 from tools.resources import index_for, store_for
 from tools.response_model import segment_model
 from tools.rules import hard_violations
-from tools.store import TemplateRecord
 from tools.writer import Exemplar, WritePlan
 
 REQUEST_KEYS = tuple(InputState.__annotations__)
@@ -164,10 +164,6 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     spread = ctx.merchant_effect_spread
     channel, group = request.channel.value, state["mode"] == "group"
     scope = (request.merchant_id, segment, channel, spread, group)
-
-    def own() -> list[TemplateRecord]:
-        return [s.record for s in everyone if s.record.merchant_id == request.merchant_id]
-
     # In both modes the segment's lifts are moved by how this merchant's customers lean in
     # its other segments; group learning adds its own history here, which retrieval mode
     # was chosen for lacking. Every request of a batch for the same pair reuses them, and
@@ -178,7 +174,7 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "merchant_lifts",
         scope,
         lambda: content.own_lifts(
-            own() if group else [],
+            own_history(store, request.merchant_id, segment) if group else [],
             segment_lifts(store, segment, channel, spread),
             leans,
             own_dispersion(store) if group else 1.0,
@@ -190,7 +186,11 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             "group_patterns",
             (*scope, tuple(analysis.top_ids), tuple(analysis.bottom_ids)),
             lambda: content.extract(
-                own(), analysis.top_ids, contrast_ids=analysis.bottom_ids, lifts=lifts, leans=leans
+                own_history(store, request.merchant_id, segment),
+                analysis.top_ids,
+                contrast_ids=analysis.bottom_ids,
+                lifts=lifts,
+                leans=leans,
             ),
         )
     else:

@@ -104,7 +104,10 @@ class CopyContext:
 def offer_early(body: str) -> bool:
     """Whether the body has stated the offer by its 40th character (the whole phrase: "Buy
     one, get one free" is read by its last word)."""
-    offer = OFFER_PHRASE.search(body)
+    return _stated_early(OFFER_PHRASE.search(body))
+
+
+def _stated_early(offer: re.Match[str] | None) -> bool:
     return offer is not None and offer.end() <= 40
 
 
@@ -124,7 +127,7 @@ def _read(body: str, subject: str | None, context: CopyContext) -> dict[str, boo
     product = context.product_name.lower()
     return {
         "offer_stated": offer_stated,
-        "offer_early": offer is not None and offer.end() <= 40,
+        "offer_early": _stated_early(offer),
         "product_named": bool(product) and product in text.lower(),
         "urgency": _URGENCY.search(text) is not None,
         "personalised": "{first_name}" in text,

@@ -200,6 +200,17 @@ def merchant_leans(
     return per_data_version(store, "leans", (merchant_id, segment, spread), compute)
 
 
+def own_history(store: Store, merchant_id: str, segment: str) -> list[TemplateRecord]:
+    """The merchant's templates in the segment, out of the segment's scored history; cached
+    like ``segment_history`` (every request of a batch for the pair asks)."""
+
+    def compute() -> list[TemplateRecord]:
+        _, everyone = segment_history(store, segment)
+        return [s.record for s in everyone if s.record.merchant_id == merchant_id]
+
+    return per_data_version(store, "own_history", (merchant_id, segment), compute)
+
+
 def merchant_history(store: Store, merchant_id: str) -> list[TemplateRecord]:
     """All of a merchant's templates, every segment; cached like ``segment_history`` (its
     lean and its voice both read them)."""

@@ -206,7 +206,7 @@ def test_the_element_that_lifts_most_is_read_with_the_company_it_keeps(tmp_path:
         (base, 1.0),
     )
     records = [
-        _record(f"c{c}-{a}", f"m{c % 3}", "vip", text, round(200 * factor), f"2026-0{c % 9 + 1}-01")
+        _record(f"c{c}-{a}", f"m{c % 3}", "vip", text, round(200 * factor), f"2026-{c + 1:02d}-01")
         for c in range(12)
         for a, (text, factor) in enumerate(arms)
     ]
