@@ -99,8 +99,10 @@ def analyze(
     """Score the merchant's templates in the segment and decide whether group learning can
     run: enough own history, and a top group that beats the bottom one beyond chance."""
     canonical = store.canonical_segment(merchant_id, segment)
-    prior, everyone = segment_history(store, segment)
-    own = own_templates(store, merchant_id, segment)
+    # A name of the merchant's own for a canonical segment reads that segment's history,
+    # its own templates under the name included, as pattern extraction and retrieval do.
+    prior, everyone = segment_history(store, canonical or segment)
+    own = own_templates(store, merchant_id, canonical or segment)
     sends = sum(t.sends for t in own)
     conversions = sum(t.conversions for t in own)
     analysis = SegmentAnalysis(

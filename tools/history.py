@@ -295,7 +295,7 @@ def segment_dispersion(store: Store) -> float:
 
     def compute() -> float:
         halves = []
-        for segment in sorted({row[1] for row in store.segment_summary()}):
+        for segment in store.learning_segments():
             records = [s.record for s in segment_history(store, segment)[1]]
             first, second = (feature_lifts(half) for half in alternate_halves(records))
             halves += [

@@ -159,7 +159,7 @@ class TemplateIndex:
         for collection in self._client.list_collections():
             self._client.delete_collection(collection.name)
         embed = embedder()
-        for segment in sorted({row[1] for row in store.segment_summary()}):
+        for segment in store.learning_segments():
             # The segment's scored history, cached: ranking reads the same one later.
             top = _indexed(segment_history(store, segment)[1])
             collection = self._client.create_collection(

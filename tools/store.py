@@ -122,6 +122,15 @@ JOIN campaigns c ON c.campaign_id = t.campaign_id
 JOIN vouchers v ON v.voucher_id = c.voucher_id
 """
 
+_IN_SEGMENT = """
+t.segment IN (SELECT :segment UNION SELECT name FROM segments WHERE canonical = :segment)
+AND COALESCE((SELECT canonical FROM segments s
+              WHERE s.merchant_id = t.merchant_id AND s.name = t.segment), t.segment) = :segment
+"""
+"""A template is in a segment stored under the segment's name, or under a merchant's own
+name mapped onto it (``map_segment``). The first line lets SQLite use the segment index;
+the second drops another merchant's template under a name that merchant maps elsewhere."""
+
 
 def _digest(*parts: object) -> str:
     joined = "\x1f".join(["" if part is None else str(part) for part in parts])
@@ -263,12 +272,20 @@ class Store:
                 f"canonical segment {canonical!r} is unknown; use one of "
                 + ", ".join(CANONICAL_SEGMENTS)
             )
+        if name in CANONICAL_SEGMENTS and name != canonical:
+            raise ValueError(
+                f"segment name {name!r} is itself a canonical segment and always stands for "
+                f"itself; map a name of the merchant's own (e.g. winback) onto {canonical!r}"
+            )
         self.ensure_merchants([merchant_id])
         self._conn.execute(
             "INSERT INTO segments (merchant_id, name, canonical) VALUES (?, ?, ?) "
             "ON CONFLICT (merchant_id, name) DO UPDATE SET canonical = excluded.canonical",
             (merchant_id, name, canonical),
         )
+        # The merchant's templates under that name now count in the canonical segment's
+        # history: what was built from the old reading (caches, the index) is stale.
+        self.set_meta("data_version", uuid.uuid4().hex)
 
     def put_products(self, rows: Iterable[tuple[str, str, str, str, float]]) -> None:
         """Insert or replace ``(product_id, merchant_id, name, category, price)`` rows."""
@@ -393,14 +410,13 @@ class Store:
     def templates(
         self, merchant_id: str | None = None, segment: str | None = None
     ) -> list[TemplateRecord]:
-        """Templates, optionally of one merchant and/or one segment, by template id."""
-        clauses, params = [], []
+        """Templates, optionally of one merchant and/or one segment, by template id. A
+        segment holds a merchant's templates under its own name for it (``map_segment``)."""
+        clauses, params = [], {"merchant": merchant_id, "segment": segment}
         if merchant_id is not None:
-            clauses.append("t.merchant_id = ?")
-            params.append(merchant_id)
+            clauses.append("t.merchant_id = :merchant")
         if segment is not None:
-            clauses.append("t.segment = ?")
-            params.append(segment)
+            clauses.append(_IN_SEGMENT)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self._conn.execute(
             _SELECT_TEMPLATES + where + " ORDER BY t.template_id", params
@@ -444,13 +460,16 @@ class Store:
         return None if row is None else str(row[0])
 
     def segment_rates(self, voucher_type: str, channel: str) -> list[tuple[str, int, int]]:
-        """``(segment, sends, conversions)`` of templates with a voucher type on a channel."""
+        """``(segment, sends, conversions)`` of templates with a voucher type on a channel
+        (a merchant's own segment name counted as the canonical segment it is mapped onto)."""
         return [
             (str(r[0]), int(r[1]), int(r[2]))
             for r in self._conn.execute(
-                "SELECT t.segment, SUM(t.sends), SUM(t.conversions) FROM templates t "
+                "SELECT COALESCE(s.canonical, t.segment) AS segment, SUM(t.sends), "
+                "SUM(t.conversions) FROM templates t "
                 "JOIN campaigns c USING (campaign_id) JOIN vouchers v USING (voucher_id) "
-                "WHERE v.type = ? AND t.channel = ? GROUP BY t.segment ORDER BY t.segment",
+                "LEFT JOIN segments s ON s.merchant_id = t.merchant_id AND s.name = t.segment "
+                "WHERE v.type = ? AND t.channel = ? GROUP BY 1 ORDER BY 1",
                 (voucher_type, channel),
             )
         ]
@@ -491,6 +510,19 @@ class Store:
             for row in self._conn.execute(
                 "SELECT merchant_id, segment, COUNT(*), SUM(sends), SUM(conversions) "
                 "FROM templates GROUP BY merchant_id, segment ORDER BY merchant_id, segment"
+            )
+        ]
+
+    def learning_segments(self) -> list[str]:
+        """The segments history is read by (``templates(segment=...)``): the names templates
+        are stored under, a merchant's own name counted as the canonical segment it is
+        mapped onto."""
+        return [
+            str(row[0])
+            for row in self._conn.execute(
+                "SELECT DISTINCT COALESCE(s.canonical, t.segment) AS segment FROM templates t "
+                "LEFT JOIN segments s ON s.merchant_id = t.merchant_id AND s.name = t.segment "
+                "ORDER BY segment"
             )
         ]
 

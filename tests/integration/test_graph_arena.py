@@ -4,6 +4,7 @@ the same `generate_batch` a user calls, with a real Chroma index on disk."""
 from __future__ import annotations
 
 import random
+import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from arena.world import build_world
 from crmagent.api import BatchError, generate_batch
 from graph.context import Context
 from tools.domain import CampaignRequest, GenerationResult
+from tools.index import entries
 from tools.offers import OFFER_PHRASE, offer_fact_errors, offer_phrase
 from tools.resources import index_for, store_for
 from tools.rules import RuleContext, check, hard_violations
@@ -147,6 +149,40 @@ def test_a_new_campaign_is_searched_for_by_the_message_it_could_send(world: Path
     assert len(records) >= 50
     assert nearer >= 0.7 * len(records), (nearer, len(records))
     assert cleared["message"] > cleared["keywords"], cleared
+
+
+def test_templates_under_a_mapped_name_are_references_in_the_canonical_segment(
+    world: Path, tmp_path: Path
+) -> None:
+    # A merchant imported its VIP history as "vip_club" and mapped it: other merchants
+    # searching vip find its top templates there, and no collection is kept for the name.
+    shutil.copy(world / "crm.sqlite", tmp_path / "crm.sqlite")
+    with Store(tmp_path / "crm.sqlite") as store, store.transaction():
+        owner = max(
+            (row for row in store.segment_summary() if row[1] == "vip"), key=lambda r: r[2]
+        )[0]
+        history = store.templates(owner, "vip")
+        store.put_templates([r._replace(segment="vip_club") for r in history])
+        store.map_segment(owner, "vip_club", "vip")
+    store, index = store_for(tmp_path), index_for(tmp_path)
+    indexed = {i: e for i, e in entries(store, "vip").items() if e.merchant_id == owner}
+    assert indexed
+    best = max(indexed, key=lambda i: indexed[i].shrunk_cvr)
+    top = indexed[best]
+    found = {
+        segment: index.search(
+            store,
+            segment,
+            top.text,
+            exclude_merchant="someone-else",
+            voucher_type=top.voucher_type,
+            product_category=top.product_category,
+            channel=top.channel,
+        )
+        for segment in ("vip", "vip_club")
+    }
+    assert found["vip"][0].template_id == best
+    assert found["vip_club"] == []
 
 
 def _price(store: Store, record: TemplateRecord) -> float:

@@ -121,6 +121,36 @@ def test_a_merchants_own_segment_names_count_as_their_canonical_segments(
     assert merchant_leans(aliased, "m-odd", "birthday", 0.15)["emoji"] == pytest.approx(asked)
 
 
+def test_a_segment_holds_a_merchants_templates_under_its_own_name_for_it(
+    tmp_path: Path,
+) -> None:
+    renamed = _store(tmp_path / "renamed.sqlite", {"lapsed_30d": "sleepers"})
+    lapsed = renamed.templates(segment="lapsed_30d")
+    assert {r.merchant_id for r in lapsed} == {"m1", "m2", "m3", "m-odd"}
+    assert {r.segment for r in lapsed if r.merchant_id == "m-odd"} == {"sleepers"}
+    assert renamed.templates(segment="sleepers") == []
+    assert renamed.learning_segments() == sorted(SEGMENTS)
+    # Four merchants' 200,000 sends each in lapsed_30d and birthday, three in vip.
+    rates = renamed.segment_rates("percent_off", "im")
+    assert [(segment, sends) for segment, sends, _ in rates] == [
+        ("birthday", 800_000),
+        ("lapsed_30d", 800_000),
+        ("vip", 600_000),
+    ]
+    # Another merchant's own "sleepers", not mapped, stays a segment of its own.
+    with renamed.transaction():
+        renamed.put_templates(_campaigns("m-other", "sleepers", 0.02))
+    assert renamed.templates(segment="sleepers") == renamed.templates("m-other")
+    assert len(renamed.templates(segment="lapsed_30d")) == len(lapsed)
+    # Mapping a name changes what was built from the old reading.
+    version = renamed.get_meta("data_version")
+    with renamed.transaction():
+        renamed.map_segment("m-other", "sleepers", "birthday")
+    assert renamed.get_meta("data_version") != version
+    assert renamed.templates(segment="sleepers") == []
+    assert renamed.learning_segments() == sorted(SEGMENTS)
+
+
 def test_a_merchants_voice_is_its_best_converting_texts(store: Store) -> None:
     voice = merchant_voice(store, "m1", limit=3)
     # m1's emoji variants converted 2.4% against 2% without: they come first.

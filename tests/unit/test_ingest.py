@@ -172,6 +172,9 @@ def test_merchant_segments_map_onto_canonical(tmp_path: Path) -> None:
     assert store.canonical_segment("m2", "winback") is None
     with pytest.raises(ValueError, match="unknown"), store.transaction():
         store.map_segment("m1", "x", "sleepers")
+    with pytest.raises(ValueError, match="'vip' is itself a canonical"), store.transaction():
+        store.map_segment("m1", "vip", "lapsed_90d")
+    assert store.canonical_segment("m1", "vip") == "vip"
 
 
 def test_a_write_transaction_borrows_a_large_page_cache_and_gives_it_back(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,35 @@ def test_extract_patterns_cites_top_templates(world: Path) -> None:
         assert pattern.sample_size > 0
         allowed = top if pattern.lift >= 1 else bottom
         assert set(pattern.evidence) <= allowed
+
+
+def test_group_learning_reads_a_merchants_own_segment_name_as_its_canonical_segment(
+    world: Path, tmp_path: Path
+) -> None:
+    # The rich merchant imported its history under a name of its own, then mapped the name:
+    # group learning must learn from those templates, cite them, and compare them with the
+    # canonical segment's other merchants, exactly as under the canonical name.
+    rich, _ = rich_and_little(world)
+    shutil.copy(world / "crm.sqlite", tmp_path / "crm.sqlite")
+    with Store(tmp_path / "crm.sqlite") as store, store.transaction():
+        history = store.templates(rich.merchant_id, rich.segment)
+        store.put_templates([r._replace(segment="house_favourites") for r in history])
+        store.map_segment(rich.merchant_id, "house_favourites", rich.segment)
+        stored = store.templates(rich.merchant_id, rich.segment)
+        renamed = store.replay_request(stored[0], id=None, product_name="Nova Trail Runner")
+    assert renamed["segment"] == "house_favourites"
+    before = run(request_for(rich), nodes.analyze_segment, world)
+    before = run(before, nodes.extract_patterns, world)
+    after = run(renamed, nodes.analyze_segment, tmp_path)
+    assert after["mode"] == "group"
+    assert after["analysis"].canonical == rich.segment
+    assert [t.template_id for t in after["analysis"].own] == [
+        t.template_id for t in before["analysis"].own
+    ]
+    assert after["analysis"].segment_cvr == before["analysis"].segment_cvr
+    after = run(after, nodes.extract_patterns, tmp_path)
+    assert after["patterns"] == before["patterns"]
+    assert any(p.evidence for p in after["patterns"])
 
 
 def test_adapt_check_guide_evaluate_in_group_mode(world: Path) -> None:
