@@ -90,6 +90,8 @@ class TemplateIndex:
         self._lock = threading.Lock()
         self._client: Any = None
         self._built_for: str | None = None
+        self._generation = 0
+        """How many times a failed query has had the index started afresh."""
         self._collections: dict[tuple[str | None, str], tuple[Any, int]] = {}
         """Each segment's collection and its size, by the data version it was built for
         (asking Chroma for them costs more than the query on a small segment)."""
@@ -210,7 +212,10 @@ class TemplateIndex:
         candidates: int = 100,
     ) -> list[Hit]:
         """The ``k`` best references in a segment, re-ranked by offer, category and channel.
-        An index damaged under a running process is rebuilt from the store, once."""
+        An index damaged under a running process is rebuilt from the store, once: of the
+        threads whose queries failed on the damaged index, the first starts afresh, and the
+        others query what it rebuilt."""
+        generation = self._generation
         try:
             found = self._candidates(store, segment, query, candidates)
         except Exception as exc:
@@ -218,9 +223,11 @@ class TemplateIndex:
                 "vector index at %s failed (%s); rebuilding it from the store", self.path, exc
             )
             with self._lock:
-                self._forget_client()
-                shutil.rmtree(self.path, ignore_errors=True)
-                self._built_for = None
+                if self._generation == generation:  # nobody has started afresh since
+                    self._forget_client()
+                    shutil.rmtree(self.path, ignore_errors=True)
+                    self._built_for = None
+                    self._generation += 1
             found = self._candidates(store, segment, query, candidates)
         if found is None:
             return []

@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from crmagent.loadtest import check_loopback, load_test
 from tests.integration.servers import free_port, running
 from tests.requests import REQUEST
 from tools.domain import GenerationResult, Voucher
+from tools.index import Hit, TemplateIndex
 from tools.ingest import IngestError, export_file, ingest_file
 from tools.offers import offer_fact_errors
 from tools.store import TEMPLATE_COLUMNS, Store, TemplateRecord
@@ -306,6 +308,67 @@ def test_a_deleted_or_corrupt_index_is_rebuilt(
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert rebuilt.stdout.strip() == "retrieval"
     assert "rebuilding it from the store" in rebuilt.stderr
+
+
+def test_threads_that_meet_a_damaged_index_together_rebuild_it_once(
+    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two requests' queries fail on the same damage. The slower must not throw away what
+    # the faster has rebuilt in the meantime (a request then failed on the torn-down index).
+    shutil.copy(world / "crm.sqlite", tmp_path / "crm.sqlite")
+    store, index = Store(tmp_path / "crm.sqlite"), TemplateIndex(tmp_path)
+    record = store.templates(segment="vip")[0]
+
+    def search() -> list[Hit]:
+        return index.search(
+            store,
+            "vip",
+            record.text,
+            exclude_merchant="someone-else",
+            voucher_type=record.voucher_type,
+            product_category=record.product_category,
+            channel=record.channel,
+        )
+
+    expected = search()
+    assert expected
+    real_candidates, real_rebuild = index._candidates, index._rebuild
+    slow_inside, fast_done = threading.Event(), threading.Event()
+    failed: set[str] = set()
+    rebuilds: list[str] = []
+
+    def candidates(*args: Any) -> Any:
+        name = threading.current_thread().name
+        if name not in failed:
+            failed.add(name)
+            if name == "slow":
+                slow_inside.set()
+                fast_done.wait(60)
+            raise RuntimeError("Error getting collection: file is not a database")
+        return real_candidates(*args)
+
+    def rebuild(*args: Any) -> None:
+        rebuilds.append(threading.current_thread().name)
+        real_rebuild(*args)
+
+    monkeypatch.setattr(index, "_candidates", candidates)
+    monkeypatch.setattr(index, "_rebuild", rebuild)
+    found: dict[str, list[Hit]] = {}
+
+    def run(name: str) -> None:
+        found[name] = search()
+        if name == "fast":
+            fast_done.set()
+
+    slow = threading.Thread(target=run, args=("slow",), name="slow")
+    slow.start()
+    assert slow_inside.wait(60)
+    fast = threading.Thread(target=run, args=("fast",), name="fast")
+    fast.start()
+    fast.join(120)
+    slow.join(120)
+    assert rebuilds == ["fast"]
+    assert found == {"fast": expected, "slow": expected}
 
 
 def test_a_model_server_failing_30_percent_never_fails_a_request(
