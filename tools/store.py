@@ -411,7 +411,10 @@ class Store:
         self, merchant_id: str | None = None, segment: str | None = None
     ) -> list[TemplateRecord]:
         """Templates, optionally of one merchant and/or one segment, by template id. A
-        segment holds a merchant's templates under its own name for it (``map_segment``)."""
+        segment holds a merchant's templates under its own name for it (``map_segment``),
+        and a merchant's own name asks for the segment it stands for."""
+        if merchant_id is not None and segment is not None:
+            segment = self.canonical_segment(merchant_id, segment) or segment
         clauses, params = [], {"merchant": merchant_id, "segment": segment}
         if merchant_id is not None:
             clauses.append("t.merchant_id = :merchant")
@@ -449,13 +452,20 @@ class Store:
 
     def best_converting(self, merchant_id: str, segment: str, start: str, end: str) -> str | None:
         """The merchant's template with the highest conversion rate in a segment among those
-        sent between ``start`` and ``end`` (ISO dates, inclusive); ties go to more sends."""
+        sent between ``start`` and ``end`` (ISO dates, inclusive); ties go to more sends. The
+        segment reads as in ``templates``."""
         row = self._conn.execute(
             "SELECT t.template_id FROM templates t JOIN campaigns c USING (campaign_id) "
-            "WHERE t.merchant_id = ? AND t.segment = ? AND c.sent_at BETWEEN ? AND ? "
-            "AND t.sends > 0 ORDER BY t.conversions * 1.0 / t.sends DESC, t.sends DESC, "
-            "t.template_id DESC LIMIT 1",
-            (merchant_id, segment, start, end),
+            f"WHERE t.merchant_id = :merchant AND {_IN_SEGMENT} "
+            "AND c.sent_at BETWEEN :start AND :end AND t.sends > 0 "
+            "ORDER BY t.conversions * 1.0 / t.sends DESC, t.sends DESC, t.template_id DESC "
+            "LIMIT 1",
+            {
+                "merchant": merchant_id,
+                "segment": self.canonical_segment(merchant_id, segment) or segment,
+                "start": start,
+                "end": end,
+            },
         ).fetchone()
         return None if row is None else str(row[0])
 

@@ -129,6 +129,11 @@ def test_a_segment_holds_a_merchants_templates_under_its_own_name_for_it(
     assert {r.merchant_id for r in lapsed} == {"m1", "m2", "m3", "m-odd"}
     assert {r.segment for r in lapsed if r.merchant_id == "m-odd"} == {"sleepers"}
     assert renamed.templates(segment="sleepers") == []
+    # The merchant's own name, asked with the merchant, is the segment it stands for.
+    assert renamed.templates("m-odd", "sleepers") == renamed.templates("m-odd", "lapsed_30d")
+    best = renamed.best_converting("m-odd", "sleepers", "2026-01-01", "2026-12-31")
+    assert best is not None and best.startswith("m-odd-lapsed_30d-")
+    assert best == renamed.best_converting("m-odd", "lapsed_30d", "2026-01-01", "2026-12-31")
     assert renamed.learning_segments() == sorted(SEGMENTS)
     # Four merchants' 200,000 sends each in lapsed_30d and birthday, three in vip.
     rates = renamed.segment_rates("percent_off", "im")
