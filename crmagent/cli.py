@@ -39,6 +39,9 @@ def _print_summary(store: Store) -> None:
         table.add_column(column, justify="left" if column in {"merchant", "segment"} else "right")
     for merchant_id, segment, templates, sends, conversions in store.segment_summary():
         cvr = f"{conversions / sends:.2%}" if sends else "-"
+        canonical = store.canonical_segment(merchant_id, segment)
+        if canonical is not None and canonical != segment:  # a name of the merchant's own
+            segment = f"{segment} -> {canonical}"
         table.add_row(merchant_id, segment, str(templates), f"{sends:,}", f"{conversions:,}", cvr)
     console.print(table)
 
@@ -101,7 +104,8 @@ def map_segment(
     canonical: Annotated[str, typer.Argument(help="The canonical segment it stands for.")],
     home: HomeOption = None,
 ) -> None:
-    """Map a merchant's segment name onto a canonical segment (its rules then apply)."""
+    """Map a merchant's segment name onto a canonical segment: its rules apply, and the
+    templates under the name count in its history."""
     with Store(settings(home).store_path) as store:
         try:
             with store.transaction():

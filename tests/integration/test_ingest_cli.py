@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,49 @@ def test_fifty_thousand_rows_in_one_go(tmp_path: Path, crmagent_home: Path) -> N
     with Store(crmagent_home / "crm.sqlite") as store:
         assert store.count("templates") == 50_000
         assert store.count("merchants") == 97
+
+
+def test_a_merchants_own_segment_name_mapped_is_learned_from(
+    tmp_path: Path, crmagent_home: Path, sample_csv: Path
+) -> None:
+    # m004 imports m001's lapsed history under its own name "winback", then maps the name:
+    # the summary says what the name follows, and a request in "winback" learns from
+    # m004's own templates, weighed against the whole lapsed_90d segment.
+    rows = [r for r in csv.DictReader(sample_csv.open()) if r["segment"] == "lapsed_90d"]
+    own = tmp_path / "winback.csv"
+    with own.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, list(TEMPLATE_COLUMNS))
+        writer.writeheader()
+        writer.writerows(
+            {**r, "template_id": "w" + r["template_id"], "merchant_id": "m004",
+             "segment": "winback"}
+            for r in rows
+        )  # fmt: skip
+    assert crmagent("ingest", sample_csv).returncode == crmagent("ingest", own).returncode == 0
+
+    mapped = crmagent("map-segment", "m004", "winback", "lapsed_90d")
+    refused = crmagent("map-segment", "m004", "vip", "lapsed_90d")
+    summary = crmagent("summary")
+    flags = {
+        "merchant-id": "m004",
+        "segment": "winback",
+        "channel": "sms",
+        "voucher-type": "percent_off",
+        "voucher-value": "20",
+        "code": "BACK20",
+        "category": "apparel>shoes>running",
+        "product": "Runner",
+        "original": "We miss you. 20% off.",
+    }
+    request = [part for flag, value in flags.items() for part in (f"--{flag}", value)]
+    generated = crmagent("generate", *request, "--json")
+
+    assert mapped.returncode == 0 and "'winback' now follows 'lapsed_90d'" in mapped.stdout
+    assert refused.returncode == 2 and "'vip' is itself a canonical segment" in refused.stderr
+    assert "winback -> lapsed_90d" in summary.stdout
+    assert generated.returncode == 0, generated.stderr
+    result = json.loads(generated.stdout)
+    assert result["mode"] == "group"
+    cited = {i for p in result["patterns"] for i in p["evidence"]}
+    assert cited and all(i.startswith("w") for i in cited)
+    assert f"all {2 * len(rows)} of the segment's" in result["guidance"][1]["text"]
