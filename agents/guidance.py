@@ -7,9 +7,11 @@ from collections.abc import Mapping, Sequence
 
 from agents.content import LEAN_NOTE, evidence_decides, feature_of
 from agents.segment_analyst import SegmentAnalysis
+from agents.template import ALWAYS, NEVER
 from tools.best_practice import practice
 from tools.channels import LIMITS
 from tools.domain import GuidanceStep, Mode, Pattern, Reference, RuleReport
+from tools.writer import QUIET_VOICES
 
 _ADVICE: dict[str, tuple[str, str]] = {
     # feature: (what to do, what to stop doing)
@@ -56,6 +58,28 @@ def _pattern_step(pattern: Pattern, where: str) -> str:
     )
 
 
+def _not_followed(
+    pattern: Pattern, reasons: Mapping[str, str], channel: str, voice: str, code: str | None
+) -> str | None:
+    """Why the new message goes against a pattern the evidence is sure of; None where
+    another step already asks the merchant for it (a true claim, more lines)."""
+    feature, helps = feature_of(pattern), pattern.lift >= 1
+    if feature in ALWAYS and not helps:
+        return f"every message states its offer and ends with the link ({reasons[feature]})"
+    if feature in NEVER and helps:
+        return f"CRMAgent never writes them ({reasons[feature]})"
+    if (feature == "social_proof" and helps) or (feature == "short_copy" and not helps):
+        return None
+    if feature == "emoji" and helps and voice in QUIET_VOICES:
+        return f"your brand voice ({voice}) keeps emoji out"
+    if feature == "code_stated" and helps and code is None:
+        return "this voucher has no code"
+    return (
+        f"it did not fit in one {channel} message beside the steps above; "
+        "try it in your next A/B send"
+    )
+
+
 def write_guidance(
     mode: Mode,
     analysis: SegmentAnalysis,
@@ -67,8 +91,11 @@ def write_guidance(
     *,
     min_confidence: float,
     contrary_confidence: float,
+    voice: str = "friendly",
+    code: str | None = None,
 ) -> list[GuidanceStep]:
-    """The steps, most important first; ``written`` are the new template's features."""
+    """The steps, most important first; ``written`` are the new template's features,
+    ``voice`` the merchant's brand voice and ``code`` the voucher's."""
     steps: list[tuple[str, list[str]]] = []
     segment = analysis.segment
     if mode == "group":
@@ -117,8 +144,17 @@ def write_guidance(
     ]
     strong = [p for p in strong if p not in overruled]
     thin = [p for p in patterns if p.confidence < min_confidence and abs(p.lift - 1) >= 0.1]
-    for pattern in strong[:5]:
+    # Every sure pattern the new message acts on, then each it goes against, with the
+    # reason: no decision goes unexplained, and no step describes a message that does the
+    # opposite.
+    followed = [p for p in strong if written.get(feature_of(p), False) == (p.lift >= 1)]
+    for pattern in followed:
         steps.append((_pattern_step(pattern, where), pattern.evidence))
+    for pattern in strong:
+        reason = _not_followed(pattern, best.use | best.avoid, channel, voice, code)
+        if pattern not in followed and reason:
+            text = f"{_pattern_step(pattern, where)} The new message does not: {reason}."
+            steps.append((text, pattern.evidence))
     for pattern in overruled[:3]:
         feature = feature_of(pattern)
         kept = _ADVICE.get(feature, (feature, feature))[0 if feature in best.use else 1]

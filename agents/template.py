@@ -27,6 +27,8 @@ from tools.writer import Exemplar, WritePlan, Writer, request_seed
 
 ALWAYS = ("offer_stated", "cta")
 """Never dropped: the offer is the reason to read, the link the way to act."""
+NEVER = ("shouting", "vague_offer")
+"""Never written, whatever the evidence: capitals and vague offers cost trust."""
 
 
 def plan_from(
@@ -53,7 +55,7 @@ def plan_from(
         if not sure or feature in decided:
             continue
         decided.add(feature)
-        if pattern.lift >= 1 and feature not in {"shouting", "vague_offer"}:
+        if pattern.lift >= 1 and feature not in NEVER:
             if feature not in use:
                 use.append(feature)
         elif feature not in ALWAYS:

@@ -449,6 +449,8 @@ def write_guidance(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         template_features(state["template"], state["request"]),
         min_confidence=ctx.pattern_confidence,
         contrary_confidence=ctx.contrary_confidence,
+        voice=state["merchant"].brand_voice,
+        code=state["request"].voucher.code,
     )
     return {"guidance": steps}
 

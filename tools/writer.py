@@ -29,6 +29,8 @@ NAME = "{first_name}"
 LINK = "{link}"
 _SHORT_HOOK = 28
 """A hook this short leaves room for the offer to be stated within the first 40 characters."""
+QUIET_VOICES = frozenset({"premium", "minimal"})
+"""Brand voices the writer keeps emoji and exclamation marks out of."""
 
 
 @dataclass(frozen=True)
@@ -367,7 +369,7 @@ class Writer:
         return fallback
 
     def _voice(self, sentence: str) -> str:
-        if self.merchant.brand_voice in {"premium", "minimal"}:
+        if self.merchant.brand_voice in QUIET_VOICES:
             return sentence.replace("!", ".")
         return sentence
 
@@ -637,7 +639,7 @@ class Writer:
                     draft.offer = _greeting(draft.offer)
                     draft.hook = _with_name(draft.hook, personalised=False)
                 draft.hook_after = True
-        if self.merchant.brand_voice in {"premium", "minimal"}:
+        if self.merchant.brand_voice in QUIET_VOICES:
             use.discard("emoji")
         optional = [f for f in plan.use if f in use]  # most valuable first
         extras = self._extras(plan, exemplar)

@@ -96,3 +96,80 @@ def test_audience_match_weighs_evidence_only_where_it_decides() -> None:
         named, [no_name.model_copy(update={"confidence": 0.95})], "vip", "im", 0.75, 0.9
     )
     assert kept > overruled
+
+
+def _sure(name: str, lift: float) -> Pattern:
+    return Pattern(name=name, lift=lift, confidence=0.99, sample_size=8000, evidence=["t9"])
+
+
+def test_every_sure_pattern_is_explained_and_one_the_message_goes_against_says_why() -> None:
+    followed = [_sure(n, 1.3) for n in ("offer_early", "cta", "personalised", "urgency")]
+    followed += [_sure(f"avoid_{n}", 0.8) for n in ("question", "exclusivity", "code_stated")]
+    against = [
+        _sure("shouting", 1.5),
+        _sure("avoid_offer_stated", 0.7),
+        _sure("emoji", 1.2),
+        _sure("social_proof", 1.3),
+        _sure("product_named", 1.2),
+    ]
+    written = {
+        "offer_early": True,
+        "cta": True,
+        "personalised": True,
+        "urgency": True,
+        "offer_stated": True,
+    }
+
+    def explained(voice: str, code: str | None) -> list[str]:
+        guidance = write_guidance(
+            "retrieval",
+            ANALYSIS,
+            [*followed, *against],
+            REFERENCES,
+            RuleReport(passed=True),
+            "sms",
+            written,
+            min_confidence=0.75,
+            contrary_confidence=0.95,
+            voice=voice,
+            code=code,
+        )
+        return [g.text for g in guidance]
+
+    texts = explained("premium", "WELCOME10")
+    # All seven the message follows, past the first five, each with its evidence.
+    for start in ("Lead with the offer", "End with one clear", "Greet the customer",
+                  "Give a deadline", "Don't open with a question", "Drop the members-only",
+                  "Leave the code out"):  # fmt: skip
+        (step,) = [t for t in texts if t.startswith(start)]
+        assert "The new message does not" not in step
+    reasons = {t.split(":")[0]: t.split("The new message does not: ")[1] for t in texts
+               if "The new message does not" in t}  # fmt: skip
+    assert reasons == {
+        "Capitals can work here": "CRMAgent never writes them (capitals and '!!!' read as "
+        "spam and cut trust).",
+        "Keep the offer out of it": "every message states its offer and ends with the link "
+        "(a concrete offer beats a vague one in every segment).",
+        "Add one emoji": "your brand voice (premium) keeps emoji out.",
+        "Name the product": "it did not fit in one sms message beside the steps above; try "
+        "it in your next A/B send.",
+    }
+    # Social proof is asked of the merchant in a step of its own, not reasoned away.
+    assert any(t.startswith("Add a line citing other customers") for t in texts)
+    # A friendly voice has no reason to drop emoji; a voucher without a code none to state.
+    friendly = explained("friendly", None)
+    assert any(t.startswith("Add one emoji") and "did not fit" in t for t in friendly)
+    code = next(t for t in explained("friendly", None) if t.startswith("Leave the code out"))
+    assert "The new message does not" not in code
+    wanted = write_guidance(
+        "retrieval",
+        ANALYSIS,
+        [_sure("code_stated", 1.3)],
+        REFERENCES,
+        RuleReport(passed=True),
+        "im",
+        {},
+        min_confidence=0.75,
+        contrary_confidence=0.95,
+    )
+    assert wanted[1].text.endswith("The new message does not: this voucher has no code.")
