@@ -97,7 +97,9 @@ def write_guidance(
     """The steps, most important first; ``written`` are the new template's features,
     ``voice`` the merchant's brand voice and ``code`` the voucher's."""
     steps: list[tuple[str, list[str]]] = []
-    segment = analysis.segment
+    # The merchant's own messages go by its name for the segment; everyone's by the
+    # canonical segment that name is mapped onto.
+    segment, shared = analysis.segment, analysis.canonical or analysis.segment
     if mode == "group":
         gap = analysis.gap
         assert gap is not None
@@ -121,17 +123,17 @@ def write_guidance(
         high = max(r.similarity for r in references)
         steps.append(
             (
-                f"Borrow from {len(references)} top {segment} messages of {merchants} other "
+                f"Borrow from {len(references)} top {shared} messages of {merchants} other "
                 f"merchant(s) with a similar offer and product (similarity {low:.2f}-{high:.2f}); "
                 "their offer, code and dates were replaced by yours, never copied.",
                 [r.template_id for r in references],
             )
         )
-        where = f"all {analysis.segment_templates:,} {segment} messages on record"
+        where = f"all {analysis.segment_templates:,} {shared} messages on record"
     else:
         steps.append(
             (
-                f"Follow best practice for {segment} on {channel}: there is not enough evidence "
+                f"Follow best practice for {shared} on {channel}: there is not enough evidence "
                 "yet to learn from your messages or from similar ones elsewhere.",
                 [],
             )

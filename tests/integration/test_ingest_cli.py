@@ -75,7 +75,9 @@ def test_a_merchants_own_segment_name_mapped_is_learned_from(
 ) -> None:
     # m004 imports m001's lapsed history under its own name "winback", then maps the name:
     # the summary says what the name follows, and a request in "winback" learns from
-    # m004's own templates, weighed against the whole lapsed_90d segment.
+    # m004's own templates, weighed against the whole lapsed_90d segment. m005, with one
+    # template under "lapsers", borrows from other merchants' lapsed_90d messages, m004's
+    # among them.
     rows = [r for r in csv.DictReader(sample_csv.open()) if r["segment"] == "lapsed_90d"]
     own = tmp_path / "winback.csv"
     with own.open("w", newline="") as handle:
@@ -86,24 +88,32 @@ def test_a_merchants_own_segment_name_mapped_is_learned_from(
              "segment": "winback"}
             for r in rows
         )  # fmt: skip
+        writer.writerow({**rows[0], "template_id": "x1", "merchant_id": "m005",
+                         "segment": "lapsers"})  # fmt: skip
     assert crmagent("ingest", sample_csv).returncode == crmagent("ingest", own).returncode == 0
 
     mapped = crmagent("map-segment", "m004", "winback", "lapsed_90d")
     refused = crmagent("map-segment", "m004", "vip", "lapsed_90d")
+    assert crmagent("map-segment", "m005", "lapsers", "lapsed_90d").returncode == 0
     summary = crmagent("summary")
     flags = {
-        "merchant-id": "m004",
-        "segment": "winback",
-        "channel": "sms",
-        "voucher-type": "percent_off",
-        "voucher-value": "20",
-        "code": "BACK20",
-        "category": "apparel>shoes>running",
-        "product": "Runner",
-        "original": "We miss you. 20% off.",
+        "--merchant-id": "m004",
+        "--segment": "winback",
+        "--channel": "sms",
+        "--voucher-type": "percent_off",
+        "--voucher-value": "20",
+        "--code": "BACK20",
+        "--category": "apparel>shoes>running",
+        "--product": "Runner",
+        "--original": "We miss you. 20% off.",
     }
-    request = [part for flag, value in flags.items() for part in (f"--{flag}", value)]
-    generated = crmagent("generate", *request, "--json")
+
+    def generate(changes: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        request = {**flags, **changes}
+        return crmagent("generate", "--json", *(p for f in request.items() for p in f))
+
+    generated = generate({})
+    borrowed = generate({"--merchant-id": "m005", "--segment": "lapsers"})
 
     assert mapped.returncode == 0 and "'winback' now follows 'lapsed_90d'" in mapped.stdout
     assert refused.returncode == 2 and "'vip' is itself a canonical segment" in refused.stderr
@@ -113,4 +123,10 @@ def test_a_merchants_own_segment_name_mapped_is_learned_from(
     assert result["mode"] == "group"
     cited = {i for p in result["patterns"] for i in p["evidence"]}
     assert cited and all(i.startswith("w") for i in cited)
-    assert f"all {2 * len(rows)} of the segment's" in result["guidance"][1]["text"]
+    assert f"all {2 * len(rows) + 1} of the segment's" in result["guidance"][1]["text"]
+    assert borrowed.returncode == 0, borrowed.stderr
+    result = json.loads(borrowed.stdout)
+    assert result["mode"] == "retrieval"
+    assert {r["merchant_id"] for r in result["references"]} >= {"m004"}
+    assert " top lapsed_90d messages of " in result["guidance"][0]["text"]
+    assert f"all {2 * len(rows) + 1} lapsed_90d messages" in result["guidance"][1]["text"]
