@@ -122,14 +122,16 @@ JOIN campaigns c ON c.campaign_id = t.campaign_id
 JOIN vouchers v ON v.voucher_id = c.voucher_id
 """
 
-_IN_SEGMENT = """
-t.segment IN (SELECT :segment UNION SELECT name FROM segments WHERE canonical = :segment)
-AND COALESCE((SELECT canonical FROM segments s
-              WHERE s.merchant_id = t.merchant_id AND s.name = t.segment), t.segment) = :segment
-"""
-"""A template is in a segment stored under the segment's name, or under a merchant's own
-name mapped onto it (``map_segment``). The first line lets SQLite use the segment index;
-the second drops another merchant's template under a name that merchant maps elsewhere."""
+_SEGMENT_NAMES = "LEFT JOIN segments s ON s.merchant_id = t.merchant_id AND s.name = t.segment"
+_SEGMENT_OF = "COALESCE(s.canonical, t.segment)"
+"""The segment a template counts in (with ``_SEGMENT_NAMES`` joined): the name it is stored
+under, or the canonical segment its merchant mapped that name onto (``map_segment``)."""
+_IN_SEGMENT = (
+    "t.segment IN (SELECT :segment UNION SELECT name FROM segments WHERE canonical = :segment) "
+    f"AND {_SEGMENT_OF} = :segment"
+)
+"""A template in the segment ``:segment``: the first half lets SQLite use the segment index,
+the second drops a name that another merchant maps elsewhere."""
 
 
 def _digest(*parts: object) -> str:
@@ -422,7 +424,7 @@ class Store:
             clauses.append(_IN_SEGMENT)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self._conn.execute(
-            _SELECT_TEMPLATES + where + " ORDER BY t.template_id", params
+            f"{_SELECT_TEMPLATES} {_SEGMENT_NAMES}{where} ORDER BY t.template_id", params
         ).fetchall()
         return [TemplateRecord(*row) for row in rows]
 
@@ -456,7 +458,7 @@ class Store:
         segment reads as in ``templates``."""
         row = self._conn.execute(
             "SELECT t.template_id FROM templates t JOIN campaigns c USING (campaign_id) "
-            f"WHERE t.merchant_id = :merchant AND {_IN_SEGMENT} "
+            f"{_SEGMENT_NAMES} WHERE t.merchant_id = :merchant AND {_IN_SEGMENT} "
             "AND c.sent_at BETWEEN :start AND :end AND t.sends > 0 "
             "ORDER BY t.conversions * 1.0 / t.sends DESC, t.sends DESC, t.template_id DESC "
             "LIMIT 1",
@@ -475,11 +477,9 @@ class Store:
         return [
             (str(r[0]), int(r[1]), int(r[2]))
             for r in self._conn.execute(
-                "SELECT COALESCE(s.canonical, t.segment) AS segment, SUM(t.sends), "
-                "SUM(t.conversions) FROM templates t "
+                f"SELECT {_SEGMENT_OF}, SUM(t.sends), SUM(t.conversions) FROM templates t "
                 "JOIN campaigns c USING (campaign_id) JOIN vouchers v USING (voucher_id) "
-                "LEFT JOIN segments s ON s.merchant_id = t.merchant_id AND s.name = t.segment "
-                "WHERE v.type = ? AND t.channel = ? GROUP BY 1 ORDER BY 1",
+                f"{_SEGMENT_NAMES} WHERE v.type = ? AND t.channel = ? GROUP BY 1 ORDER BY 1",
                 (voucher_type, channel),
             )
         ]
@@ -530,9 +530,7 @@ class Store:
         return [
             str(row[0])
             for row in self._conn.execute(
-                "SELECT DISTINCT COALESCE(s.canonical, t.segment) AS segment FROM templates t "
-                "LEFT JOIN segments s ON s.merchant_id = t.merchant_id AND s.name = t.segment "
-                "ORDER BY segment"
+                f"SELECT DISTINCT {_SEGMENT_OF} FROM templates t {_SEGMENT_NAMES} ORDER BY 1"
             )
         ]
 
