@@ -30,6 +30,7 @@ from tools.domain import (
     TemplateText,
     Usage,
     VoucherType,
+    validation_problems,
 )
 from tools.features import template_features
 from tools.history import (
@@ -60,9 +61,7 @@ def parse_request(state: State) -> CampaignRequest:
     try:
         return CampaignRequest.model_validate({k: state[k] for k in REQUEST_KEYS if k in state})  # type: ignore[literal-required]
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'request'}: {e['msg']}" for e in exc.errors()
-        )
+        problems = validation_problems(exc, "request")
         raise InvalidRequest(f"invalid CampaignRequest: {problems}") from exc
 
 

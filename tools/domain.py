@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     NonNegativeFloat,
     NonNegativeInt,
+    ValidationError,
     model_validator,
 )
 
@@ -172,6 +173,15 @@ def voucher_problems(
     return problems
 
 
+def validation_problems(exc: ValidationError, whole: str) -> str:
+    """A validation error on one line, each problem named by its field (``voucher.value:
+    ...``); ``whole`` names a problem of the object as a whole."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or whole}: {error['msg']}"
+        for error in exc.errors()
+    )
+
+
 def funnel_problems(sends: int, opens: int, clicks: int, conversions: int) -> list[tuple[str, str]]:
     """Breaks of the funnel sends >= opens >= clicks >= conversions, as ``(field, message)``."""
     problems: list[tuple[str, str]] = []
@@ -218,6 +228,12 @@ class Segment(_Model):
             raise ValueError(
                 f"canonical segment {self.canonical!r} is unknown; use one of "
                 + ", ".join(CANONICAL_SEGMENTS)
+            )
+        if self.name in CANONICAL_SEGMENTS and self.canonical not in (None, self.name):
+            raise ValueError(
+                f"segment name {self.name!r} is itself a canonical segment and always stands "
+                f"for itself; map a name of the merchant's own (e.g. winback) onto "
+                f"{self.canonical!r}"
             )
         return self
 

@@ -17,7 +17,9 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from tools.domain import CANONICAL_SEGMENTS, Merchant
+from pydantic import ValidationError
+
+from tools.domain import CANONICAL_SEGMENTS, Merchant, Segment, validation_problems
 
 SCHEMA_VERSION = 1
 
@@ -268,17 +270,12 @@ class Store:
         self._conn.executemany("INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?)", rows)
 
     def map_segment(self, merchant_id: str, name: str, canonical: str) -> None:
-        """Map a merchant's own segment name onto a canonical segment."""
-        if canonical not in CANONICAL_SEGMENTS:
-            raise ValueError(
-                f"canonical segment {canonical!r} is unknown; use one of "
-                + ", ".join(CANONICAL_SEGMENTS)
-            )
-        if name in CANONICAL_SEGMENTS and name != canonical:
-            raise ValueError(
-                f"segment name {name!r} is itself a canonical segment and always stands for "
-                f"itself; map a name of the merchant's own (e.g. winback) onto {canonical!r}"
-            )
+        """Map a merchant's own segment name onto a canonical segment; a ``ValueError``
+        names each field that is wrong."""
+        try:
+            Segment(merchant_id=merchant_id, name=name, canonical=canonical)
+        except ValidationError as exc:
+            raise ValueError(validation_problems(exc, "segment")) from exc
         self.ensure_merchants([merchant_id])
         self._conn.execute(
             "INSERT INTO segments (merchant_id, name, canonical) VALUES (?, ?, ?) "

@@ -175,6 +175,12 @@ def test_merchant_segments_map_onto_canonical(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="'vip' is itself a canonical"), store.transaction():
         store.map_segment("m1", "vip", "lapsed_90d")
     assert store.canonical_segment("m1", "vip") == "vip"
+    # A name no request could carry, or no merchant id, is refused, each field named.
+    with pytest.raises(ValueError) as refused, store.transaction():
+        store.map_segment("m 1", "VIP Club", "vip")
+    assert str(refused.value).startswith("merchant_id: Value error, 'm 1' is not an identifier")
+    assert "; name: Value error, 'VIP Club' is not a segment name" in str(refused.value)
+    assert store.canonical_segment("m 1", "VIP Club") is None
 
 
 def test_a_write_transaction_borrows_a_large_page_cache_and_gives_it_back(tmp_path: Path) -> None:
