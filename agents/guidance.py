@@ -152,9 +152,9 @@ def write_guidance(
     followed = [p for p in strong if written.get(feature_of(p), False) == (p.lift >= 1)]
     for pattern in followed:
         steps.append((_pattern_step(pattern, where), pattern.evidence))
-    for pattern in strong:
+    for pattern in (p for p in strong if p not in followed):
         reason = _not_followed(pattern, best.use | best.avoid, channel, voice, code)
-        if pattern not in followed and reason:
+        if reason:
             text = f"{_pattern_step(pattern, where)} The new message does not: {reason}."
             steps.append((text, pattern.evidence))
     for pattern in overruled[:3]:
