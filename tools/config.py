@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     model: str = Field(
         default="offline", description="'offline' (grounded layer only) or 'provider:model'."
     )
+    model_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a model call may take (a local model on a CPU needs minutes).",
+    )
 
     @property
     def store_path(self) -> Path:

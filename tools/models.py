@@ -2,8 +2,9 @@
 
 A model is named by a ``provider:model`` string resolved by LangChain's ``init_chat_model``
 (``openai:gpt-4o-mini``; any OpenAI-compatible server through ``OPENAI_BASE_URL`` and
-``OPENAI_API_KEY``: llama.cpp, Ollama, vLLM) or ``offline`` for none. Providers of one's own
-(an in-process model, a scripted model in tests) are registered with ``register``. Models
+``OPENAI_API_KEY``: llama.cpp, Ollama, vLLM), ``gguf:/path/model.gguf`` for a model run in
+this process (``tools.gguf``), or ``offline`` for none. Providers of one's own (a scripted
+model in tests) are registered with ``register``. Models
 are built inside nodes, on first use, and cached per name: importing CRMAgent never needs a
 key.
 
@@ -36,7 +37,8 @@ _LOCK = threading.Lock()
 
 
 def register(provider: str, factory: Callable[[str], BaseChatModel]) -> None:
-    """Serve ``provider:anything`` with ``factory(anything)`` (in-process or test models)."""
+    """Serve ``provider:anything`` with ``factory(anything)`` (scripted test models, or a
+    provider of one's own)."""
     _FACTORIES[provider] = factory
     with _LOCK:
         for key in [k for k in _CACHE if k[0].startswith(f"{provider}:")]:
@@ -59,6 +61,10 @@ def load_model(spec: str, timeout: float = 30.0) -> BaseChatModel | None:
         if cached is None:
             if provider in _FACTORIES:
                 cached = _FACTORIES[provider](name)
+            elif provider == "gguf":
+                from tools.gguf import chat_model
+
+                cached = chat_model(name, timeout)
             else:
                 from langchain.chat_models import init_chat_model
 

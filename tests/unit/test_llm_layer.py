@@ -5,14 +5,17 @@ rules, are retried and repaired when they do not, and are replaced by the ground
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from arena.world import build_world
 from crmagent.api import generate, generate_batch
+from graph.context import Context
 from tests.fakes import ScriptedChatModel, good_reply, wrong_discount
 from tests.requests import WITH_ORIGINAL as REQUEST
 from tools import models
@@ -176,3 +179,28 @@ def test_pattern_reading_is_cached_per_merchant_and_segment(
 def test_an_unknown_provider_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="provider:model"):
         models.load_model("gpt-4o")
+
+
+def test_a_gguf_model_that_is_not_there_is_a_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "qwen.gguf"
+    with pytest.raises(ValueError, match=r"qwen\.gguf.*no such file"):
+        models.load_model(f"gguf:{missing}")
+
+
+def test_a_gguf_model_without_the_local_extra_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file = tmp_path / "model.gguf"
+    file.write_bytes(b"GGUF")
+    monkeypatch.setitem(sys.modules, "xllamacpp", None)  # as if not installed
+    with pytest.raises(ValueError, match=r"pip install -e '\.\[local\]'"):
+        models.load_model(f"gguf:{file}")
+
+
+def test_a_runs_model_timeout_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRMAGENT_MODEL_TIMEOUT", "300")
+    assert Context().model_timeout == 300
+    assert Context(model_timeout=5).model_timeout == 5  # a run's own value wins
+    monkeypatch.setenv("CRMAGENT_MODEL_TIMEOUT", "0")
+    with pytest.raises(ValidationError, match="model_timeout"):
+        Context()
