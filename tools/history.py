@@ -177,8 +177,7 @@ def merchant_leans(
     def compute() -> dict[str, tuple[float, float]]:
         records = merchant_history(store, merchant_id)
         canonical = {
-            name: store.canonical_segment(merchant_id, name) or name
-            for name in {r.segment for r in records}
+            name: store.segment_of(merchant_id, name) for name in {r.segment for r in records}
         }
         elsewhere: defaultdict[str, list[TemplateRecord]] = defaultdict(list)
         for record in records:

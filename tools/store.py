@@ -406,6 +406,11 @@ class Store:
         ).fetchone()
         return None if row is None else row[0]
 
+    def segment_of(self, merchant_id: str, name: str) -> str:
+        """The segment a merchant's templates under ``name`` count in: the canonical segment
+        the name is mapped onto, else the name itself."""
+        return self.canonical_segment(merchant_id, name) or name
+
     def templates(
         self, merchant_id: str | None = None, segment: str | None = None
     ) -> list[TemplateRecord]:
@@ -413,7 +418,7 @@ class Store:
         segment holds a merchant's templates under its own name for it (``map_segment``),
         and a merchant's own name asks for the segment it stands for."""
         if merchant_id is not None and segment is not None:
-            segment = self.canonical_segment(merchant_id, segment) or segment
+            segment = self.segment_of(merchant_id, segment)
         clauses, params = [], {"merchant": merchant_id, "segment": segment}
         if merchant_id is not None:
             clauses.append("t.merchant_id = :merchant")
@@ -461,7 +466,7 @@ class Store:
             "LIMIT 1",
             {
                 "merchant": merchant_id,
-                "segment": self.canonical_segment(merchant_id, segment) or segment,
+                "segment": self.segment_of(merchant_id, segment),
                 "start": start,
                 "end": end,
             },
