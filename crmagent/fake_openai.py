@@ -59,7 +59,8 @@ class FakeOpenAI:
     ``fake-good``, ``fake-500``, ``fake-429``, ``fake-slow`` (sleeps past any timeout),
     ``fake-malformed`` (not JSON), ``fake-schema`` (JSON of the wrong shape), ``fake-empty``,
     ``fake-wrong`` (a wrong discount), ``fake-flaky`` (a 500 on every first call, then good),
-    ``fake-unreliable`` (a 500 on 30% of calls, at random),
+    ``fake-unreliable`` (a 500 on 30% of calls, at random), ``fake-cut`` (the answer stops at
+    the token limit, half written),
     ``fake-obey`` (follows instructions injected in the merchant's text)."""
 
     def __init__(self) -> None:
@@ -124,6 +125,8 @@ class FakeOpenAI:
             content = json.dumps({"unexpected": True})
         elif behaviour == "empty":
             content = ""
+        elif behaviour == "cut":
+            content = json.dumps(good_reply(schema, prompt))[:40]
         elif behaviour == "wrong":
             content = json.dumps(wrong_discount(schema, prompt))
         elif behaviour == "obey" and "50% off" in prompt:
@@ -151,7 +154,13 @@ class FakeOpenAI:
             "object": "chat.completion",
             "created": int(time.time()),
             "model": request["model"],
-            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "finish_reason": "length" if behaviour == "cut" else "stop",
+                }
+            ],
             "usage": {
                 "prompt_tokens": len(prompt) // 4,
                 "completion_tokens": 60,

@@ -92,11 +92,28 @@ class Spend:
         """Count the tokens a server reported for one answer."""
         usage = getattr(message, "usage_metadata", None) if message is not None else None
         if usage:
-            self.input_tokens = (self.input_tokens or 0) + int(usage.get("input_tokens", 0))
-            self.output_tokens = (self.output_tokens or 0) + int(usage.get("output_tokens", 0))
+            self._count(int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0)))
+
+    def add_refused(self, error: BaseException) -> None:
+        """Count the tokens of an answer the client refused after the server wrote it (cut
+        off at the token limit, or by a content filter): they were spent all the same."""
+        usage = getattr(getattr(error, "completion", None), "usage", None)
+        if usage is not None:
+            self._count(int(usage.prompt_tokens), int(usage.completion_tokens))
+
+    def _count(self, input_tokens: int, output_tokens: int) -> None:
+        self.input_tokens = (self.input_tokens or 0) + input_tokens
+        self.output_tokens = (self.output_tokens or 0) + output_tokens
+
+
+_CUT_OFF = "the answer was cut off at the token limit"
 
 
 def _describe(error: BaseException) -> str:
+    from openai import LengthFinishReasonError  # the client langchain-openai brings
+
+    if isinstance(error, LengthFinishReasonError):
+        return _CUT_OFF
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return f"{type(error).__name__}: {text[:200]}"
 
@@ -140,6 +157,7 @@ def ask(
         try:
             answer = runnable.invoke(messages)
         except Exception as error:  # timeouts, 429, 5xx, refused connections, bad JSON
+            spend.add_refused(error)
             last = _describe(error)
             time.sleep(backoff * (2**attempt))
             continue
@@ -149,6 +167,11 @@ def ask(
         if parsed is None:
             failure = answer.get("parsing_error") if isinstance(answer, dict) else None
             last = "empty or malformed answer" + (f" ({_describe(failure)})" if failure else "")
+            if (
+                isinstance(raw, AIMessage)
+                and raw.response_metadata.get("finish_reason") == "length"
+            ):
+                last = _CUT_OFF
             continue
         problems = check(parsed) if check is not None else []
         if not problems:

@@ -55,7 +55,7 @@ def test_a_good_server_writes_the_template(
 
 @pytest.mark.parametrize("method", ["json_schema", "function_calling"])
 @pytest.mark.parametrize(
-    "behaviour", ["500", "429", "slow", "malformed", "schema", "empty", "wrong"]
+    "behaviour", ["500", "429", "slow", "malformed", "schema", "empty", "wrong", "cut"]
 )
 def test_every_fault_degrades_to_a_valid_answer(
     home: Path, openai_server: FakeOpenAI, method: str, behaviour: str
@@ -66,6 +66,18 @@ def test_every_fault_degrades_to_a_valid_answer(
     assert offer_fact_errors(result.template.body, Voucher.model_validate(REQUEST["voucher"])) == []
     assert "20%" in result.template.body
     assert openai_server.calls[behaviour] >= 2  # retried before giving up
+
+
+@pytest.mark.parametrize("method", ["json_schema", "function_calling"])
+def test_an_answer_cut_off_at_the_token_limit_is_named_and_its_tokens_counted(
+    home: Path, openai_server: FakeOpenAI, method: str
+) -> None:
+    result = run(home, "cut", method, model_tries=2, judge_model="offline")
+    assert result.degraded_reason and "cut off at the token limit" in result.degraded_reason
+    calls = openai_server.calls["cut"]
+    assert result.usage.calls == calls
+    # Every cut answer was written, so it is paid for: the fake server writes 60 tokens each.
+    assert result.usage.output_tokens == 60 * calls
 
 
 def test_a_flaky_server_recovers_on_retry(home: Path, openai_server: FakeOpenAI) -> None:
