@@ -4,9 +4,8 @@ A model is named by a ``provider:model`` string resolved by LangChain's ``init_c
 (``openai:gpt-4o-mini``; any OpenAI-compatible server through ``OPENAI_BASE_URL`` and
 ``OPENAI_API_KEY``: llama.cpp, Ollama, vLLM), ``gguf:/path/model.gguf`` for a model run in
 this process (``tools.gguf``), or ``offline`` for none. Providers of one's own (a scripted
-model in tests) are registered with ``register``. Models
-are built inside nodes, on first use, and cached per name: importing CRMAgent never needs a
-key.
+model in tests) are registered with ``register``. Models are built inside nodes, on first
+use, and cached per name: importing CRMAgent never needs a key.
 
 ``ask`` makes one structured call with retries: a timeout, an HTTP 429/5xx, an empty or
 malformed answer, or one that fails the caller's own check is retried (with the problem
@@ -166,12 +165,13 @@ def ask(
         parsed = answer.get("parsed") if isinstance(answer, dict) else answer
         if parsed is None:
             failure = answer.get("parsing_error") if isinstance(answer, dict) else None
-            last = "empty or malformed answer" + (f" ({_describe(failure)})" if failure else "")
             if (
                 isinstance(raw, AIMessage)
                 and raw.response_metadata.get("finish_reason") == "length"
             ):
                 last = _CUT_OFF
+            else:
+                last = "empty or malformed answer" + (f" ({_describe(failure)})" if failure else "")
             continue
         problems = check(parsed) if check is not None else []
         if not problems:
