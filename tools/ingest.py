@@ -228,6 +228,35 @@ def _decode(path: Path, data: bytes) -> tuple[str, list[Problem]]:
         ]
 
 
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+"""What a spreadsheet separates columns with: a comma; a semicolon where the comma is the
+decimal mark (Excel in much of Europe saves "CSV" so, decimals included: ``_decimal_points``);
+a tab from a copied sheet."""
+
+
+def _delimiter(text: str) -> str:
+    """The separator of the header row: the one that splits it into the most known columns
+    (a comma when none does better)."""
+    header = text.split("\n", 1)[0]
+
+    def known(delimiter: str) -> int:
+        return sum(c.strip().strip('"') in TEMPLATE_COLUMNS for c in header.split(delimiter))
+
+    return max(DELIMITERS, key=known)
+
+
+DECIMAL_COLUMNS = ("voucher_value", "min_spend", "revenue")
+_DECIMAL_COMMA = re.compile(r"\s*-?\d+,\d+\s*")
+
+
+def _decimal_points(row: dict[str, Any]) -> None:
+    """A semicolon-separated file writes decimals with a comma ("12,50"): read them so."""
+    for column in DECIMAL_COLUMNS:
+        value = row.get(column)
+        if value and _DECIMAL_COMMA.fullmatch(value):
+            row[column] = value.strip().replace(",", ".")
+
+
 def _csv_rows(
     path: Path, text: str, ignore_extra: bool
 ) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
@@ -235,7 +264,8 @@ def _csv_rows(
     rows: list[tuple[int, dict[str, Any]]] = []
     problems: list[Problem] = []
     csv.field_size_limit(MAX_CELL_BYTES)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [column.strip() for column in next(reader)]
     except StopIteration:
@@ -279,17 +309,15 @@ def _csv_rows(
                         number,
                         "row",
                         f"has {len(cells)} fields, the header has {len(header)} "
-                        "(a truncated line or an unquoted comma?)",
+                        f"(a truncated line or an unquoted {DELIMITERS[delimiter]}?)",
                     )
                 )
                 continue
             # An empty cell means "not given" (inline: this loop runs once a cell).
-            rows.append(
-                (
-                    number,
-                    {c: cells[i] if cells[i] and not cells[i].isspace() else None for i, c in kept},
-                )
-            )
+            row = {c: cells[i] if cells[i] and not cells[i].isspace() else None for i, c in kept}
+            if delimiter == ";":
+                _decimal_points(row)
+            rows.append((number, row))
     except csv.Error as exc:
         problems.append(Problem(name, number + 1, "row", f"unreadable CSV: {exc}"))
     return rows, problems

@@ -195,3 +195,28 @@ def test_a_write_transaction_borrows_a_large_page_cache_and_gives_it_back(tmp_pa
         with pytest.raises(RuntimeError), store.transaction():
             raise RuntimeError("a failed import")
         assert cache_size(store) == before
+
+
+@pytest.mark.parametrize(("delimiter", "name"), [(";", "semicolon"), ("\t", "tab")])
+def test_a_semicolon_or_tab_separated_file_reads_like_a_comma_one(
+    tmp_path: Path, delimiter: str, name: str
+) -> None:
+    # Excel saves "CSV" with semicolons where the comma is the decimal mark; the texts hold
+    # commas and semicolons of their own, quoted as a spreadsheet quotes them.
+    row = {**GOOD_ROW, "text": 'Hi; we miss you, {first_name}! "20%" off with BACK20.'}
+    commas = write_csv(tmp_path / "commas.csv", [row])
+    other = tmp_path / "other.csv"
+    with other.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, list(TEMPLATE_COLUMNS), delimiter=delimiter)
+        writer.writeheader()
+        writer.writerow(row)
+    assert validate_file(other) == validate_file(commas)
+    if delimiter == ";":  # and decimals with a comma: 540,5 is 540.5
+        decimal_commas = other.read_text().replace(";540.5;", ";540,5;")
+        assert ";540,5;" in decimal_commas
+        other.write_text(decimal_commas)
+        assert validate_file(other) == validate_file(commas)
+    other.write_text(other.read_text() + delimiter.join(["t2", "m1", "lapsed_90d"]) + "\n")
+    assert problems_of(other) == [
+        f"{other}:3: row: has 3 fields, the header has 18 (a truncated line or an unquoted {name}?)"
+    ]
