@@ -57,7 +57,8 @@ def demo_requests(folder: Path) -> list[tuple[str, dict[str, Any]]]:
 
 
 def render(console: Console, label: str, request: dict[str, Any], result: GenerationResult) -> None:
-    """One campaign: original vs new, mode and why, patterns, guidance, scores."""
+    """One campaign: original vs new, mode and why, patterns, guidance, the model's part
+    (when one took part), scores."""
     console.rule(
         f"[bold]{label}: {request['merchant_id']} / {request['segment']} / "
         f"{request['channel']} -> mode [cyan]{result.mode}[/cyan]"
@@ -91,6 +92,10 @@ def render(console: Console, label: str, request: dict[str, Any], result: Genera
     for step in result.guidance:
         cited = f" [dim]({', '.join(step.evidence[:3])})[/dim]" if step.evidence else ""
         console.print(f"  {step.step}. {step.text}{cited}", highlight=False)
+    if result.model != "offline":
+        console.print(f"  {_spent(result)}", highlight=False)
+    if result.degraded:
+        console.print(f"  degraded: {result.degraded_reason}", style="yellow", highlight=False)
     s = result.scores
     console.print(
         f"  scores: audience match {s.audience_match:.2f}, marketing effectiveness "
@@ -98,6 +103,15 @@ def render(console: Console, label: str, request: dict[str, Any], result: Genera
         f"rules {'passed' if result.rule_report.passed else 'FAILED'}\n",
         highlight=False,
     )
+
+
+def _spent(result: GenerationResult) -> str:
+    """Which model took part and what it cost."""
+    usage = result.usage
+    line = f"model {result.model}: {usage.calls} call(s), {usage.judge_calls} by the judge"
+    if usage.input_tokens is not None:
+        line += f"; {usage.input_tokens:,} tokens in, {usage.output_tokens or 0:,} out"
+    return line
 
 
 def run_demo(console: Console, home: Path, context: Context) -> list[GenerationResult]:
