@@ -43,6 +43,8 @@ def _cite(ids: Sequence[str], limit: int = 3) -> str:
 
 
 def _pattern_step(pattern: Pattern, where: str) -> str:
+    """A pattern as a step; ``where`` (the messages it was read in) only where the guidance
+    has not said so yet."""
     feature = feature_of(pattern)
     do, dont = _ADVICE.get(feature, (feature, f"avoid {feature}"))
     action = do if pattern.lift >= 1 else dont
@@ -52,10 +54,14 @@ def _pattern_step(pattern: Pattern, where: str) -> str:
     sure = "over 99%" if pattern.confidence > 0.99 else f"{pattern.confidence:.0%}"
     lean = f", {LEAN_NOTE.format(lean=pattern.lean)}" if pattern.lean is not None else ""
     return (
-        f"{action}: in {where}, messages whose copy {pattern.description.split(' (')[0]} "
+        f"{action}: {_in(where)}messages whose copy {pattern.description.split(' (')[0]} "
         f"converted {pattern.lift:.2f}x as often as their A/B siblings without it{lean} "
         f"(n={pattern.sample_size:,} sends{interval}; {sure} confident)."
     )
+
+
+def _in(where: str) -> str:
+    return f"in {where}, " if where else ""
 
 
 def _not_followed(
@@ -148,21 +154,23 @@ def write_guidance(
     thin = [p for p in patterns if p.confidence < min_confidence and abs(p.lift - 1) >= 0.1]
     # Every sure pattern the new message acts on, then each it goes against, with the
     # reason: no decision goes unexplained, and no step describes a message that does the
-    # opposite.
+    # opposite. Which messages the evidence was read in is said once, in the first step.
+    basis = iter([where])
     followed = [p for p in strong if written.get(feature_of(p), False) == (p.lift >= 1)]
     for pattern in followed:
-        steps.append((_pattern_step(pattern, where), pattern.evidence))
+        steps.append((_pattern_step(pattern, next(basis, "")), pattern.evidence))
     for pattern in (p for p in strong if p not in followed):
         reason = _not_followed(pattern, best.use | best.avoid, channel, voice, code)
         if reason:
-            text = f"{_pattern_step(pattern, where)} The new message does not: {reason}."
-            steps.append((text, pattern.evidence))
+            step = _pattern_step(pattern, next(basis, ""))
+            steps.append((f"{step} The new message does not: {reason}.", pattern.evidence))
     for pattern in overruled[:3]:
         feature = feature_of(pattern)
         kept = _ADVICE.get(feature, (feature, feature))[0 if feature in best.use else 1]
+        read_in = _in(next(basis, ""))
         steps.append(
             (
-                f"{kept}, as best practice has it: in {where}, the evidence leans the other "
+                f"{kept}, as best practice has it: {read_in}the evidence leans the other "
                 f"way ({pattern.lift:.2f}x, {pattern.confidence:.0%} confident, "
                 f"n={pattern.sample_size:,} sends), short of the {contrary_confidence:.0%} it "
                 "takes to overrule what works across the trade. Test it in your next A/B send.",

@@ -173,3 +173,14 @@ def test_every_sure_pattern_is_explained_and_one_the_message_goes_against_says_w
         contrary_confidence=0.95,
     )
     assert wanted[1].text.endswith("The new message does not: this voucher has no code.")
+
+
+def test_which_messages_the_evidence_was_read_in_is_said_once() -> None:
+    patterns = [_sure("offer_early", 1.3), _sure("avoid_question", 0.8), _sure("emoji", 1.2)]
+    texts = steps({"offer_early": True}, patterns)
+    basis = "in all 400 new_customer messages on record, "
+    assert sum(basis in t for t in texts) == 1
+    # Each pattern's own step still carries its numbers.
+    for start in ("Lead with the offer", "Don't open with a question", "Add one emoji"):
+        (step,) = [t for t in texts if t.startswith(start)]
+        assert "x as often" in step and "n=8,000 sends; 99% confident" in step
