@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from arena.world import WorldExistsError, build_world
 from tools.config import settings
 from tools.ingest import IngestError, ingest_file
 from tools.store import Store
+
+if TYPE_CHECKING:
+    from graph.context import Context
 
 app = typer.Typer(
     help="CRMAgent: high-conversion CRM message templates, explained step by step.",
@@ -212,6 +215,8 @@ def batch(
         raise typer.Exit(EXIT_INVALID)
     total = sum(1 for line in source.open(encoding="utf-8-sig") if line.strip())
     config = settings(home)
+    # A line once written counts as done on a rerun: a wrong model must stop the batch here.
+    context = _checked(Context(home=str(config.home)))
     with Progress(
         "{task.description}",
         BarColumn(),
@@ -223,7 +228,7 @@ def batch(
         report = run_batch(
             source,
             target,
-            context=Context(home=str(config.home)),
+            context=context,
             max_concurrency=concurrency,
             progress=lambda n: bar.advance(task, n),
         )
@@ -270,7 +275,19 @@ def serve(
     from crmagent.service import serve as run_service
     from graph.context import Context
 
-    run_service(host, port, Context(home=str(settings(home).home)))
+    run_service(host, port, _checked(Context(home=str(settings(home).home))))
+
+
+def _checked(context: Context) -> Context:
+    """The run's settings, once every model they name can be built; else exit 2 saying why."""
+    from graph.context import check_models
+
+    try:
+        check_models(context)
+    except ValueError as error:
+        errors.print(str(error), style="bold red", highlight=False)
+        raise typer.Exit(EXIT_INVALID) from error
+    return context
 
 
 @app.command()

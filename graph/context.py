@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal, cast
 
 from tools.config import Settings
-from tools.models import StructuredMethod
+from tools.models import StructuredMethod, load_model
 
 ModeName = Literal["group", "retrieval", "rules"]
 
@@ -202,7 +202,24 @@ class Context:
             )
 
 
-def model_for(context: Context, role: Literal["writer", "analyst", "judge"]) -> str:
+Role = Literal["writer", "analyst", "judge"]
+
+
+def model_for(context: Context, role: Role) -> str:
     """The model a role uses: its own setting, else the run's model."""
     own: str = getattr(context, f"{role}_model")
     return own or context.model
+
+
+def check_models(context: Context) -> None:
+    """Build every model the run names, or raise ``ValueError`` naming the role, the model
+    and what is wrong (a missing GGUF file, an unknown provider, no API key). A long run
+    (a batch, a server) calls this first, so that a wrong setting stops it before the first
+    request rather than failing every one."""
+    roles: tuple[Role, ...] = ("analyst", "writer", "judge")
+    for role in roles:
+        spec = model_for(context, role)
+        try:
+            load_model(spec, context.model_timeout)
+        except Exception as error:  # whatever the provider raises, said with the role
+            raise ValueError(f"the {role} model {spec!r} cannot be used: {error}") from error

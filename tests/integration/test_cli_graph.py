@@ -139,6 +139,28 @@ def test_batch_keeps_one_line_per_request_through_a_kill(world: Path, tmp_path: 
     assert all("template" in o for i, o in enumerate(out) if i not in {5, 9})
 
 
+def test_a_model_that_cannot_be_built_stops_a_batch_or_a_server_before_it_starts(
+    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A batch line once written counts as done on a rerun: a missing model file must not
+    # turn every request into an error line that the fixed rerun would then skip.
+    source = tmp_path / "requests.jsonl"
+    source.write_text(json.dumps(requests(world, 1)[0]) + "\n")
+    target = tmp_path / "results.jsonl"
+    missing = tmp_path / "nowhere.gguf"
+    monkeypatch.setenv("CRMAGENT_MODEL", f"gguf:{missing}")
+    stopped = crmagent("batch", source, target, "--home", world)
+    assert stopped.returncode == 2
+    assert f"the analyst model 'gguf:{missing}' cannot be used" in stopped.stderr
+    assert "no such file" in stopped.stderr and not target.exists()
+    # A role's own model is checked too, and a server refuses to start on it.
+    monkeypatch.setenv("CRMAGENT_MODEL", "offline")
+    monkeypatch.setenv("CRMAGENT_JUDGE_MODEL", "nosuch:grader")
+    refused = crmagent("serve", "--port", "1", "--home", world, timeout=60)
+    assert refused.returncode == 2
+    assert "the judge model 'nosuch:grader' cannot be used" in refused.stderr
+
+
 def test_python_api_and_studio_graph(world: Path) -> None:
     from crmagent import generate, generate_batch
 
