@@ -192,6 +192,16 @@ def _adapter(field: str) -> TypeAdapter[Any]:
     return TypeAdapter(annotation)
 
 
+_DATES = "write dates as YYYY-MM-DD, e.g. 2026-03-01"
+_FIXES = {
+    "date_parsing": _DATES,
+    "date_from_datetime_parsing": _DATES,
+    "float_parsing": "write numbers with a decimal point and no thousands separator, e.g. 1234.50",
+    "int_parsing": "write whole numbers with no separator, e.g. 1200",
+}
+"""What to write instead, for values a spreadsheet formats its own way."""
+
+
 def _describe(error: Any) -> str:
     """A pydantic error as a sentence a merchant can act on."""
     if error["type"] == "missing" or (
@@ -204,7 +214,8 @@ def _describe(error: Any) -> str:
     shown = repr(error["input"])
     if len(shown) > 60:
         shown = shown[:57] + "..."
-    return f"{message} (got {shown})"
+    fix = _FIXES.get(error["type"])
+    return f"{message} (got {shown})" + (f"; {fix}" if fix else "")
 
 
 def _blank_to_none(value: Any) -> Any:

@@ -220,3 +220,30 @@ def test_a_semicolon_or_tab_separated_file_reads_like_a_comma_one(
     assert problems_of(other) == [
         f"{other}:3: row: has 3 fields, the header has 18 (a truncated line or an unquoted {name}?)"
     ]
+
+
+DATES = "write dates as YYYY-MM-DD, e.g. 2026-03-01"
+
+
+@pytest.mark.parametrize(
+    ("change", "problem", "hint"),
+    [
+        ({"sent_at": "01/03/2026"}, "sent_at: Input should be a valid date", DATES),
+        ({"expires": "31.12.2026"}, "expires: Input should be a valid date", DATES),
+        (
+            {"revenue": "1.234,50"},
+            "revenue: Input should be a valid number",
+            "write numbers with a decimal point and no thousands separator, e.g. 1234.50",
+        ),
+        (
+            {"sends": "1,200"},
+            "sends: Input should be a valid integer",
+            "write whole numbers with no separator, e.g. 1200",
+        ),
+    ],
+)
+def test_a_value_formatted_by_a_spreadsheet_gets_the_format_to_use(
+    tmp_path: Path, change: dict[str, str], problem: str, hint: str
+) -> None:
+    (found,) = problems_of(write_csv(tmp_path / "bad.csv", [{**GOOD_ROW, **change}]))
+    assert problem in found and found.endswith(f"; {hint}")
