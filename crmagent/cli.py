@@ -385,6 +385,9 @@ def arena_run(
     chosen = variant or list(VARIANTS)
     extra = {}
     if config.model != "offline":  # the configured model joins the leaderboard
+        from graph.context import Context
+
+        _checked(Context(home=str(config.home), model=config.model))
         extra[f"full:{config.model}"] = {
             "modes": ["group", "retrieval", "rules"],
             "model": config.model,

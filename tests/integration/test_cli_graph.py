@@ -139,7 +139,7 @@ def test_batch_keeps_one_line_per_request_through_a_kill(world: Path, tmp_path: 
     assert all("template" in o for i, o in enumerate(out) if i not in {5, 9})
 
 
-def test_a_model_that_cannot_be_built_stops_a_batch_or_a_server_before_it_starts(
+def test_a_model_that_cannot_be_built_stops_a_batch_a_server_or_the_arena_before_it_starts(
     world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A batch line once written counts as done on a rerun: a missing model file must not
@@ -159,6 +159,11 @@ def test_a_model_that_cannot_be_built_stops_a_batch_or_a_server_before_it_starts
     refused = crmagent("serve", "--port", "1", "--home", world, timeout=60)
     assert refused.returncode == 2
     assert "the judge model 'nosuch:grader' cannot be used" in refused.stderr
+    # The arena's model variant, before any world is built or variant run.
+    monkeypatch.setenv("CRMAGENT_MODEL", f"gguf:{missing}")
+    arena = crmagent("arena", "run", "--seed", "1", "--tasks", "3", "--home", tmp_path / "a")
+    assert arena.returncode == 2 and "no such file" in arena.stderr
+    assert not (tmp_path / "a").exists()
 
 
 def test_python_api_and_studio_graph(world: Path) -> None:
