@@ -355,7 +355,9 @@ def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         state["patterns"],
         drafts=ctx.drafts,
         variant=attempt,
-        voice=merchant_voice(store_for(ctx.home), request.merchant_id),
+        voice=merchant_voice(
+            store_for(ctx.home), request.merchant_id, analysis.canonical or request.segment
+        ),
     )
     evidence = [
         *analysis.top_ids,
@@ -383,7 +385,9 @@ def rules_rewrite(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         plan,
         exemplar,
         variant=state.get("rejections", 0),
-        voice=merchant_voice(store_for(ctx.home), request.merchant_id),
+        voice=merchant_voice(
+            store_for(ctx.home), request.merchant_id, canonical or request.segment
+        ),
     )
     ruled = cast(State, {**state, "patterns": []})
     return {
