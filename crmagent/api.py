@@ -28,6 +28,8 @@ class BatchError(BaseModel):
     error: str
 
 
+PAUSED = "awaiting review"
+"""A ``BatchError``'s error for a run that stopped for the merchant's approval."""
 RequestLike = CampaignRequest | Mapping[str, Any]
 RESULT_KEYS = frozenset(GenerationResult.model_fields)
 
@@ -86,7 +88,7 @@ def generate_batch(
         if isinstance(output, BaseException):
             results.append(BatchError(id=payload.get("id"), error=str(output)))
         elif "__interrupt__" in output:
-            results.append(BatchError(id=payload.get("id"), error="awaiting review"))
+            results.append(BatchError(id=payload.get("id"), error=PAUSED))
         else:
             results.append(GenerationResult.model_validate(output))
     return results

@@ -9,6 +9,7 @@ skips the requests already answered. Each request runs in its own checkpointed t
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -17,9 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crmagent.api import BatchError, generate_batch
+from crmagent.api import PAUSED, BatchError, generate_batch
+from graph.checkpoint import forget
 from graph.context import Context
 from tools.domain import GenerationResult
+from tools.resources import store_for
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,20 @@ def _answered(path: Path) -> int:
     return data[:complete].count(b"\n")
 
 
+def _namespace(source: Path, target: Path, context: Context) -> str:
+    """What a run's threads are named by: this input and output file, the store's data and
+    the run's settings. The same run again (after a kill) resumes its threads; after an
+    import, or with another model or threshold, it answers afresh instead of handing back
+    what the old data or settings wrote."""
+    digest = hashlib.sha1(str(target.resolve()).encode())
+    digest.update(source.read_bytes())
+    if (Path(context.home) / "crm.sqlite").exists():
+        digest.update((store_for(context.home).get_meta("data_version") or "").encode())
+    settings = dataclasses.asdict(context)
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:16]
+
+
 def run_batch(
     source: Path,
     target: Path,
@@ -81,10 +98,7 @@ def run_batch(
     """Answer every request of ``source`` into ``target``, resuming where it stopped."""
     items = list(_requests(source))
     done = _answered(target)
-    # Threads belong to this input file and this output file: a changed input starts afresh.
-    digest = hashlib.sha1(str(target.resolve()).encode())
-    digest.update(source.read_bytes())
-    namespace = digest.hexdigest()[:16]
+    namespace = f"batch:{_namespace(source, target, context)}"
     written = errors = 0
     with target.open("a", encoding="utf-8") as out:
         pending = items[done:]
@@ -94,18 +108,19 @@ def run_batch(
             batch = pending[start : start + chunk]
             requests = [(n, item) for n, item in batch if isinstance(item, dict)]
             # One checkpointed thread per input line: a run killed mid-graph resumes there.
-            threads = [f"batch:{namespace}:{n}" for n, _ in requests]
+            threads = {n: f"{namespace}:{n}" for n, _ in requests}
             answers = iter(
                 generate_batch(
                     [item for _, item in requests],
                     max_concurrency=max_concurrency,
                     context=context,
-                    thread_ids=threads,
+                    thread_ids=list(threads.values()),
                 )
                 if requests
                 else ()
             )
-            for _, item in batch:
+            settled = []
+            for number, item in batch:
                 answer: GenerationResult | BatchError = (
                     item if isinstance(item, BatchError) else next(answers)
                 )
@@ -114,6 +129,15 @@ def run_batch(
                 out.flush()
                 os.fsync(out.fileno())
                 written += 1
+                if number in threads and not (
+                    isinstance(answer, BatchError) and answer.error == PAUSED
+                ):
+                    settled.append(threads[number])
+            # A written line is the request's record: its checkpoints (about 80 KB a
+            # request) would otherwise pile up, gigabytes a night for a nightly batch.
+            # A run paused for review keeps its thread.
+            if settled:
+                forget(Path(context.home).resolve(), settled)
             if progress:
                 progress(len(batch))
     return BatchReport(total=len(items), skipped=done, written=written, errors=errors)

@@ -8,6 +8,7 @@ The compiled ``graph`` carries no checkpointer (the LangGraph server brings its 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -59,3 +60,13 @@ def durable_graph(home: Path) -> CompiledStateGraph[State, Context, InputState, 
     conn = sqlite3.connect(home / "checkpoints.sqlite", check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     return builder.compile(checkpointer=SqliteSaver(conn, serde=serializer()))
+
+
+def forget(home: Path, thread_ids: Iterable[str]) -> None:
+    """Delete these threads' checkpoints from ``durable_graph(home)``'s store: runs whose
+    results are kept elsewhere now."""
+    saver = durable_graph(home).checkpointer
+    if not isinstance(saver, SqliteSaver):
+        raise TypeError(f"expected the SQLite checkpointer, got {type(saver).__name__}")
+    for thread in thread_ids:
+        saver.delete_thread(thread)

@@ -3,6 +3,9 @@ reject (regenerates once); and checkpointed batches that resume instead of redoi
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +15,13 @@ from langgraph.types import Command
 
 from arena.world import build_world
 from crmagent.api import generate_batch
+from crmagent.batch import run_batch
 from graph import builder
 from graph.checkpoint import serializer
 from graph.context import Context
 from tests.requests import REQUEST
 from tools.domain import GenerationResult
+from tools.store import Store
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +96,37 @@ def test_checkpointed_batch_does_not_redo_finished_requests(home: Path) -> None:
     )
     assert paused[0].error == "awaiting review"  # type: ignore[union-attr]
     assert (home / "checkpoints.sqlite").exists()
+
+
+def test_a_batch_run_again_on_new_data_or_settings_answers_afresh(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    build_world(home, seed=1)
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(json.dumps(REQUEST) + "\n")
+
+    def run(**settings: Any) -> dict[str, Any]:
+        target.unlink(missing_ok=True)
+        run_batch(source, target, context=Context(home=str(home), modes=["rules"], **settings))
+        line: dict[str, Any] = json.loads(target.read_text())
+        return line
+
+    def threads() -> int:
+        with closing(sqlite3.connect(home / "checkpoints.sqlite")) as db:
+            (count,) = db.execute("SELECT COUNT(DISTINCT thread_id) FROM checkpoints").fetchone()
+            return int(count)
+
+    first = run()
+    assert run() == first
+    # A written line is the record: the run's checkpoints are gone.
+    assert threads() == 0
+    # Other settings: this run stops for approval, not with the answer the last one wrote,
+    # and keeps its thread for the merchant's decision.
+    assert run(require_approval=True)["error"] == "awaiting review"
+    assert threads() == 1
+    # An import: lapsed customers now convert far better, and the prediction says so.
+    with Store(home / "crm.sqlite") as store, store.transaction():
+        sent = store.templates(segment="lapsed_90d")[:40]
+        store.put_templates(
+            [r._replace(template_id=f"{r.template_id}-again", conversions=r.clicks) for r in sent]
+        )
+    assert run()["scores"]["predicted_cvr"] > first["scores"]["predicted_cvr"]
