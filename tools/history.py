@@ -9,7 +9,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, pairwise
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -18,7 +18,6 @@ from tools.features import FEATURES, CopyContext, copy_features
 from tools.statistics import (
     BetaPrior,
     Lift,
-    binomial_cdf,
     dispersion,
     fit_prior,
     joint_lifts,
@@ -227,9 +226,9 @@ def merchant_voice(
 ) -> tuple[str, ...]:
     """The merchant's ``limit`` best-converting texts in any segment: its voice, from which
     the writer may take plain sentences when a message to ``segment`` needs room. A text
-    sent to another segment keeps only its sentences in words at home in this one
-    (``foreign_words``): "You left something behind" was written for cart abandoners, and
-    a new customer left nothing behind. Cached like ``segment_history``."""
+    sent to another segment keeps only the sentences that say nothing this segment's texts
+    avoid (``foreign_terms``): "You left something behind" was written for cart
+    abandoners, and a new customer left nothing behind. Cached like ``segment_history``."""
 
     def compute() -> tuple[str, ...]:
         records = sorted(
@@ -237,12 +236,12 @@ def merchant_voice(
             key=lambda r: r.conversions / r.sends if r.sends else 0.0,
             reverse=True,
         )
-        foreign = foreign_words(store, segment)
+        foreign = foreign_terms(store, segment)
         voice = []
         for record in records[:limit]:
             if store.segment_of(merchant_id, record.segment) == segment:
                 voice.append(record.text)
-            elif kept := [s for s in sentences(record.text) if not words_of(s) & foreign]:
+            elif kept := [s for s in sentences(record.text) if not terms_of(s) & foreign]:
                 voice.append(" ".join(kept))
         return tuple(voice)
 
@@ -252,29 +251,36 @@ def merchant_voice(
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
-def words_of(text: str) -> frozenset[str]:
-    """The words of a text, lowercased (an apostrophe's contraction kept whole)."""
-    return frozenset(_WORD.findall(text.lower()))
+def terms_of(text: str) -> frozenset[str]:
+    """A text's words, lowercased, and its pairs of neighbouring words: "miss" alone is as
+    much "Don't miss our sale" as "We miss you"; "miss you" is not."""
+    words = _WORD.findall(text.lower())
+    return frozenset([*words, *map(" ".join, pairwise(words))])
 
 
 def segment_vocabulary(store: Store, segment: str) -> tuple[int, Counter[str]]:
-    """How many templates a segment holds, and how many of them use each word. Cached like
-    ``segment_history``, which it reads."""
+    """How many templates a segment holds, and how many of them use each term
+    (``terms_of``). Cached like ``segment_history``, which it reads."""
 
     def compute() -> tuple[int, Counter[str]]:
         _, scored = segment_history(store, segment)
-        # Counter counts an iterable in C: a word at a time in Python took 4x longer.
-        return len(scored), Counter(chain.from_iterable(words_of(s.record.text) for s in scored))
+        # Counter counts an iterable in C: a term at a time in Python took 4x longer.
+        return len(scored), Counter(chain.from_iterable(terms_of(s.record.text) for s in scored))
 
     return per_data_version(store, "vocabulary", segment, compute)
 
 
-def foreign_words(store: Store, segment: str, alpha: float = 0.05) -> frozenset[str]:
-    """Words of other audiences, as the store's own texts show them: those its templates for
-    ``segment`` use at under half the rate its templates overall do, and improbably so by
-    chance (below ``alpha`` in a binomial's lower tail): "behind" and "cart" anywhere but
-    among cart abandoners, "welcome" anywhere but among new customers. A segment with no
-    templates yet has none. Cached like ``segment_history``."""
+AVOIDED = 0.25
+"""A segment avoids a term its templates use at under this share of the rate the store's
+templates do (one added to both counts: a term never used here is avoided once about three
+uses were expected, where chance alone leaves it out about one time in twenty)."""
+
+
+def foreign_terms(store: Store, segment: str) -> frozenset[str]:
+    """Words and word pairs of other audiences, as the store's own texts show them: those
+    ``segment``'s templates avoid (``AVOIDED``): "miss you" anywhere but among lapsed
+    customers, "welcome" anywhere but among new ones. A store too small to expect a term
+    a few times in the segment avoids nothing. Cached like ``segment_history``."""
 
     def compute() -> frozenset[str]:
         size, here = segment_vocabulary(store, segment)
@@ -284,18 +290,13 @@ def foreign_words(store: Store, segment: str, alpha: float = 0.05) -> frozenset[
             total += templates
             everywhere.update(used)
         share = size / max(total, 1)
-        foreign = set()
-        for word, uses in everywhere.items():
-            expected = uses * share
-            # Under half the expected count with 40 expected lies past z = -3.2: sure
-            # enough without summing the tail.
-            if here[word] < expected / 2 and (
-                expected >= 40 or binomial_cdf(here[word], uses, share) < alpha
-            ):
-                foreign.add(word)
-        return frozenset(foreign)
+        return frozenset(
+            term
+            for term, uses in everywhere.items()
+            if here[term] + 1 < AVOIDED * (uses * share + 1)
+        )
 
-    return per_data_version(store, "foreign_words", (segment, alpha), compute)
+    return per_data_version(store, "foreign_terms", segment, compute)
 
 
 _VAGUE_PRIOR = (0.0, 1.0)

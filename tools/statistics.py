@@ -25,17 +25,6 @@ def normal_cdf(x: float) -> float:
     return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
 
 
-def binomial_cdf(k: int, n: int, p: float) -> float:
-    """P(X <= k) for X ~ Binomial(n, p), summed exactly (meant for a small ``k``)."""
-    if p >= 1.0:
-        return 1.0 if k >= n else 0.0
-    term = total = (1.0 - p) ** n
-    for i in range(min(k, n)):
-        term *= (n - i) / (i + 1) * p / (1.0 - p)
-        total += term
-    return min(total, 1.0)
-
-
 def certainty(confidence: float) -> float:
     """How far a confidence that an effect is real (either way) stands from a coin flip:
     0 at 0.5, 1 at 0 or 1; the weight an estimated effect gets when acted on."""

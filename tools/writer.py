@@ -108,6 +108,12 @@ def _featured(features: dict[str, bool]) -> bool:
 
 _OPT_OUT_TALK = re.compile(r"\bstop\b|\bopt[- ]?out\b|\bunsubscribe", re.IGNORECASE)
 """How to stop the messages: an SMS rule, never a room-filler."""
+_STOCK_NEWS = re.compile(
+    r"\b(?:back in stock|restocked|(?:just|has|have) (?:landed|arrived|dropped)|sold out|"
+    r"selling fast|low (?:in )?stock|limited stock|while stocks? lasts?)\b",
+    re.IGNORECASE,
+)
+"""News of the stock on the day a message went out (``Writer._stale``)."""
 _PROPER_NAME = re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+")
 """Two capitalised words past a sentence's first letter: a product's or a brand's name."""
 
@@ -448,6 +454,7 @@ class Writer:
             ("?" in first) != ("question" in plan.use),
             not self._allowed(first),
             self._names_another(first),
+            self._stale(first),
         )
         unsafe = any(checks)
         return "" if unsafe else first
@@ -564,16 +571,24 @@ class Writer:
     def _reusable(self, sentence: str) -> bool:
         """Whether a sentence of the merchant's may carry over at all: no number (offers
         and dates are written from the voucher), no placeholder, no opt-out instruction (the
-        writer adds the one a channel needs), no shouting, no other product's name, no word
-        the merchant forbids."""
+        writer adds the one a channel needs), no stale news of the stock, no shouting, no
+        other product's name, no word the merchant forbids."""
         return (
             not any(ch.isdigit() for ch in sentence)
             and "{" not in sentence
             and "}" not in sentence
             and not _OPT_OUT_TALK.search(sentence)
+            and not self._stale(sentence)
             and not is_shouting(sentence)
             and not self._names_another(sentence)
             and self._allowed(sentence)
+        )
+
+    def _stale(self, sentence: str) -> bool:
+        """News of the stock from a past message ("back in stock"): true the day it was
+        sent, not known now. The campaign's current text may say it: that is today's."""
+        return bool(_STOCK_NEWS.search(sentence)) and sentence not in (
+            self.request.original_template or ""
         )
 
     def _names_another(self, sentence: str) -> bool:

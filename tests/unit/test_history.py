@@ -12,7 +12,7 @@ from agents.analyst import top_element
 from agents.content import extract, own_lifts
 from tools.history import (
     feature_lifts,
-    foreign_words,
+    foreign_terms,
     merchant_leans,
     merchant_voice,
     own_dispersion,
@@ -164,35 +164,45 @@ def test_a_merchants_voice_is_its_best_converting_texts(store: Store) -> None:
     assert merchant_voice(store, "nobody", "vip") == ()
 
 
-def test_a_line_written_for_one_audience_is_not_lent_to_another(tmp_path: Path) -> None:
-    # Six merchants greet cart abandoners and new customers each their own way.
+def _greetings(path: Path, merchants: int) -> Store:
+    """Merchants that greet cart abandoners and new customers each their own way, five
+    campaigns a segment; their cart texts converted better."""
     greetings = {"cart_abandoner": "You left something behind.", "new_customer": "Welcome aboard!"}
-    store = Store(tmp_path / "crm.sqlite")
+    store = Store(path)
     with store.transaction():
         store.put_templates(
             [
                 _record(
-                    f"{merchant}-{segment}-{n}",
-                    merchant,
+                    f"m{merchant}-{segment}-{n}",
+                    f"m{merchant}",
                     segment,
                     f"{greeting} Our linen is woven by hand. Save 10% now: {{link}}",
                     300 if segment == "cart_abandoner" else 200,
                     f"2026-0{1 + n % 9}-1{n}",
                 )
-                for merchant in ("m1", "m2", "m3", "m4", "m5", "m6")
+                for merchant in range(1, merchants + 1)
                 for segment, greeting in greetings.items()
                 for n in range(5)
             ]
         )
-    assert {"something", "behind"} <= foreign_words(store, "new_customer")
-    assert "welcome" in foreign_words(store, "cart_abandoner")
-    assert not {"our", "linen", "save", "link"} & foreign_words(store, "new_customer")
+    return store
+
+
+def test_a_line_written_for_one_audience_is_not_lent_to_another(tmp_path: Path) -> None:
+    store = _greetings(tmp_path / "crm.sqlite", merchants=6)
+    assert {"something", "behind", "left something"} <= foreign_terms(store, "new_customer")
+    assert "welcome aboard" in foreign_terms(store, "cart_abandoner")
+    assert not {"our", "linen", "our linen", "link"} & foreign_terms(store, "new_customer")
     # m1's best texts were sent to cart abandoners: a new customer hears their plain line
     # without the greeting; a cart abandoner hears them whole.
     welcome = merchant_voice(store, "m1", "new_customer", limit=3)
     assert welcome == ("Our linen is woven by hand. Save 10% now: {link}",) * 3
     remind = merchant_voice(store, "m1", "cart_abandoner", limit=3)
     assert all(text.startswith("You left something behind.") for text in remind)
+    # One merchant's ten templates are too few to tell what a segment avoids.
+    assert (
+        foreign_terms(_greetings(tmp_path / "small.sqlite", merchants=1), "new_customer") == set()
+    )
 
 
 def test_a_merchants_habit_does_not_make_a_feature_look_harmful() -> None:

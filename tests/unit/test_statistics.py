@@ -11,7 +11,6 @@ import pytest
 from tools.statistics import (
     BetaPrior,
     Lift,
-    binomial_cdf,
     dispersion,
     fit_prior,
     gap_test,
@@ -182,10 +181,3 @@ def test_dispersion_is_how_far_halves_of_one_history_disagree_beyond_their_error
     # difference is 0.16 against 0.02 of stated variance, 8 times it.
     high, low = (math.log(1.2) + 0.2, 0.01), (math.log(1.2) - 0.2, 0.01)
     assert dispersion([(high, low), (low, high)]) == pytest.approx(8.0)
-
-
-def test_binomial_tail_is_exact() -> None:
-    assert binomial_cdf(0, 10, 0.5) == pytest.approx(1 / 1024)
-    assert binomial_cdf(3, 10, 0.3) == pytest.approx(0.6496107184)
-    assert binomial_cdf(10, 10, 0.3) == pytest.approx(1.0)
-    assert binomial_cdf(2, 5, 1.0) == 0.0

@@ -527,18 +527,34 @@ def test_a_new_campaign_gets_room_from_the_merchants_past_texts() -> None:
         "customers. Now 30% off at www.example.com.",
         "We choose our rubber and cork with care, and it shows in the grip.",
         "The Luna Cork Block just landed.",
+        "Your favourite mats are back in stock.",
     )
     roomy = WritePlan(use=("offer_stated", "cta"), avoid=frozenset({"short_copy"}))
     bare = Writer(request, SHOP, "vip").write(roomy).body
     padded = Writer(request, SHOP, "vip", voice=past).write(roomy).body
     assert "cut and finished by hand" in padded and "cut and finished" not in bare
     # Numbers, claims and links stay out; so do offers in words (a past campaign's, not
-    # this one's), opt-out lines (an SMS rule the writer applies itself) and what was said
-    # of another product (true of that one, not of the Aero Yoga Mat).
-    for borrowed in ("Rated", "900", "30%", "www.example.com", "get one", "half", "STOP"):
+    # this one's), opt-out lines (an SMS rule the writer applies itself), what was said
+    # of another product (true of that one, not of the Aero Yoga Mat) and news of the stock
+    # (true the day it was sent).
+    for borrowed in ("Rated", "900", "30%", "www.example.com", "get one", "half", "STOP", "stock"):
         assert borrowed not in padded
     assert "Luna Cork Block" not in padded
     assert not offer_fact_errors(padded, request.voucher)
+
+
+def test_news_of_the_stock_carries_over_only_from_the_campaigns_own_text() -> None:
+    news = "The Aero Yoga Mat is back in stock."
+    roomy = WritePlan(use=("offer_stated", "cta"), avoid=frozenset({"short_copy"}))
+    current = campaign(
+        segment="vip", channel="email", voucher=VOUCHERS[2], original_template=f"{news} {{link}}"
+    )
+    today = Exemplar("original", f"{news} {{link}}", own=True)
+    assert Writer(current, SHOP, "vip").write(roomy, today).body.startswith(news)
+    # The same words in a past message were news the day it was sent.
+    new = campaign(segment="vip", channel="email", voucher=VOUCHERS[2])
+    past = Exemplar("t7", f"{news} {{link}}", own=True)
+    assert "in stock" not in Writer(new, SHOP, "vip", voice=(news,)).write(roomy, past).body
 
 
 def test_social_proof_is_only_ever_the_merchants_own_claim() -> None:
