@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from graph import graph
 from graph.checkpoint import durable_graph
-from graph.context import Context
+from graph.context import Context, check_models
 from graph.state import InputState
 from tools.domain import CampaignRequest, GenerationResult
 
@@ -71,8 +71,13 @@ def generate_batch(
     With ``thread_ids`` (one per request) the runs are checkpointed in SQLite under the
     context's home: a request finished before is not run again, one interrupted mid-graph
     (a kill, a pending review) resumes where it stopped.
+
+    A model setting that cannot work (a missing GGUF file, an unknown provider, no API key)
+    raises ``ValueError`` naming the role and the model before any request runs: it would
+    fail every one of them alike.
     """
     ctx = make_context(context, **overrides)
+    check_models(ctx)
     payloads = [_payload(r) for r in requests]
     if thread_ids is None:
         outputs: list[Any] = graph.batch(

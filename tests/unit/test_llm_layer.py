@@ -187,6 +187,14 @@ def test_a_gguf_model_that_is_not_there_is_a_clear_error(tmp_path: Path) -> None
         models.load_model(f"gguf:{missing}")
 
 
+def test_a_batch_with_a_model_that_cannot_work_stops_before_its_first_request(
+    home: Path, tmp_path: Path
+) -> None:
+    missing = tmp_path / "qwen.gguf"
+    with pytest.raises(ValueError, match=r"the analyst model 'gguf:.*qwen\.gguf' cannot be used"):
+        generate_batch([REQUEST] * 3, home=str(home), model=f"gguf:{missing}")
+
+
 def test_a_gguf_model_without_the_local_extra_says_how_to_install_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
