@@ -128,6 +128,9 @@ class TemplateIndex:
         with self._lock:
             if self._built_for == version and self.path.exists():
                 return
+            # Until the index is whole again, other threads wait at the lock rather than
+            # query a folder that is being rebuilt (it exists again as soon as it is opened).
+            self._built_for = None
             if not self.path.exists() and self._client is not None:
                 log.warning("vector index at %s is gone; rebuilding it from the store", self.path)
                 self._forget_client()

@@ -371,6 +371,59 @@ def test_threads_that_meet_a_damaged_index_together_rebuild_it_once(
     assert found == {"fast": expected, "slow": expected}
 
 
+def test_a_query_while_a_deleted_index_is_rebuilt_waits_for_it(
+    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The arena deletes the agent's index folder before each run. A request whose query came
+    # while another was rebuilding it found no client (an error and a second rebuild) or a
+    # half-built folder (no references, and "nothing indexed" remembered for the segment).
+    shutil.copy(world / "crm.sqlite", tmp_path / "crm.sqlite")
+    store, index = Store(tmp_path / "crm.sqlite"), TemplateIndex(tmp_path)
+    record = store.templates(segment="vip")[0]
+
+    def search() -> list[Hit]:
+        return index.search(
+            store,
+            "vip",
+            record.text,
+            exclude_merchant="someone-else",
+            voucher_type=record.voucher_type,
+            product_category=record.product_category,
+            channel=record.channel,
+        )
+
+    expected = search()
+    assert expected
+    shutil.rmtree(tmp_path / "chroma")
+    real_rebuild, inside, release = index._rebuild, threading.Event(), threading.Event()
+    rebuilds: list[str] = []
+
+    def rebuild(*args: Any) -> None:
+        rebuilds.append(threading.current_thread().name)
+        inside.set()
+        release.wait(60)
+        real_rebuild(*args)
+
+    monkeypatch.setattr(index, "_rebuild", rebuild)
+    found: dict[str, list[Hit]] = {}
+
+    def run(name: str) -> None:
+        found[name] = search()
+
+    first = threading.Thread(target=run, args=("first",), name="first")
+    first.start()
+    assert inside.wait(60)
+    second = threading.Thread(target=run, args=("second",), name="second")
+    second.start()
+    second.join(1.0)  # it waits for the rebuild (before the fix, it was done by now)
+    release.set()
+    first.join(120)
+    second.join(120)
+    assert rebuilds == ["first"]
+    assert found == {"first": expected, "second": expected}
+    assert "failed" not in caplog.text
+
+
 def test_a_model_server_failing_30_percent_never_fails_a_request(
     world: Path, openai_server: FakeOpenAI
 ) -> None:
