@@ -196,7 +196,10 @@ _DATES = "write dates as YYYY-MM-DD, e.g. 2026-03-01"
 _FIXES = {
     "date_parsing": _DATES,
     "date_from_datetime_parsing": _DATES,
-    "float_parsing": "write numbers with a decimal point and no thousands separator, e.g. 1234.50",
+    "float_parsing": (
+        "write numbers without a thousands separator, e.g. 1234.50 "
+        "(1234,50 in a semicolon-separated file)"
+    ),
     "int_parsing": "write whole numbers with no separator, e.g. 1200",
 }
 """What to write instead, for values a spreadsheet formats its own way."""
@@ -257,15 +260,32 @@ def _delimiter(text: str) -> str:
 
 
 DECIMAL_COLUMNS = ("voucher_value", "min_spend", "revenue")
-_DECIMAL_COMMA = re.compile(r"\s*-?\d+,\d+\s*")
+_DECIMAL_COMMA = re.compile(r"\s*-?(?:[1-9]\d{0,2}(?:\.\d{3})+|\d+),\d+\s*")
+_POINT_THOUSANDS = re.compile(r"\s*-?[1-9]\d{0,2}(?:\.\d{3}){2,}\s*")
+_ONE_POINT_GROUP = re.compile(r"\s*-?[1-9]\d{0,2}\.\d{3}\s*")
 
 
-def _decimal_points(row: dict[str, Any]) -> None:
-    """A semicolon-separated file writes decimals with a comma ("12,50"): read them so."""
+def _decimal_points(row: dict[str, Any]) -> list[tuple[str, str]]:
+    """A semicolon-separated file writes decimals with a comma ("12,50"), and thousands,
+    where a cell is formatted so, with points ("1.234,50", "1.234.567"): read them so.
+    "1.234" could be either, so it is a problem (field, message), not a guess."""
+    problems = []
     for column in DECIMAL_COLUMNS:
         value = row.get(column)
-        if value and _DECIMAL_COMMA.fullmatch(value):
-            row[column] = value.strip().replace(",", ".")
+        if not value:
+            continue
+        if _DECIMAL_COMMA.fullmatch(value) or _POINT_THOUSANDS.fullmatch(value):
+            row[column] = value.strip().replace(".", "").replace(",", ".")
+        elif _ONE_POINT_GROUP.fullmatch(value):
+            whole, fraction = value.strip().replace(".", ""), value.strip().replace(".", ",")
+            problems.append(
+                (
+                    column,
+                    f"{value.strip()!r} could be {whole} or {fraction} in a semicolon-separated "
+                    f"file; write {whole} or {fraction}",
+                )
+            )
+    return problems
 
 
 def _csv_rows(
@@ -327,7 +347,9 @@ def _csv_rows(
             # An empty cell means "not given" (inline: this loop runs once a cell).
             row = {c: cells[i] if cells[i] and not cells[i].isspace() else None for i, c in kept}
             if delimiter == ";":
-                _decimal_points(row)
+                problems.extend(
+                    Problem(name, number, field, message) for field, message in _decimal_points(row)
+                )
             rows.append((number, row))
     except csv.Error as exc:
         problems.append(Problem(name, number + 1, "row", f"unreadable CSV: {exc}"))

@@ -216,6 +216,23 @@ def test_a_semicolon_or_tab_separated_file_reads_like_a_comma_one(
         assert ";540,5;" in decimal_commas
         other.write_text(decimal_commas)
         assert validate_file(other) == validate_file(commas)
+        # thousands with points where the cell is formatted so: 1.234,50 is 1234.50
+        thousands = other.read_text().replace(";540,5;", ";1.234,50;")
+        other.write_text(thousands.replace(";1.234,50;", ";1.234;"))
+        assert problems_of(other) == [
+            f"{other}:2: revenue: '1.234' could be 1234 or 1,234 in a semicolon-separated file; "
+            "write 1234 or 1,234"
+        ]
+        other.write_text(thousands)
+        (record,) = validate_file(other)
+        assert record.revenue == 1234.5
+        other.write_text(thousands.replace(";1.234,50;", ";1.234.567;"))
+        assert validate_file(other)[0].revenue == 1234567
+        other.write_text(thousands.replace(";1.234,50;", ";1.234,5,0;"))
+        (problem,) = problems_of(other)
+        assert "revenue: Input should be a valid number" in problem
+        assert problem.endswith("(1234,50 in a semicolon-separated file)")
+        other.write_text(thousands)
     other.write_text(other.read_text() + delimiter.join(["t2", "m1", "lapsed_90d"]) + "\n")
     assert problems_of(other) == [
         f"{other}:3: row: has 3 fields, the header has 18 (a truncated line or an unquoted {name}?)"
@@ -233,7 +250,8 @@ DATES = "write dates as YYYY-MM-DD, e.g. 2026-03-01"
         (
             {"revenue": "1.234,50"},
             "revenue: Input should be a valid number",
-            "write numbers with a decimal point and no thousands separator, e.g. 1234.50",
+            "write numbers without a thousands separator, e.g. 1234.50 "
+            "(1234,50 in a semicolon-separated file)",
         ),
         (
             {"sends": "1,200"},
