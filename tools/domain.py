@@ -26,6 +26,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 CANONICAL_SEGMENTS: tuple[str, ...] = (
     "new_customer",
@@ -173,11 +174,25 @@ def voucher_problems(
     return problems
 
 
+def describe_error(error: ErrorDetails) -> str:
+    """One pydantic error as a sentence: our own validators' messages as they are (they
+    quote the value), any other with the value it got."""
+    message = str(error["msg"])
+    if error["type"] == "value_error":
+        return message.removeprefix("Value error, ")
+    if error["type"] == "missing":
+        return message
+    shown = repr(error["input"])
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"{message} (got {shown})"
+
+
 def validation_problems(exc: ValidationError, whole: str) -> str:
     """A validation error on one line, each problem named by its field (``voucher.value:
     ...``); ``whole`` names a problem of the object as a whole."""
     return "; ".join(
-        f"{'.'.join(str(part) for part in error['loc']) or whole}: {error['msg']}"
+        f"{'.'.join(str(part) for part in error['loc']) or whole}: {describe_error(error)}"
         for error in exc.errors()
     )
 

@@ -27,6 +27,7 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
+from pydantic_core import ErrorDetails
 
 from tools.domain import (
     CategoryPath,
@@ -36,6 +37,7 @@ from tools.domain import (
     TemplateBody,
     VoucherCode,
     VoucherType,
+    describe_error,
     funnel_problems,
     voucher_problems,
 )
@@ -205,20 +207,15 @@ _FIXES = {
 """What to write instead, for values a spreadsheet formats its own way."""
 
 
-def _describe(error: Any) -> str:
-    """A pydantic error as a sentence a merchant can act on."""
+def _describe(error: ErrorDetails) -> str:
+    """A pydantic error as a sentence a merchant can act on: what to write instead, for
+    values a spreadsheet formats its own way."""
     if error["type"] == "missing" or (
         error["input"] is None and error["type"] not in {"value_error"}
     ):
         return "is required but empty"
-    message = str(error["msg"])
-    if error["type"] == "value_error":  # our own validators already quote the value
-        return message.removeprefix("Value error, ")
-    shown = repr(error["input"])
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
     fix = _FIXES.get(error["type"])
-    return f"{message} (got {shown})" + (f"; {fix}" if fix else "")
+    return describe_error(error) + (f"; {fix}" if fix else "")
 
 
 def _blank_to_none(value: Any) -> Any:

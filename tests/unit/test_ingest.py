@@ -178,8 +178,8 @@ def test_merchant_segments_map_onto_canonical(tmp_path: Path) -> None:
     # A name no request could carry, or no merchant id, is refused, each field named.
     with pytest.raises(ValueError) as refused, store.transaction():
         store.map_segment("m 1", "VIP Club", "vip")
-    assert str(refused.value).startswith("merchant_id: Value error, 'm 1' is not an identifier")
-    assert "; name: Value error, 'VIP Club' is not a segment name" in str(refused.value)
+    assert str(refused.value).startswith("merchant_id: 'm 1' is not an identifier")
+    assert "; name: 'VIP Club' is not a segment name" in str(refused.value)
     assert store.canonical_segment("m 1", "VIP Club") is None
 
 
