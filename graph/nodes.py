@@ -88,9 +88,8 @@ def analyze_segment(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     request = parse_request(state)
     store = store_for(ctx.home)
-    merchant = store.merchant(request.merchant_id) or Merchant(
-        merchant_id=request.merchant_id, name=request.merchant_id
-    )
+    known = store.merchant(request.merchant_id)
+    merchant = known or Merchant(merchant_id=request.merchant_id, name=request.merchant_id)
     problem = offer_problem(request, merchant)
     if problem:
         raise InvalidRequest(f"invalid CampaignRequest: {problem}")
@@ -108,7 +107,14 @@ def analyze_segment(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     trail: list[FallbackStep] = []
     mode = "group"
     if not analysis.group_ok:
-        trail.append(FallbackStep(mode="group", reason=analysis.group_reason))
+        reason = analysis.group_reason
+        if known is None and "group" in ctx.modes:  # a new merchant, or a mistyped id
+            reason = (
+                f"merchant {request.merchant_id} is not in the store: no templates, brand "
+                "voice, discount cap or forbidden words on record; import them with "
+                "`crmagent ingest`, or check the id"
+            )
+        trail.append(FallbackStep(mode="group", reason=reason))
         mode = "retrieval"
         if "retrieval" not in ctx.modes:
             trail.append(FallbackStep(mode="retrieval", reason="retrieval is off for this run"))

@@ -86,6 +86,11 @@ def test_analyze_segment_steps_down_with_reasons(world: Path) -> None:
     assert state["mode"] == "retrieval"
     (step,) = state["fallback_trail"]
     assert step.mode == "group" and "too little own history" in step.reason
+    # a merchant the store has never seen: said so, since a mistyped id loses its profile
+    state = run(request_for(little, merchant_id="m-typo"), nodes.analyze_segment, world)
+    assert state["mode"] == "retrieval"
+    (step,) = state["fallback_trail"]
+    assert step.reason.startswith("merchant m-typo is not in the store: no templates, brand voice")
     rich, _ = rich_and_little(world)
     state = run(request_for(rich), nodes.analyze_segment, world, modes=["rules"])
     assert state["mode"] == "rules"
