@@ -74,13 +74,15 @@ def _answered(path: Path) -> int:
 
 def _namespace(source: Path, target: Path, context: Context) -> str:
     """What a run's threads are named by: this input and output file, the store's data and
-    the run's settings. The same run again (after a kill) resumes its threads; after an
-    import, or with another model or threshold, it answers afresh instead of handing back
-    what the old data or settings wrote."""
+    merchant profiles, and the run's settings. The same run again (after a kill) resumes its
+    threads; after an import or a profile change, or with another model or threshold, it
+    answers afresh instead of handing back what the old data or settings wrote."""
     digest = hashlib.sha1(str(target.resolve()).encode())
     digest.update(source.read_bytes())
     if (Path(context.home) / "crm.sqlite").exists():
-        digest.update((store_for(context.home).get_meta("data_version") or "").encode())
+        store = store_for(context.home)
+        for key in ("data_version", "profiles_version"):
+            digest.update((store.get_meta(key) or "").encode())
     settings = dataclasses.asdict(context)
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:16]

@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from arena.quality import QualityError
 from arena.world import WorldExistsError, build_world
 from tools.config import settings
+from tools.domain import Merchant, validation_problems
 from tools.ingest import IngestError, ingest_file
 from tools.store import Store
 
@@ -117,6 +119,77 @@ def map_segment(
             errors.print(str(exc), style="bold red")
             raise typer.Exit(EXIT_INVALID) from exc
     console.print(f"{merchant_id}: segment {name!r} now follows {canonical!r}.")
+
+
+@app.command()
+def merchant(
+    merchant_id: Annotated[str, typer.Argument(help="The merchant.")],
+    name: Annotated[str | None, typer.Option(help="Display name of the shop.")] = None,
+    brand_voice: Annotated[
+        str | None, typer.Option(help="How the shop speaks: friendly, premium, playful, ...")
+    ] = None,
+    locale: Annotated[str | None, typer.Option(help="Language of its messages.")] = None,
+    max_discount: Annotated[
+        str | None,
+        typer.Option(
+            help="Largest percent discount allowed (a request above it is refused), or 'none'."
+        ),
+    ] = None,
+    forbidden_words: Annotated[
+        str | None,
+        typer.Option(help="Words never to use in its copy, comma-separated ('' for none)."),
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """Show a merchant's profile, or set it: what its copy must respect (forbidden words, a
+    discount cap) and how it speaks. A merchant not yet in the store is created."""
+    changes: dict[str, Any] = {
+        "name": name,
+        "brand_voice": brand_voice,
+        "locale": locale,
+        "max_discount": max_discount,
+        "forbidden_words": forbidden_words,
+    }
+    changes = {field: value for field, value in changes.items() if value is not None}
+    if changes.get("max_discount", "").strip().lower() == "none":
+        changes["max_discount"] = None
+    if "forbidden_words" in changes:
+        words = (word.strip() for word in changes["forbidden_words"].split(","))
+        changes["forbidden_words"] = tuple(dict.fromkeys(word for word in words if word))
+    with Store(settings(home).store_path) as store:
+        profile = store.merchant(merchant_id)
+        if not changes:
+            if profile is None:
+                errors.print(
+                    f"merchant {merchant_id} is not in the store; import its templates with "
+                    f"`crmagent ingest`, or create its profile with `crmagent merchant "
+                    f"{merchant_id} --name NAME`",
+                    style="bold red",
+                )
+                raise typer.Exit(EXIT_INVALID)
+            _print_profile(profile)
+            return
+        current = profile.model_dump() if profile else {"merchant_id": merchant_id}
+        try:
+            updated = Merchant.model_validate({"name": merchant_id, **current, **changes})
+        except ValidationError as exc:
+            errors.print(validation_problems(exc, "merchant"), style="bold red", markup=False)
+            raise typer.Exit(EXIT_INVALID) from exc
+        with store.transaction():
+            store.put_merchants([updated])
+    console.print(f"{merchant_id}: profile {'created' if profile is None else 'updated'}.")
+    _print_profile(updated)
+
+
+def _print_profile(profile: Merchant) -> None:
+    cap = "none" if profile.max_discount is None else f"{profile.max_discount:g}%"
+    words = ", ".join(profile.forbidden_words) or "none"
+    console.print(
+        f"{profile.merchant_id}: name {profile.name!r}, brand voice {profile.brand_voice}, "
+        f"locale {profile.locale}, max discount {cap}, forbidden words: {words}",
+        markup=False,
+        highlight=False,
+    )
 
 
 @app.command()

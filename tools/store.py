@@ -249,9 +249,13 @@ class Store:
         self._conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def put_merchants(self, merchants: Iterable[Merchant]) -> None:
-        """Insert or replace merchant profiles."""
+        """Insert or update merchant profiles (in place: templates and segments refer to
+        them). A batch run after a change answers afresh: ``profiles_version`` names it."""
         self._conn.executemany(
-            "INSERT OR REPLACE INTO merchants VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO merchants VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (merchant_id) DO UPDATE "
+            "SET name = excluded.name, brand_voice = excluded.brand_voice, "
+            "locale = excluded.locale, max_discount = excluded.max_discount, "
+            "forbidden_words = excluded.forbidden_words",
             [
                 (
                     m.merchant_id,
@@ -264,6 +268,7 @@ class Store:
                 for m in merchants
             ],
         )
+        self.set_meta("profiles_version", uuid.uuid4().hex)
 
     def put_segments(self, rows: Iterable[tuple[str, str, str | None, int | None]]) -> None:
         """Insert or replace ``(merchant_id, name, canonical, customers)`` segment rows."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -137,6 +139,66 @@ def test_batch_keeps_one_line_per_request_through_a_kill(world: Path, tmp_path: 
     assert "not JSON" in out[5]["error"]
     assert "channel" in out[9]["error"]
     assert all("template" in o for i, o in enumerate(out) if i not in {5, 9})
+
+
+def test_a_merchants_profile_set_from_the_command_line_binds_every_run(
+    world: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(world / "crm.sqlite", home / "crm.sqlite")
+    voucher = {"type": "percent_off", "value": 20, "code": "SAVE20"}
+    request = {**requests(world, 1)[0], "voucher": voucher}
+    merchant_id = request["merchant_id"]
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(json.dumps(request) + "\n")
+
+    def batch() -> dict[str, Any]:
+        target.unlink(missing_ok=True)
+        done = crmagent("batch", source, target, "--home", home)
+        assert done.returncode == 0, done.stderr
+        line: dict[str, Any] = json.loads(target.read_text())
+        return line
+
+    shown = crmagent("merchant", merchant_id, "--home", home)
+    assert shown.returncode == 0, shown.stderr
+    assert "max discount 40%, forbidden words: none" in shown.stdout
+    first = batch()["template"]["body"]
+    # a word of the copy, not of the product, the offer or a placeholder, to forbid
+    word = next(
+        w
+        for w in re.findall(r"(?<![{])\b[A-Za-z]{5,}\b(?![}])", first)
+        if w.lower() not in request["product_name"].lower()
+    )
+
+    changed = crmagent(
+        "merchant",
+        merchant_id,
+        "--max-discount",
+        "15",
+        "--forbidden-words",
+        f"{word.upper()}, cheap",
+        "--home",
+        home,
+    )
+    assert changed.returncode == 0, changed.stderr
+    assert f"max discount 15%, forbidden words: {word.upper()}, cheap" in changed.stdout
+    # the same batch again answers afresh: the cap now refuses the offer
+    assert "above merchant m001's max discount of 15%" in batch()["error"]
+
+    crmagent("merchant", merchant_id, "--max-discount", "none", "--home", home)
+    written = batch()
+    assert word.lower() not in written["template"]["body"].lower()
+    assert written["rule_report"]["passed"]
+
+    for args, problem in [
+        (("--max-discount", "150"), "max_discount: Input should be less than or equal to 100"),
+        (("--max-discount", "lots"), "max_discount: Input should be a valid number"),
+    ]:
+        refused = crmagent("merchant", merchant_id, *args, "--home", home)
+        assert refused.returncode == 2 and problem in refused.stderr
+    unknown = crmagent("merchant", "m-typo", "--home", home)
+    assert unknown.returncode == 2 and "m-typo is not in the store" in unknown.stderr
 
 
 def test_a_model_that_cannot_be_built_stops_a_batch_a_server_or_the_arena_before_it_starts(
