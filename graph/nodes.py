@@ -111,8 +111,8 @@ def analyze_segment(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         if known is None and "group" in ctx.modes:  # a new merchant, or a mistyped id
             reason = (
                 f"merchant {request.merchant_id} is not in the store: no templates, brand "
-                "voice, discount cap or forbidden words on record; import them with "
-                "`crmagent ingest`, or check the id"
+                "voice, discount cap or forbidden words on record; import its templates "
+                "(`crmagent ingest`) and set its profile (`crmagent merchant`), or check the id"
             )
         trail.append(FallbackStep(mode="group", reason=reason))
         mode = "retrieval"

@@ -215,7 +215,7 @@ class Merchant(_Model):
     """A shop that sends messages."""
 
     merchant_id: Identifier
-    name: str = Field(description="Display name of the shop.")
+    name: str = Field(min_length=1, description="Display name of the shop.")
     brand_voice: str = Field(
         default="friendly", description="How the shop speaks: friendly, premium, playful, ..."
     )
