@@ -95,9 +95,11 @@ def analyze(
     min_gap_ratio: float,
     top_fraction: float,
     group_allowed: bool = True,
+    merchant_known: bool = True,
 ) -> SegmentAnalysis:
     """Score the merchant's templates in the segment and decide whether group learning can
-    run: enough own history, and a top group that beats the bottom one beyond chance."""
+    run: enough own history, and a top group that beats the bottom one beyond chance.
+    ``merchant_known`` is False for a merchant id the store has no profile for."""
     canonical = store.canonical_segment(merchant_id, segment)
     # A name of the merchant's own for a canonical segment reads that segment's history,
     # its own templates under the name included, as pattern extraction and retrieval do.
@@ -116,6 +118,17 @@ def analyze(
     )
     if not group_allowed:
         return analysis.model_copy(update={"group_reason": "group learning is off for this run"})
+    if not merchant_known:  # a new merchant, or a mistyped id
+        return analysis.model_copy(
+            update={
+                "group_reason": (
+                    f"merchant {merchant_id} is not in the store: no templates, brand voice, "
+                    "discount cap or forbidden words on record; import its templates "
+                    "(`crmagent ingest`) and set its profile (`crmagent merchant`), or check "
+                    "the id"
+                )
+            }
+        )
     if len(own) < min_templates or sends < min_sends:
         return analysis.model_copy(
             update={

@@ -103,18 +103,12 @@ def analyze_segment(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         min_gap_ratio=ctx.min_gap_ratio,
         top_fraction=ctx.top_fraction,
         group_allowed="group" in ctx.modes,
+        merchant_known=known is not None,
     )
     trail: list[FallbackStep] = []
     mode = "group"
     if not analysis.group_ok:
-        reason = analysis.group_reason
-        if known is None and "group" in ctx.modes:  # a new merchant, or a mistyped id
-            reason = (
-                f"merchant {request.merchant_id} is not in the store: no templates, brand "
-                "voice, discount cap or forbidden words on record; import its templates "
-                "(`crmagent ingest`) and set its profile (`crmagent merchant`), or check the id"
-            )
-        trail.append(FallbackStep(mode="group", reason=reason))
+        trail.append(FallbackStep(mode="group", reason=analysis.group_reason))
         mode = "retrieval"
         if "retrieval" not in ctx.modes:
             trail.append(FallbackStep(mode="retrieval", reason="retrieval is off for this run"))
