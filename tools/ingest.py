@@ -257,9 +257,9 @@ def _delimiter(text: str) -> str:
 
 
 DECIMAL_COLUMNS = ("voucher_value", "min_spend", "revenue")
-_DECIMAL_COMMA = re.compile(r"\s*-?(?:[1-9]\d{0,2}(?:\.\d{3})+|\d+),\d+\s*")
-_POINT_THOUSANDS = re.compile(r"\s*-?[1-9]\d{0,2}(?:\.\d{3}){2,}\s*")
-_ONE_POINT_GROUP = re.compile(r"\s*-?[1-9]\d{0,2}\.\d{3}\s*")
+_DECIMAL_COMMA = re.compile(r"-?(?:[1-9]\d{0,2}(?:\.\d{3})+|\d+),\d+")
+_POINT_THOUSANDS = re.compile(r"-?[1-9]\d{0,2}(?:\.\d{3}){2,}")
+_ONE_POINT_GROUP = re.compile(r"-?[1-9]\d{0,2}\.\d{3}")
 
 
 def _decimal_points(row: dict[str, Any]) -> list[tuple[str, str]]:
@@ -268,18 +268,16 @@ def _decimal_points(row: dict[str, Any]) -> list[tuple[str, str]]:
     "1.234" could be either, so it is a problem (field, message), not a guess."""
     problems = []
     for column in DECIMAL_COLUMNS:
-        value = row.get(column)
-        if not value:
-            continue
+        value = (row.get(column) or "").strip()
         if _DECIMAL_COMMA.fullmatch(value) or _POINT_THOUSANDS.fullmatch(value):
-            row[column] = value.strip().replace(".", "").replace(",", ".")
+            row[column] = value.replace(".", "").replace(",", ".")
         elif _ONE_POINT_GROUP.fullmatch(value):
-            whole, fraction = value.strip().replace(".", ""), value.strip().replace(".", ",")
+            whole, fraction = value.replace(".", ""), value.replace(".", ",")
             problems.append(
                 (
                     column,
-                    f"{value.strip()!r} could be {whole} or {fraction} in a semicolon-separated "
-                    f"file; write {whole} or {fraction}",
+                    f"{value!r} could be {whole} or {fraction} in a semicolon-separated file; "
+                    f"write {whole} or {fraction}",
                 )
             )
     return problems
