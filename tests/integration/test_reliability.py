@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -310,13 +311,11 @@ def test_a_deleted_or_corrupt_index_is_rebuilt(
     assert "rebuilding it from the store" in rebuilt.stderr
 
 
-def test_threads_that_meet_a_damaged_index_together_rebuild_it_once(
-    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Two requests' queries fail on the same damage. The slower must not throw away what
-    # the faster has rebuilt in the meantime (a request then failed on the torn-down index).
-    shutil.copy(world / "crm.sqlite", tmp_path / "crm.sqlite")
-    store, index = Store(tmp_path / "crm.sqlite"), TemplateIndex(tmp_path)
+def vip_search(world: Path, folder: Path) -> tuple[TemplateIndex, Callable[[], list[Hit]]]:
+    """An index of its own over a copy of the world's store in ``folder``, and a search of
+    its vip segment for one of the segment's texts."""
+    shutil.copy(world / "crm.sqlite", folder / "crm.sqlite")
+    store, index = Store(folder / "crm.sqlite"), TemplateIndex(folder)
     record = store.templates(segment="vip")[0]
 
     def search() -> list[Hit]:
@@ -330,6 +329,15 @@ def test_threads_that_meet_a_damaged_index_together_rebuild_it_once(
             channel=record.channel,
         )
 
+    return index, search
+
+
+def test_threads_that_meet_a_damaged_index_together_rebuild_it_once(
+    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two requests' queries fail on the same damage. The slower must not throw away what
+    # the faster has rebuilt in the meantime (a request then failed on the torn-down index).
+    index, search = vip_search(world, tmp_path)
     expected = search()
     assert expected
     real_candidates, real_rebuild = index._candidates, index._rebuild
@@ -377,21 +385,7 @@ def test_a_query_while_a_deleted_index_is_rebuilt_waits_for_it(
     # The arena deletes the agent's index folder before each run. A request whose query came
     # while another was rebuilding it found no client (an error and a second rebuild) or a
     # half-built folder (no references, and "nothing indexed" remembered for the segment).
-    shutil.copy(world / "crm.sqlite", tmp_path / "crm.sqlite")
-    store, index = Store(tmp_path / "crm.sqlite"), TemplateIndex(tmp_path)
-    record = store.templates(segment="vip")[0]
-
-    def search() -> list[Hit]:
-        return index.search(
-            store,
-            "vip",
-            record.text,
-            exclude_merchant="someone-else",
-            voucher_type=record.voucher_type,
-            product_category=record.product_category,
-            channel=record.channel,
-        )
-
+    index, search = vip_search(world, tmp_path)
     expected = search()
     assert expected
     shutil.rmtree(tmp_path / "chroma")
