@@ -15,7 +15,7 @@ matplotlib.use("Agg")  # files only, no display
 
 import matplotlib.pyplot as plt
 
-from arena.runner import ArenaRun, TaskScore
+from arena.runner import HEAD_TO_HEAD, ArenaRun, TaskScore
 
 PLOTS = ("lift_per_mode.png", "lift_per_segment.png", "captured_vs_history.png", "leaderboard.png")
 
@@ -104,18 +104,27 @@ def leaderboard_rows(figures: dict[str, Any]) -> list[list[str]]:
 
 
 def head_to_head(figures: dict[str, Any]) -> list[str]:
-    """One line per single-mode variant: ``full`` against it on the tasks where it ran its
-    own mode, on how many of them the two wrote different texts, the 90% bootstrap
-    interval of the difference in mean lift (an interval across zero: within the luck of
-    the draw), and the geometric mean ratio of the two texts' conversion."""
+    """One line per single-mode variant and ``HEAD_TO_HEAD`` scope: ``full`` against it on
+    the tasks where it ran its own mode, then on all tasks (where those are more), on how
+    many of them the two wrote different texts, the 90% bootstrap interval of the
+    difference in mean lift (an interval across zero: within the luck of the draw), and
+    the geometric mean ratio of the two texts' conversion."""
     lines = []
-    for name, duel in figures.get("full_beats", {}).items():
+    scopes = [(figures.get(scope, {}), where) for scope, where in HEAD_TO_HEAD.items()]
+    duels = []
+    for name in dict.fromkeys(name for found, _ in scopes for name in found):
+        said = 0  # tasks of the line before: one scope that is all tasks is said once
+        for found, where in scopes:
+            if name in found and found[name]["tasks"] > said:
+                duels.append((name, where, found[name]))
+                said = found[name]["tasks"]
+    for name, where, duel in duels:
         gap = duel["full_mean_lift"] - duel["variant_mean_lift"]
         verdict = duel["verdict"]
         low, high = duel["difference_interval"]
         ratio_low, ratio_high = duel["text_ratio_interval"]
         lines.append(
-            f"`full` vs `{name}` on the {duel['tasks']} tasks where `{name}` ran its own mode: "
+            f"`full` vs `{name}` on {where.format(tasks=duel['tasks'], name=name)}: "
             f"mean lift {duel['full_mean_lift']:+.1%} vs {duel['variant_mean_lift']:+.1%} "
             f"({verdict}; different texts on {duel['differing_tasks']} tasks; difference "
             f"{100 * gap:+.1f} points, 90% "

@@ -36,6 +36,13 @@ VARIANTS: dict[str, dict[str, Any] | None] = {
 these run settings. A single-mode variant still ends in the rules fallback, as the agent
 must always answer."""
 SINGLE_MODE = {"rules_only": "rules", "retrieval_only": "retrieval", "group_only": "group"}
+HEAD_TO_HEAD = {
+    "full_beats": "the {tasks} tasks where `{name}` ran its own mode",
+    "full_beats_all_tasks": "all {tasks} tasks, its rules fallback included",
+}
+"""``full`` against each single-mode variant, two ways (the figures' keys, and what each
+compares): where the variant could run its mode, and on the whole task set, where a
+merchant who chose that variant alone would have got its rules fallback elsewhere."""
 
 
 class Agent(Protocol):
@@ -244,13 +251,12 @@ def run_arena(
     figures["variant"] = headline
     figures["variants"] = {name: _report(s) for name, s in scores.items()}
     if "full" in scores:
-        figures["full_beats"] = {}
+        figures |= {scope: {} for scope in HEAD_TO_HEAD}
         for name, mode in SINGLE_MODE.items():
             if name not in scores:
                 continue
-            mine, theirs = own_tasks(scores, name, mode)
-            if mine:
-                figures["full_beats"][name] = duel(mine, theirs, random.Random(seed))
+            for scope, (mine, theirs) in matched_tasks(scores, name, mode).items():
+                figures[scope][name] = duel(mine, theirs, random.Random(seed))
     figures["analyst"] = _exact(
         [(q.kind, agent.answer(q.kind, q.params, view), q.answer) for q in taskset.analyst]
     )
@@ -272,18 +278,24 @@ _SWEPT = (
     "captured",
     "improved_share",
     "rule_pass_rate",
-    "full_beats",
+    *HEAD_TO_HEAD,
 )
 """A seed's figures that a sweep keeps."""
 
 
-def own_tasks(
+def matched_tasks(
     scores: dict[str, list[TaskScore]], name: str, mode: str
-) -> tuple[list[TaskScore], list[TaskScore]]:
-    """``full``'s and variant ``name``'s scores on the tasks where ``name`` ran ``mode``,
-    its own mode."""
+) -> dict[str, tuple[list[TaskScore], list[TaskScore]]]:
+    """``full``'s and variant ``name``'s scores side by side, per ``HEAD_TO_HEAD`` scope
+    that has tasks: on the tasks where ``name`` ran ``mode``, its own mode, and on all the
+    tasks, its rules fallback included."""
     own = [i for i, s in enumerate(scores[name]) if s.mode == mode]
-    return [scores["full"][i] for i in own], [scores[name][i] for i in own]
+    every = range(len(scores[name]))
+    return {
+        scope: ([scores["full"][i] for i in tasks], [scores[name][i] for i in tasks])
+        for scope, tasks in zip(HEAD_TO_HEAD, (own, every), strict=True)
+        if tasks
+    }
 
 
 def sweep(folder: Path, seeds: Sequence[int], agent: Agent, *, tasks: int = 60) -> dict[str, Any]:
@@ -296,24 +308,27 @@ def sweep(folder: Path, seeds: Sequence[int], agent: Agent, *, tasks: int = 60) 
         raise ValueError("no seeds to run: give at least one, e.g. --seeds 7-16")
     started = time.perf_counter()
     per_seed: dict[str, Any] = {}
-    pooled: dict[str, tuple[list[TaskScore], list[TaskScore]]] = {}
+    pooled: dict[tuple[str, str], tuple[list[TaskScore], list[TaskScore]]] = {}
     for seed in seeds:
         run = run_arena(folder / f"seed-{seed}", seed, agent, tasks=tasks, questions=0, cases=0)
         figures = run.figures
         per_seed[str(seed)] = {key: figures[key] for key in _SWEPT}
         for name, mode in SINGLE_MODE.items():
-            mine, theirs = own_tasks(run.scores, name, mode)
-            pooled_mine, pooled_theirs = pooled.setdefault(name, ([], []))
-            pooled_mine += mine
-            pooled_theirs += theirs
+            for scope, (mine, theirs) in matched_tasks(run.scores, name, mode).items():
+                pooled_mine, pooled_theirs = pooled.setdefault((scope, name), ([], []))
+                pooled_mine += mine
+                pooled_theirs += theirs
     captured = [f["captured"] for f in per_seed.values() if f["captured"] is not None]
     return {
         "seeds": list(seeds),
         "captured_mean": round(statistics.fmean(captured), 4) if captured else None,
-        "full_beats": {
-            name: duel(mine, theirs, random.Random(seeds[0]))
-            for name, (mine, theirs) in pooled.items()
-            if mine
+        **{
+            scope: {
+                name: duel(mine, theirs, random.Random(seeds[0]))
+                for (where, name), (mine, theirs) in pooled.items()
+                if where == scope
+            }
+            for scope in HEAD_TO_HEAD
         },
         "per_seed": per_seed,
         "seconds": round(time.perf_counter() - started, 1),

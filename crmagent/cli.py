@@ -528,15 +528,20 @@ def arena_sweep(
     if as_json:
         typer.echo(json.dumps(figures, indent=2))
         return
-    for seed, fig in figures["per_seed"].items():
-        duels = ", ".join(
+
+    def verdicts(duels: dict[str, Any]) -> str:
+        return ", ".join(
             f"vs {name} {d['verdict']} "
             f"({100 * (d['full_mean_lift'] - d['variant_mean_lift']):+.1f} points)"
-            for name, d in fig["full_beats"].items()
+            for name, d in duels.items()
         )
+
+    for seed, fig in figures["per_seed"].items():
         console.print(
             f"seed {seed}: {fig['tasks']} tasks, mean lift {fig['mean_lift']:+.1%}, captured "
-            f"{fig['captured']:.2f}; {duels}",
+            f"{fig['captured']:.2f}; on each variant's own-mode tasks "
+            f"{verdicts(fig['full_beats'])}; on all tasks "
+            f"{verdicts(fig['full_beats_all_tasks'])}",
             soft_wrap=False,
             markup=False,
         )

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from arena.hidden import HIDDEN_TABLES, hidden_path, load_hidden
-from arena.runner import prepare, run_arena
+from arena.runner import HEAD_TO_HEAD, prepare, run_arena
 from arena.tasks import draw_tasks, oracle_pool
 from crmagent.arena_agent import CRMAgent
 from tools.domain import CampaignRequest, GenerationResult
@@ -162,11 +162,13 @@ def test_a_sweep_pools_the_head_to_heads_of_every_world(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
     assert figures["seeds"] == [4, 5] and set(figures["per_seed"]) == {"4", "5"}
-    for name, pooled in figures["full_beats"].items():
-        # Every seed's tasks where the variant ran its own mode, and nothing else.
-        per_seed = [
-            f["full_beats"][name] for f in figures["per_seed"].values() if name in f["full_beats"]
-        ]
+    scopes = [(scope, name) for scope in HEAD_TO_HEAD for name in figures[scope]]
+    assert ("full_beats_all_tasks", "group_only") in scopes
+    for scope, name in scopes:
+        pooled = figures[scope][name]
+        # Every seed's tasks where the variant ran its own mode (or all its tasks), and
+        # nothing else.
+        per_seed = [f[scope][name] for f in figures["per_seed"].values() if name in f[scope]]
         assert pooled["tasks"] == sum(d["tasks"] for d in per_seed)
         assert pooled["differing_tasks"] == sum(d["differing_tasks"] for d in per_seed)
         assert pooled["verdict"] in {"ahead", "level", "behind"}
