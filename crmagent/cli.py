@@ -139,6 +139,9 @@ def merchant(
         str | None,
         typer.Option(help="Words never to use in its copy, comma-separated ('' for none)."),
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the profile (after any change) as JSON.")
+    ] = False,
     home: HomeOption = None,
 ) -> None:
     """Show a merchant's profile, or set it: what its copy must respect (forbidden words, a
@@ -167,7 +170,7 @@ def merchant(
                     style="bold red",
                 )
                 raise typer.Exit(EXIT_INVALID)
-            _print_profile(profile)
+            _print_profile(profile, as_json)
             return
         current = profile.model_dump() if profile else {"merchant_id": merchant_id}
         try:
@@ -177,11 +180,15 @@ def merchant(
             raise typer.Exit(EXIT_INVALID) from exc
         with store.transaction():
             store.put_merchants([updated])
-    console.print(f"{merchant_id}: profile {'created' if profile is None else 'updated'}.")
-    _print_profile(updated)
+    if not as_json:
+        console.print(f"{merchant_id}: profile {'created' if profile is None else 'updated'}.")
+    _print_profile(updated, as_json)
 
 
-def _print_profile(profile: Merchant) -> None:
+def _print_profile(profile: Merchant, as_json: bool) -> None:
+    if as_json:
+        typer.echo(profile.model_dump_json())
+        return
     cap = "none" if profile.max_discount is None else f"{profile.max_discount:g}%"
     words = ", ".join(profile.forbidden_words) or "none"
     console.print(

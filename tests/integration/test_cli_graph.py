@@ -183,6 +183,8 @@ def test_a_merchants_profile_set_from_the_command_line_binds_every_run(
     )
     assert changed.returncode == 0, changed.stderr
     assert f"max discount 15%, forbidden words: {word.upper()}, cheap" in changed.stdout
+    profile = json.loads(crmagent("merchant", merchant_id, "--json", "--home", home).stdout)
+    assert profile["max_discount"] == 15 and profile["forbidden_words"] == [word.upper(), "cheap"]
     # the same batch again answers afresh: the cap now refuses the offer
     assert "above merchant m001's max discount of 15%" in batch()["error"]
 
