@@ -109,17 +109,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BIDI_OVERRIDE = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
-def clean_text(value: str, field: str = "text") -> str:
+def clean_text(value: str) -> str:
     """Refuse characters that hide or reorder what a customer sees: control characters and
-    bidirectional overrides (a right-to-left mark alone is fine)."""
+    bidirectional overrides (a right-to-left mark alone is fine). The error's location
+    names the field."""
     if _CONTROL.search(value):
-        raise ValueError(
-            f"{field} holds a control character; remove it (tabs and line breaks are fine)"
-        )
+        raise ValueError("holds a control character; remove it (tabs and line breaks are fine)")
     if _BIDI_OVERRIDE.search(value):
         raise ValueError(
-            f"{field} holds a bidirectional override (U+202A-U+202E, "
-            "U+2066-U+2069), which can disguise text; remove it"
+            "holds a bidirectional override (U+202A-U+202E, U+2066-U+2069), which can "
+            "disguise text; remove it"
         )
     return value
 
@@ -127,9 +126,20 @@ def clean_text(value: str, field: str = "text") -> str:
 def _text(value: str) -> str:
     clean_text(value)
     if not value.strip():
-        raise ValueError("text is empty: give the message the customers received")
+        raise ValueError("is empty: give the message the customers received")
     if len(value) > MAX_TEMPLATE_CHARS:
-        raise ValueError(f"text has {len(value):,} characters; at most {MAX_TEMPLATE_CHARS:,}")
+        raise ValueError(f"has {len(value):,} characters; at most {MAX_TEMPLATE_CHARS:,}")
+    return value
+
+
+def _clean_or_none(value: str | None) -> str | None:
+    return None if value is None else clean_text(value)
+
+
+def _named(value: str) -> str:
+    clean_text(value)
+    if not value.strip():
+        raise ValueError("is blank: name the product the campaign is about")
     return value
 
 
@@ -321,8 +331,8 @@ class CampaignRequest(_Model):
     channel: Channel
     voucher: Voucher
     product_category: CategoryPath
-    product_name: str = Field(min_length=1, max_length=200)
-    original_template: str | None = Field(
+    product_name: Annotated[str, AfterValidator(_named)] = Field(min_length=1, max_length=200)
+    original_template: Annotated[str | None, AfterValidator(_clean_or_none)] = Field(
         default=None,
         max_length=MAX_TEMPLATE_CHARS,
         description="The merchant's current text, to be improved; absent for new copy.",
@@ -333,15 +343,6 @@ class CampaignRequest(_Model):
         description="When the campaign goes out (default: today); the voucher must not have "
         "expired by then.",
     )
-
-    @model_validator(mode="after")
-    def _visible_text(self) -> CampaignRequest:
-        clean_text(self.product_name, "product_name")
-        if not self.product_name.strip():
-            raise ValueError("product_name is blank: name the product the campaign is about")
-        if self.original_template is not None:
-            clean_text(self.original_template, "original_template")
-        return self
 
 
 Mode = Literal["group", "retrieval", "rules"]

@@ -191,8 +191,9 @@ def test_a_full_disk_fails_cleanly_and_changes_nothing(tmp_path: Path) -> None:
         ({"voucher": {"type": "percent_off", "value": 90}}, "max discount"),
         ({"voucher": {"type": "percent_off", "value": 20, "expires": "2026-01-01"}}, "expires"),
         ({"original_template": "x" * 100_000}, "original_template"),
-        ({"original_template": "Hi\x07 there"}, "control character"),
-        ({"product_name": "Shoe\u202eevil"}, "bidirectional override"),
+        ({"original_template": "Hi\x07 there"}, "original_template: holds a control character"),
+        ({"product_name": "Shoe\u202eevil"}, "product_name: holds a bidirectional override"),
+        ({"product_name": "   "}, "product_name: is blank: name the product"),
     ],
 )
 def test_bad_requests_get_a_clear_error(world: Path, change: dict[str, Any], field: str) -> None:
