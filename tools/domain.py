@@ -132,10 +132,6 @@ def _text(value: str) -> str:
     return value
 
 
-def _clean_or_none(value: str | None) -> str | None:
-    return None if value is None else clean_text(value)
-
-
 def _named(value: str) -> str:
     clean_text(value)
     if not value.strip():
@@ -332,9 +328,10 @@ class CampaignRequest(_Model):
     voucher: Voucher
     product_category: CategoryPath
     product_name: Annotated[str, AfterValidator(_named)] = Field(min_length=1, max_length=200)
-    original_template: Annotated[str | None, AfterValidator(_clean_or_none)] = Field(
+    original_template: (
+        Annotated[str, Field(max_length=MAX_TEMPLATE_CHARS), AfterValidator(clean_text)] | None
+    ) = Field(
         default=None,
-        max_length=MAX_TEMPLATE_CHARS,
         description="The merchant's current text, to be improved; absent for new copy.",
     )
     locale: str = "en"
