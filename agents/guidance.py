@@ -9,7 +9,6 @@ from agents.content import LEAN_NOTE, evidence_decides, feature_of
 from agents.segment_analyst import SegmentAnalysis
 from agents.template import ALWAYS, NEVER
 from tools.best_practice import practice
-from tools.channels import LIMITS
 from tools.domain import GuidanceStep, Mode, Pattern, Reference, RuleReport
 from tools.writer import QUIET_VOICES
 
@@ -99,10 +98,14 @@ def write_guidance(
     contrary_confidence: float,
     voice: str = "friendly",
     code: str | None = None,
+    edits: int = 0,
 ) -> list[GuidanceStep]:
-    """The steps, most important first; ``written`` are the new template's features,
-    ``voice`` the merchant's brand voice and ``code`` the voucher's."""
+    """The steps, most important first, at most ``MAX_STEPS``: those the new message acts
+    on, then one that gathers the rest ("More evidence"); no step asks for what the message
+    does not do. ``written`` are the new template's features, ``voice`` the merchant's brand
+    voice, ``code`` the voucher's and ``edits`` how many edits were made to the original."""
     steps: list[tuple[str, list[str]]] = []
+    more: list[str] = []
     # The merchant's own messages go by its name for the segment; everyone's by the
     # canonical segment that name is mapped onto.
     segment, shared = analysis.segment, analysis.canonical or analysis.segment
@@ -145,6 +148,13 @@ def write_guidance(
             )
         )
         where = ""
+    if edits:
+        text, evidence = steps[0]
+        steps[0] = (
+            f"{text} Your own text was kept: {edits} edit{'s' if edits > 1 else ''}, each with "
+            "its reason, are listed with the result.",
+            evidence,
+        )
     best = practice(analysis.canonical, channel)
     strong = [p for p in patterns if p.confidence >= min_confidence]
     overruled = [
@@ -162,10 +172,11 @@ def write_guidance(
     for pattern in (p for p in strong if p not in followed):
         reason = _not_followed(pattern, best.use | best.avoid, channel, voice, code)
         if reason:
-            step = _pattern_step(pattern, next(basis, ""))
-            steps.append((f"{step} The new message does not: {reason}.", pattern.evidence))
+            more.append(f"{_action(pattern)} ({pattern.lift:.2f}x) not done: {reason}")
     for pattern in overruled[:3]:
         feature = feature_of(pattern)
+        if written.get(feature, False) != (feature in best.use):
+            continue
         kept = _ADVICE.get(feature, (feature, feature))[0 if feature in best.use else 1]
         read_in = _in(next(basis, ""))
         steps.append(
@@ -178,53 +189,54 @@ def write_guidance(
             )
         )
     if mode == "rules" or not strong:
-        for feature, reason in list(best.use.items())[:4]:
-            steps.append((f"{_ADVICE.get(feature, (feature, ''))[0]}: {reason}.", []))
-        for feature, reason in list(best.avoid.items())[:2]:
-            steps.append((f"{_ADVICE.get(feature, ('', feature))[1]}: {reason}.", []))
-    if thin:
-        names = ", ".join(feature_of(p).replace("_", " ") for p in thin[:4])
-        steps.append(
-            (
-                f"Evidence is thin on {names} (under {min_confidence:.0%} confident); best "
-                "practice decided those. Test them in your next A/B send.",
-                [],
-            )
-        )
+        for feature, reason in best.use.items():
+            if written.get(feature, False):
+                steps.append((f"{_ADVICE.get(feature, (feature, ''))[0]}: {reason}.", []))
+        for feature, reason in best.avoid.items():
+            if not written.get(feature, False):
+                steps.append((f"{_ADVICE.get(feature, ('', feature))[1]}: {reason}.", []))
     if written.get("social_proof"):
-        steps.append(
-            ("Check that the social-proof line is true for this product before you send.", [])
+        steps.insert(
+            1, ("Check that the social-proof line is true for this product before you send.", [])
         )
     elif any(feature_of(p) == "social_proof" and p.lift >= 1 for p in strong):
-        steps.append(
-            (
-                "Add a line citing other customers if you have a true one (a rating, a "
-                "bestseller rank): the evidence favours it, and what customers think is "
-                "yours to say, not ours to invent.",
-                [],
-            )
+        more.append(
+            "a true line citing other customers (a rating, a bestseller rank) is favoured by "
+            "the evidence; what customers think is yours to say, not ours to invent"
         )
-    cramped = next(
-        (p for p in strong if feature_of(p) == "short_copy" and p.lift < 1),
-        None,
-    )
+    cramped = next((p for p in strong if feature_of(p) == "short_copy" and p.lift < 1), None)
     if cramped is not None and written.get("short_copy"):
-        steps.append(
-            (
-                f"Still short: the new message stays under {LIMITS[channel].middle_body_chars} "
-                f"characters, and here longer ones converted {1 / cramped.lift:.2f}x as often. "
-                "Add a true sentence or two in your voice about the product (what it is made "
-                f"of, what it is for){' within one SMS' if channel == 'sms' else ''}: what it "
-                "is like is yours to say, not ours to invent.",
-                cramped.evidence,
-            )
+        more.append(
+            f"longer messages converted {1 / cramped.lift:.2f}x as often here; a true sentence "
+            "or two about the product in your voice is yours to add"
         )
-    for repair in report.repairs:
-        steps.append((f"Fixed for you: {repair}.", []))
-    for violation in report.violations:
-        if violation.severity == "soft":
-            steps.append((f"Worth a look: {violation.message}.", []))
+    if thin:
+        names = ", ".join(feature_of(p).replace("_", " ") for p in thin[:4])
+        more.append(f"evidence is thin on {names} (under {min_confidence:.0%} confident)")
+    fixed = [r for r in report.repairs]
+    if fixed:
+        steps.insert(min(len(steps), 3), (f"Fixed for you: {'; '.join(fixed)}.", []))
+    more += [v.message for v in report.violations if v.severity == "soft"]
+    shown = steps[: MAX_STEPS - 1] if more or len(steps) > MAX_STEPS else steps
+    more += [_short(text) for text, _ in steps[len(shown) :]]
+    if more:
+        shown.append((f"More evidence: {'; '.join(more)}.", []))
     return [
         GuidanceStep(step=i + 1, text=text, evidence=list(evidence))
-        for i, (text, evidence) in enumerate(steps)
+        for i, (text, evidence) in enumerate(shown)
     ]
+
+
+MAX_STEPS = 6
+"""Steps a merchant reads; the rest go under one "More evidence" step."""
+
+
+def _action(pattern: Pattern) -> str:
+    feature = feature_of(pattern)
+    do, dont = _ADVICE.get(feature, (feature, f"avoid {feature}"))
+    return do if pattern.lift >= 1 else dont
+
+
+def _short(step: str) -> str:
+    """A step's first clause, for the "More evidence" line."""
+    return step.split(": ", 1)[0].rstrip(".")

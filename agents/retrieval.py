@@ -1,5 +1,6 @@
-"""The retrieval agent: other merchants' top templates in the same segment, ranked by
-voucher-type, product-category, channel and text similarity."""
+"""The retrieval agent: other merchants' top templates in the same segment, those written
+for the same purpose first, ranked by voucher-type, product-category, channel and text
+similarity."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from agents.template import minimal
 from tools.domain import CampaignRequest, Merchant, Reference
 from tools.index import Hit, TemplateIndex
+from tools.purpose import infer_purpose, purpose_of
 from tools.store import Store
 
 
@@ -46,11 +48,15 @@ def retrieve(
         segment,
         query_text(request, merchant),
         exclude_merchant=request.merchant_id,
-        voucher_type=request.voucher.type.value,
+        voucher_type=request.voucher.type.value if request.voucher else "none",
         product_category=request.product_category,
         channel=request.channel.value,
         k=max(k * 3, 12),
     )
+    # References written for the same purpose come first ("it's back" learns from other
+    # restock messages, not from sales), each group by similarity.
+    purpose = purpose_of(request, segment)
+    hits.sort(key=lambda h: infer_purpose(h.text, None, segment) != purpose)
     kept = [h for h in hits if h.similarity >= threshold][:k]
     if not hits:
         return Retrieval([], hits, f"no other merchant has top templates in {segment}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tools.domain import CampaignRequest, Merchant, RuleReport, TemplateText
-from tools.rules import RuleContext, check_and_repair
+from tools.rules import RuleContext, allowed_sms_segments, check_and_repair, sender_of
 
 
 def rule_context(request: CampaignRequest, merchant: Merchant, sms_segments: int) -> RuleContext:
@@ -13,7 +13,12 @@ def rule_context(request: CampaignRequest, merchant: Merchant, sms_segments: int
         voucher=request.voucher,
         forbidden_words=merchant.forbidden_words,
         brand_voice=merchant.brand_voice,
-        sms_max_segments=sms_segments,
+        sms_max_segments=allowed_sms_segments(
+            sms_segments, request.original_template, sender_of(merchant, request)
+        ),
+        sender=sender_of(merchant, request),
+        send_date=request.send_date,
+        original=request.original_template or "",
     )
 
 

@@ -14,13 +14,16 @@ from agents.rule_checker import rule_context
 from prompts.common import RETRY_FEEDBACK, UNTRUSTED
 from prompts.guidance import GUIDANCE_INSTRUCTIONS
 from prompts.template import WRITER_SYSTEM, WRITER_USER
+from tools import merge_fields
 from tools.best_practice import practice
 from tools.channels import LIMITS
 from tools.domain import CampaignRequest, Merchant, Pattern, TemplateText
+from tools.editor import Edited, Editor
 from tools.features import template_features
 from tools.models import Spend, StructuredMethod, ask
 from tools.offers import OFFER_PHRASE, offer_phrase
-from tools.rules import OPT_OUT, check, hard_violations, repair
+from tools.purpose import purpose_of
+from tools.rules import OPT_OUT, check, hard_violations, repair, sender_of
 from tools.statistics import certainty
 from tools.text import ungrounded_numbers
 from tools.writer import Exemplar, WritePlan, Writer, request_seed
@@ -165,6 +168,35 @@ def write_best(
     return best
 
 
+def edit(
+    request: CampaignRequest,
+    merchant: Merchant,
+    canonical: str | None,
+    plan: WritePlan,
+    patterns: Sequence[Pattern],
+    own: Sequence[Exemplar] = (),
+) -> Edited:
+    """The merchant's original edited to the plan, each edit with its reason (group
+    learning may borrow lines from ``own``, the merchant's best texts). The original itself
+    stays when the patterns predict it beats the edit and it breaks no hard rule: an edit
+    must earn its place."""
+    editor = Editor(
+        request, merchant, canonical, patterns, sender=sender_of(merchant, request), own=own
+    )
+    edited = editor.edit(plan)
+    if patterns and request.original_template:
+        original = TemplateText(
+            subject=edited.template.subject,
+            body=merge_fields.to_ours(request.original_template).text,
+        )
+        context = rule_context(request, merchant, plan.sms_segments)
+        weights = _weights(patterns, plan)
+        sound = not hard_violations(check(original, context))
+        if sound and _value(original, request, weights) > _value(edited.template, request, weights):
+            return Edited(original, (), edited.syntax)
+    return edited
+
+
 def rules_plan(canonical: str | None, channel: str, sms_segments: int) -> WritePlan:
     """The zero-shot fallback's plan: best practice for the segment and channel only."""
     return plan_from(
@@ -266,7 +298,8 @@ def write_with_model(
     """The model's message and guidance, only if the message passes every hard rule, every
     cited id was given, and every number it quotes comes from the patterns or the voucher."""
     context = rule_context(request, merchant, sms_segments)
-    grounded = pattern_lines(patterns) + " " + request.voucher.model_dump_json()
+    voucher = request.voucher.model_dump_json() if request.voucher else "no offer"
+    grounded = pattern_lines(patterns) + " " + voucher
     allowed_ids = set(evidence_ids)
 
     def problems(answer: ModelDraft) -> list[str]:
@@ -294,8 +327,11 @@ def write_with_model(
         channel=request.channel.value,
         product=request.product_name,
         category=request.product_category,
-        voucher=request.voucher.model_dump_json(),
-        offer=offer_phrase(request.voucher),
+        voucher=voucher,
+        offer=offer_phrase(request.voucher)
+        if request.voucher
+        else "no offer: say what the "
+        f"message is for ({purpose_of(request).value.replace('_', ' ')}), promise nothing",
         use=", ".join(plan.use),
         avoid=", ".join(sorted(plan.avoid)) or "(nothing)",
         patterns=pattern_lines(patterns),

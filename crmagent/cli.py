@@ -229,14 +229,26 @@ def generate(
     merchant_id: Annotated[str | None, typer.Option(help="The merchant.")] = None,
     segment: Annotated[str | None, typer.Option(help="Audience segment.")] = None,
     channel: Annotated[str | None, typer.Option(help="im, sms, push or email.")] = None,
-    voucher_type: Annotated[str | None, typer.Option(help="percent_off, amount_off, ...")] = None,
+    voucher_type: Annotated[
+        str | None, typer.Option(help="percent_off, amount_off, ...; none: no offer.")
+    ] = None,
     voucher_value: Annotated[float, typer.Option(help="Percent or amount.")] = 0.0,
     min_spend: Annotated[float | None, typer.Option(help="Minimum basket.")] = None,
     expires: Annotated[str | None, typer.Option(help="Last valid day, YYYY-MM-DD.")] = None,
     code: Annotated[str | None, typer.Option(help="Voucher code.")] = None,
     category: Annotated[str | None, typer.Option(help="Taxonomy path a>b>c.")] = None,
-    product: Annotated[str | None, typer.Option(help="Product name.")] = None,
+    product: Annotated[
+        str | None, typer.Option(help="Product name; none: the category or the whole store.")
+    ] = None,
+    purpose: Annotated[
+        str | None,
+        typer.Option(help="promotion, back_in_stock, new_arrivals, ...; default: read from it."),
+    ] = None,
     original: Annotated[str | None, typer.Option(help="The current text.")] = None,
+    original_subject: Annotated[
+        str | None, typer.Option(help="The current e-mail subject or push title.")
+    ] = None,
+    locale: Annotated[str, typer.Option(help="Language of the copy.")] = "en",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the GenerationResult JSON.")
     ] = False,
@@ -260,10 +272,15 @@ def generate(
                 "min_spend": min_spend,
                 "expires": expires,
                 "code": code,
-            },
+            }
+            if voucher_type
+            else None,
             "product_category": category,
             "product_name": product,
+            "purpose": purpose,
             "original_template": original,
+            "original_subject": original_subject,
+            "locale": locale,
         }
     config = settings(home)
     try:
@@ -573,6 +590,94 @@ def arena_report(
     folder = settings(home).home / "arena-runs" / f"seed-{seed}"
     markdown, page = write_report(run_arena(folder, seed, CRMAgent(), tasks=tasks), out)
     console.print(f"wrote {markdown} and {page}")
+
+
+readers_app = typer.Typer(
+    help="Blind A/B judging of copy by readers: a sheet to hand out, their answers scored.",
+    no_args_is_help=True,
+)
+app.add_typer(readers_app, name="readers")
+
+
+@readers_app.command("sheet")
+def readers_sheet(
+    requests: Annotated[Path, typer.Argument(help="The requests, one JSON object a line.")],
+    ours: Annotated[Path, typer.Argument(help="`crmagent batch` output for those requests.")],
+    out: Annotated[
+        Path, typer.Option(help="Folder for sheet.md (for readers) and key.json (kept back).")
+    ],
+    versus: Annotated[
+        str,
+        typer.Option(
+            help="original (the merchant's own text), or a JSONL file of other rewrites, "
+            '{"id", "subject", "body"} a line.'
+        ),
+    ] = "original",
+    seed: Annotated[int, typer.Option(help="Same seed, same order and sides.")] = 1,
+) -> None:
+    """Write a blind A/B sheet (ours against the other side, in a seeded order) and its key."""
+    from crmagent import readers
+
+    try:
+        asked = readers.read_requests(requests)
+        texts, ours_errors = readers.read_texts(ours)
+        other, other_errors = (
+            (None, []) if versus == "original" else readers.read_texts(Path(versus))
+        )
+        paired = readers.pair(
+            asked, texts, other, ours_errors=ours_errors, other_errors=other_errors
+        )
+        markdown, key = readers.build_sheet(paired.items, seed, versus)
+        sheet_path, key_path = readers.write_sheet(out, markdown, key)
+    except readers.ReadersError as exc:
+        errors.print(str(exc), style="bold red", markup=False)
+        raise typer.Exit(EXIT_INVALID) from exc
+    as_a = sum(entry["ours"] == "A" for entry in key["items"].values())
+    typer.echo(
+        f"wrote {sheet_path} and {key_path}: {len(paired.items)} item(s), ours as A in {as_a}"
+    )
+    left_out = {
+        f"error line(s) in {ours}": paired.error_lines,
+        f"error line(s) in {versus}": paired.other_error_lines,
+        f"request(s) with no line in {ours}": paired.no_ours,
+        f"request(s) with no text in {versus}": paired.no_other,
+        f"text(s) in {versus} for no request": paired.unused_other,
+    }
+    skipped = [f"{count} {what}" for what, count in left_out.items() if count]
+    if skipped:
+        typer.echo("skipped: " + "; ".join(skipped))
+    kept_ours, kept_other = readers.kept_medians(paired.items)
+    typer.echo(
+        f"median share of the original's content words kept: ours {kept_ours:.2f}, "
+        f"{versus} {kept_other:.2f}"
+    )
+
+
+@readers_app.command("score")
+def readers_score(
+    key: Annotated[Path, typer.Argument(help="key.json from `crmagent readers sheet`.")],
+    answers: Annotated[
+        list[Path], typer.Argument(help='One reader\'s answers a file: {"item-01": "A", ...}.')
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Score readers' answers against a sheet's key: how often each preferred ours."""
+    from crmagent import readers
+
+    try:
+        keyed = readers.read_json(key)
+        if not isinstance(keyed, dict):
+            raise readers.ReadersError(f"{key}: expected the JSON object of a key.json")
+        given = [readers.read_json(path) for path in answers]
+        scores = readers.score(keyed, given, names=[str(path) for path in answers])
+    except readers.ReadersError as exc:
+        errors.print(str(exc), style="bold red", markup=False)
+        raise typer.Exit(EXIT_INVALID) from exc
+    if as_json:
+        figures = {"seed": keyed.get("seed"), "versus": keyed.get("versus"), **scores.to_dict()}
+        typer.echo(json.dumps(figures, indent=2))
+        return
+    typer.echo(readers.describe(scores))
 
 
 @app.command()

@@ -73,7 +73,15 @@ def render(console: Console, label: str, request: dict[str, Any], result: Genera
     new = result.template.body
     if result.template.subject:
         new = f"Subject: {result.template.subject}\n\n{new}"
-    console.print(Panel(new, title="new", border_style="green"), highlight=False, soft_wrap=False)
+    title = f"new ({result.purpose.value.replace('_', ' ')})"
+    console.print(Panel(new, title=title, border_style="green"), highlight=False, soft_wrap=False)
+    for edit in result.edits:
+        change = (
+            f"'{edit.before}' -> '{edit.after}'"
+            if edit.before and edit.after
+            else (f"added '{edit.after}'" if edit.after else f"removed '{edit.before}'")
+        )
+        console.print(f"  edit ({edit.kind}): {change}: {edit.reason}", highlight=False)
     if result.patterns:
         table = Table(title="patterns (lift within campaigns)", show_lines=False)
         for column in ("pattern", "lift", "90% CI", "confidence", "sends", "evidence"):

@@ -20,8 +20,10 @@ from agents.evaluate import judge
 from agents.rule_checker import check_template
 from graph.context import Context, model_for
 from graph.state import InputState, State
+from tools import merge_fields
 from tools.domain import (
     CampaignRequest,
+    Edit,
     FallbackStep,
     GuidanceStep,
     Merchant,
@@ -32,6 +34,7 @@ from tools.domain import (
     VoucherType,
     validation_problems,
 )
+from tools.editor import Edited
 from tools.features import template_features
 from tools.history import (
     merchant_leans,
@@ -43,6 +46,7 @@ from tools.history import (
     segment_lifts,
 )
 from tools.models import Spend, load_model
+from tools.purpose import purpose_of
 from tools.resources import index_for, store_for
 from tools.response_model import segment_model
 from tools.rules import hard_violations
@@ -68,6 +72,8 @@ def parse_request(state: State) -> CampaignRequest:
 def offer_problem(request: CampaignRequest, merchant: Merchant) -> str | None:
     """What makes an offer unsendable for this merchant on the send date, if anything."""
     voucher = request.voucher
+    if voucher is None:
+        return None
     cap = merchant.max_discount
     if cap is not None and voucher.type is VoucherType.PERCENT_OFF and voucher.value > cap:
         return (
@@ -83,6 +89,17 @@ def offer_problem(request: CampaignRequest, merchant: Merchant) -> str | None:
     return None
 
 
+def locale_problem(request: CampaignRequest, ctx: Context) -> str | None:
+    """A language the grounded writer does not write, asked of it: never silent English."""
+    if model_for(ctx, "writer") == "offline" and request.locale.split("-")[0].lower() != "en":
+        return (
+            f"locale: {request.locale!r} is not written offline: the grounded writer writes "
+            "English (en) only; set a model (CRMAGENT_MODEL, e.g. openai:gpt-4o-mini) to write "
+            f"{request.locale!r}, or ask for locale 'en'"
+        )
+    return None
+
+
 def analyze_segment(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Score the merchant's history in the segment and pick the first mode that can run."""
     ctx = runtime.context
@@ -90,7 +107,7 @@ def analyze_segment(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     store = store_for(ctx.home)
     known = store.merchant(request.merchant_id)
     merchant = known or Merchant(merchant_id=request.merchant_id, name=request.merchant_id)
-    problem = offer_problem(request, merchant)
+    problem = offer_problem(request, merchant) or locale_problem(request, ctx)
     if problem:
         raise InvalidRequest(f"invalid CampaignRequest: {problem}")
     analysis = segment_analyst.analyze(
@@ -117,6 +134,9 @@ def analyze_segment(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "request": request,
         "merchant": merchant,
         "analysis": analysis,
+        "purpose": purpose_of(request, analysis.canonical),
+        "edits": [],
+        "merge_tokens": {},
         "mode": mode,
         "fallback_trail": trail,
         "id": request.id,
@@ -323,10 +343,39 @@ def _write(
         GuidanceStep(step=i + 1, text=s.text, evidence=s.evidence)
         for i, s in enumerate(written.guidance)
     ]
+    original = state["request"].original_template
+    rewrite = (
+        {
+            "edits": [
+                Edit(
+                    kind="model_rewrite",
+                    before=original,
+                    after=written.body,
+                    reason="the writer model's version of the grounded edits, held to every "
+                    "hard rule",
+                )
+            ]
+        }
+        if original
+        else {}
+    )
     return {
         "template": TemplateText(subject=written.subject, body=written.body),
         "llm_guidance": steps,
+        **rewrite,
         **_spent(state, spend, None),
+    }
+
+
+def _edited(edited: Edited | None) -> dict[str, Any]:
+    """The state's record of an edit of the merchant's text: the edits, and the merge-field
+    tokens the result is written back in."""
+    if edited is None:
+        return {"edits": [], "merge_tokens": {}}
+    syntax = edited.syntax
+    return {
+        "edits": list(edited.edits),
+        "merge_tokens": {"": syntax.family, **dict(syntax.written)},
     }
 
 
@@ -346,25 +395,36 @@ def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         attempt=attempt,
     )
     exemplars = _exemplars(state, ctx.group_exemplars)
-    draft = template.write_best(
-        request,
-        state["merchant"],
-        analysis.canonical,
-        plan,
-        exemplars,
-        state["patterns"],
-        drafts=ctx.drafts,
-        variant=attempt,
-        voice=merchant_voice(
-            store_for(ctx.home), request.merchant_id, analysis.canonical or request.segment
-        ),
-    )
+    if request.original_template:
+        own = exemplars if state["mode"] == "group" else []
+        edited = template.edit(
+            request, state["merchant"], analysis.canonical, plan, state["patterns"], own
+        )
+        draft, kept = edited.template, _edited(edited)
+    else:
+        draft, kept = (
+            template.write_best(
+                request,
+                state["merchant"],
+                analysis.canonical,
+                plan,
+                exemplars,
+                state["patterns"],
+                drafts=ctx.drafts,
+                variant=attempt,
+                voice=merchant_voice(
+                    store_for(ctx.home), request.merchant_id, analysis.canonical or request.segment
+                ),
+            ),
+            _edited(None),
+        )
     evidence = [
         *analysis.top_ids,
         *(r.template_id for r in state.get("references", [])),
         *(e for p in state["patterns"] for e in p.evidence),
     ]
     return {
+        **kept,
         **_write(
             state, ctx, plan, exemplars[0] if exemplars else None, draft, [*dict.fromkeys(evidence)]
         ),
@@ -378,19 +438,25 @@ def rules_rewrite(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     request, canonical = state["request"], state["analysis"].canonical
     plan = template.rules_plan(canonical, request.channel.value, ctx.sms_max_segments)
     exemplar = template.original_exemplar(request)
-    draft = template.write(
-        request,
-        state["merchant"],
-        canonical,
-        plan,
-        exemplar,
-        variant=state.get("rejections", 0),
-        voice=merchant_voice(
-            store_for(ctx.home), request.merchant_id, canonical or request.segment
-        ),
-    )
+    if request.original_template:
+        edited = template.edit(request, state["merchant"], canonical, plan, [])
+        draft, kept = edited.template, _edited(edited)
+    else:
+        draft = template.write(
+            request,
+            state["merchant"],
+            canonical,
+            plan,
+            exemplar,
+            variant=state.get("rejections", 0),
+            voice=merchant_voice(
+                store_for(ctx.home), request.merchant_id, canonical or request.segment
+            ),
+        )
+        kept = _edited(None)
     ruled = cast(State, {**state, "patterns": []})
     return {
+        **kept,
         **_write(ruled, ctx, plan, exemplar, draft, []),
         "mode": "rules",
         "patterns": [],
@@ -453,7 +519,8 @@ def write_guidance(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         min_confidence=ctx.pattern_confidence,
         contrary_confidence=ctx.contrary_confidence,
         voice=state["merchant"].brand_voice,
-        code=state["request"].voucher.code,
+        code=state["request"].voucher.code if state["request"].voucher else None,
+        edits=len(state.get("edits", [])),
     )
     return {"guidance": steps}
 
@@ -480,9 +547,10 @@ def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         ctx.pattern_confidence,
         ctx.contrary_confidence,
     )
+    written = _in_merchant_syntax(state)
     model = load_model(model_for(ctx, "judge"), ctx.model_timeout)
     if model is None:
-        return {"scores": scores}
+        return {"scores": scores, **written}
     spend = Spend()
     graded = judge(
         model,
@@ -502,7 +570,33 @@ def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             }
         )
     # A judge that fails leaves the grounded scores; the template itself is not degraded.
-    return {"scores": scores, **_spent(state, spend, None)}
+    return {"scores": scores, **written, **_spent(state, spend, None)}
+
+
+def _syntax(tokens: dict[str, str]) -> merge_fields.MergeSyntax:
+    """The merge syntax a state's tokens record (the family under the key '')."""
+    family = cast(merge_fields.Family, tokens.get("", "ours"))
+    written = tuple((cast(merge_fields.Field, k), v) for k, v in tokens.items() if k)
+    return merge_fields.MergeSyntax(family=family, written=written)
+
+
+def _in_merchant_syntax(state: State) -> dict[str, Any]:
+    """The template and its edits written back in the merchant's merge fields: the style
+    its profile sets, else the one its original was written in."""
+    style = state["merchant"].merge_fields
+    syntax = merge_fields.syntax_named(style) if style else _syntax(state.get("merge_tokens") or {})
+
+    def back(text: str) -> str:
+        return merge_fields.to_merchant(text, syntax)
+
+    template = state["template"]
+    return {
+        "template": TemplateText(
+            subject=back(template.subject) if template.subject else None, body=back(template.body)
+        ),
+        "edits": [e.model_copy(update={"after": back(e.after)}) for e in state.get("edits", [])],
+        "merge_syntax": syntax.family,
+    }
 
 
 REVIEW_ACTIONS = ("approve", "edit", "reject")
@@ -541,7 +635,11 @@ def review(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             "attempts": state.get("attempts", 0) + 1,
         }
     ctx = runtime.context
-    edited = TemplateText(subject=decision.get("subject"), body=str(decision.get("body", "")))
+    subject = decision.get("subject")
+    edited = TemplateText(
+        subject=merge_fields.to_ours(str(subject)).text if subject else None,
+        body=merge_fields.to_ours(str(decision.get("body", ""))).text,
+    )
     repaired, report = check_template(
         edited, state["request"], state["merchant"], ctx.sms_max_segments
     )

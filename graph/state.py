@@ -11,6 +11,7 @@ from typing_extensions import TypedDict
 from agents.segment_analyst import SegmentAnalysis
 from tools.domain import (
     CampaignRequest,
+    Edit,
     FallbackStep,
     GuidanceStep,
     Merchant,
@@ -36,14 +37,19 @@ class InputState(TypedDict, total=False):
     """Audience segment: canonical (lapsed_90d) or the merchant's own name."""
     channel: Required[str]
     """im, sms, push or email."""
-    voucher: Required[dict[str, Any]]
-    """The offer record: type, value, min_spend, expires, code."""
+    voucher: dict[str, Any] | None
+    """The offer record: type, value, min_spend, expires, code; absent for no offer."""
     product_category: Required[str]
     """Taxonomy path, most general first: apparel>shoes>running."""
-    product_name: Required[str]
-    """The product the campaign is about."""
+    product_name: str | None
+    """The product the campaign is about; absent for a category or the whole store."""
+    purpose: str | None
+    """What the message is for (promotion, back_in_stock, ...); read from the original when
+    absent."""
     original_template: str | None
     """The merchant's current text, if any."""
+    original_subject: str | None
+    """The current text's e-mail subject or push title, if any."""
     locale: str
     """Language of the copy."""
     send_date: str | None
@@ -57,6 +63,12 @@ class OutputState(TypedDict, total=False):
     """The request's id."""
     mode: Mode
     """The mode that produced the template: group, retrieval or rules."""
+    purpose: str | None
+    """What the message is for, as given or read from the original (a ``Purpose``)."""
+    edits: list[Edit]
+    """Where there was an original: each change made to it, with its reason."""
+    merge_syntax: str
+    """The placeholder style the template is written in (the merchant's own)."""
     fallback_trail: Annotated[list[FallbackStep], operator.add]
     """Modes tried and not taken, each with its reason."""
     template: TemplateText
@@ -98,6 +110,8 @@ class State(InputState, OutputState, total=False):
     """Stop for the merchant's approval before finishing (Context.require_approval)."""
     rejections: NotRequired[int]
     """Drafts the merchant rejected (one regeneration is allowed)."""
+    merge_tokens: NotRequired[dict[str, str]]
+    """How the merchant's original wrote each merge field, to write the result back in."""
     attempts: NotRequired[int]
     """Drafts written so far (the rule check sends a failing draft back at most twice)."""
 

@@ -19,6 +19,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     NonNegativeFloat,
@@ -135,7 +136,10 @@ def _text(value: str) -> str:
 def _named(value: str) -> str:
     clean_text(value)
     if not value.strip():
-        raise ValueError("is blank: name the product the campaign is about")
+        raise ValueError(
+            "is blank: name the product the campaign is about, or leave product_name out for "
+            "a category-wide or store-wide campaign"
+        )
     return value
 
 
@@ -217,6 +221,12 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+MergeStyle = Literal["ours", "liquid", "mailchimp", "whatsapp", "percent"]
+"""Placeholder styles of the tools merchants send with: ours (``{first_name}``), Klaviyo and
+Liquid (``{{ first_name }}``), Mailchimp (``*|FNAME|*``), WhatsApp (``{{1}}``), percent
+(``%FIRSTNAME%``)."""
+
+
 class Merchant(_Model):
     """A shop that sends messages."""
 
@@ -231,6 +241,11 @@ class Merchant(_Model):
     )
     forbidden_words: tuple[str, ...] = Field(
         default=(), description="Words the shop never wants in its copy."
+    )
+    merge_fields: MergeStyle | None = Field(
+        default=None,
+        description="Placeholder style of the shop's sending tool (ours, liquid, mailchimp, "
+        "whatsapp, percent); absent: read from each original.",
     )
 
 
@@ -259,13 +274,32 @@ class Segment(_Model):
         return self
 
 
+class Purpose(StrEnum):
+    """What a message is for: an offer, or news that needs none."""
+
+    PROMOTION = "promotion"
+    BACK_IN_STOCK = "back_in_stock"
+    NEW_ARRIVALS = "new_arrivals"
+    PRICE_DROP = "price_drop"
+    CART_REMINDER = "cart_reminder"
+    LOYALTY = "loyalty"
+    BIRTHDAY = "birthday"
+    WINBACK = "winback"
+    ANNOUNCEMENT = "announcement"
+
+
+def _zero_if_none(value: object) -> object:
+    return 0.0 if value is None else value
+
+
 class Voucher(_Model):
     """The offer a campaign carries; the source of truth for every offer fact in the copy."""
 
     type: VoucherType
-    value: float = Field(
+    value: Annotated[float, BeforeValidator(_zero_if_none)] = Field(
         default=0.0,
-        description="Percent for percent_off, amount for amount_off and threshold, else 0.",
+        description="Percent for percent_off, amount for amount_off and threshold; null, "
+        "absent or 0 for free_shipping, bogo and gift.",
     )
     min_spend: float | None = Field(default=None, description="Minimum basket to qualify.")
     expires: date | None = Field(default=None, description="Last day the voucher is valid.")
@@ -325,14 +359,29 @@ class CampaignRequest(_Model):
     merchant_id: Identifier
     segment: SegmentName
     channel: Channel
-    voucher: Voucher
+    voucher: Voucher | None = Field(
+        default=None, description="The offer; absent for a message that carries none."
+    )
     product_category: CategoryPath
-    product_name: Annotated[str, AfterValidator(_named)] = Field(min_length=1, max_length=200)
+    product_name: Annotated[str, AfterValidator(_named)] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The product the campaign is about; absent when the offer or news is "
+        "for the category or the whole store.",
+    )
+    purpose: Purpose | None = Field(
+        default=None,
+        description="What the message is for; inferred from the original text when absent.",
+    )
     original_template: (
         Annotated[str, Field(max_length=MAX_TEMPLATE_CHARS), AfterValidator(clean_text)] | None
     ) = Field(
         default=None,
         description="The merchant's current text, to be improved; absent for new copy.",
+    )
+    original_subject: Annotated[str, Field(max_length=300), AfterValidator(clean_text)] | None = (
+        Field(default=None, description="The current text's e-mail subject or push title.")
     )
     locale: str = "en"
     send_date: date | None = Field(
@@ -428,6 +477,19 @@ class Usage(_Model):
     output_tokens: int | None = None
 
 
+class Edit(_Model):
+    """One change made to the merchant's own text, with the reason for it."""
+
+    kind: str = Field(description="What kind of change: offer_early, shouting, sender, ...")
+    before: str = Field(description="The text as the merchant wrote it ('' for an addition).")
+    after: str = Field(description="The text as it now reads ('' for a removal).")
+    reason: str = Field(description="Why, in the merchant's words.")
+    pattern: str | None = Field(
+        default=None, description="The pattern behind it, when evidence asked for it."
+    )
+    evidence: list[str] = Field(default_factory=list, description="Template ids behind it.")
+
+
 class Review(_Model):
     """The merchant's decision on a draft, when the run asked for approval."""
 
@@ -440,6 +502,7 @@ class GenerationResult(_Model):
 
     id: str | None = None
     mode: Mode
+    purpose: Purpose = Purpose.PROMOTION
     fallback_trail: list[FallbackStep] = Field(default_factory=list)
     template: TemplateText
     patterns: list[Pattern] = Field(default_factory=list)
@@ -452,3 +515,12 @@ class GenerationResult(_Model):
     degraded_reason: str | None = None
     usage: Usage = Field(default_factory=Usage)
     review: Review | None = None
+    edits: list[Edit] = Field(
+        default_factory=list,
+        description="Where there was an original: each change made to it, with its reason.",
+    )
+    merge_syntax: str = Field(
+        default="ours",
+        description="The placeholder style the template is written in (the merchant's own, "
+        "read from the original or set in its profile).",
+    )

@@ -146,5 +146,6 @@ def _read(body: str, subject: str | None, context: CopyContext) -> dict[str, boo
 
 def template_features(template: TemplateText, request: CampaignRequest) -> dict[str, bool]:
     """The copy features of a template written for a request."""
-    context = CopyContext(request.channel.value, request.product_name, request.voucher.code)
+    code = request.voucher.code if request.voucher else None
+    context = CopyContext(request.channel.value, request.product_name or "", code)
     return copy_features(template.body, template.subject, context)

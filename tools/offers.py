@@ -84,6 +84,18 @@ def offer_phrase(voucher: Voucher) -> str:
     return phrase
 
 
+def _unbacked(facts: StatedFacts) -> list[str]:
+    """Every offer fact stated, where the request carries no offer."""
+    claims = [
+        *(f"{p:g}%" for p in sorted(facts.percents)),
+        *(money(a) for a in sorted(facts.amounts)),
+        *(f"{_MONTHS[m - 1].title()} {d}" for m, d in sorted(facts.dates)),
+        *(f"code {c}" for c in sorted(facts.codes)),
+        *(k.value.replace("_", " ") for k in sorted(facts.kinds)),
+    ]
+    return [f"states {claim} but the request carries no offer" for claim in claims]
+
+
 @dataclass(frozen=True)
 class StatedFacts:
     """What a text claims about an offer."""
@@ -117,9 +129,12 @@ def stated_facts(text: str) -> StatedFacts:
     )
 
 
-def offer_fact_errors(text: str, voucher: Voucher) -> list[str]:
-    """Each offer fact in ``text`` that the voucher does not back, as a sentence."""
+def offer_fact_errors(text: str, voucher: Voucher | None) -> list[str]:
+    """Each offer fact in ``text`` that the voucher does not back, as a sentence (with no
+    voucher, every one: the message carries no offer)."""
     facts = stated_facts(text)
+    if voucher is None:
+        return _unbacked(facts)
     errors: list[str] = []
     allowed_percents = {voucher.value} if voucher.type is VoucherType.PERCENT_OFF else set()
     for percent in sorted(facts.percents - allowed_percents):

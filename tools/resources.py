@@ -23,11 +23,9 @@ def store_for(home: str | Path) -> Store:
     path = (Path(home) / "crm.sqlite").resolve()
     stores: dict[Path, Store] = _local.__dict__.setdefault("stores", {})
     if path not in stores:
-        if not path.exists():
-            raise FileNotFoundError(
-                f"{path}: no CRM store; import templates with `crmagent ingest FILE` or build "
-                "the sample world with `crmagent demo`"
-            )
+        # A home with nothing imported is a merchant's first day: an empty store, so that
+        # requests fall back to the rules mode with the reason instead of failing.
+        path.parent.mkdir(parents=True, exist_ok=True)
         stores[path] = Store(path)
     if Path(home).is_absolute():
         by_home[home] = stores[path]

@@ -1,10 +1,12 @@
 """The rule engine: what a message must never do, what it should not do, and the repairs
 that can be made without changing what it says.
 
-Hard rules: offer facts match the voucher, placeholders only from the allowed set, no
-literal links (only ``{link}``, which the merchant's system fills), the channel's length
-limit (SMS segments, push body, e-mail subject), the merchant's forbidden words, an SMS
-opt-out, no shouting. Soft rules: exclamation marks, an e-mail without a subject.
+Hard rules: offer facts match the voucher (deadlines included), placeholders only from the
+allowed set, no literal links (only ``{link}``, which the merchant's system fills), the
+channel's length limit (SMS segments, push body, e-mail subject), the merchant's forbidden
+words, an SMS that names its sender first and says how to opt out, no subject on SMS or IM,
+no shouting. The subject goes through every rule the body does. Soft rules: exclamation
+marks, an e-mail without a subject.
 """
 
 from __future__ import annotations
@@ -12,14 +14,27 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from tools.channels import LIMITS, sms_count
-from tools.domain import RuleReport, RuleViolation, TemplateText, Voucher
+from tools.deadlines import deadline_claims, deadline_errors, drop_unsupported
+from tools.domain import (
+    CampaignRequest,
+    Merchant,
+    RuleReport,
+    RuleViolation,
+    TemplateText,
+    Voucher,
+)
 from tools.features import PLACEHOLDER, has_emoji, is_shouting
+from tools.merge_fields import to_ours
 from tools.offers import offer_fact_errors
 from tools.text import sentence_case, sentences, tidy
 
-ALLOWED_PLACEHOLDERS = frozenset({"first_name", "link", "shop_name"})
+ALLOWED_PLACEHOLDERS = frozenset({"first_name", "link", "shop_name", "unsubscribe"})
+SHOP_NAME = "{shop_name}"
+SUBJECTLESS = frozenset({"sms", "im"})
+"""Channels whose messages have no subject or title."""
 OPT_OUT = "Reply STOP to opt out."
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _OPT_OUT = re.compile(r"\bSTOP\b")
@@ -31,11 +46,28 @@ class RuleContext:
     """What a message is checked against."""
 
     channel: str
-    voucher: Voucher
+    voucher: Voucher | None
     forbidden_words: tuple[str, ...] = ()
+    sender: str = SHOP_NAME
+    """How an SMS names its sender: the shop's name, or ``{shop_name}`` when unknown."""
+    send_date: date | None = None
+    """When the message goes out (default: today), for deadline claims."""
+    original: str = ""
+    """The merchant's own text: with no voucher, its deadlines (points that expire, an
+    event's date) are its facts."""
     brand_voice: str = "friendly"
     sms_max_segments: int = 1
     placeholders: frozenset[str] = field(default=ALLOWED_PLACEHOLDERS)
+
+    @property
+    def code(self) -> str | None:
+        """The voucher's code, if any."""
+        return self.voucher.code if self.voucher else None
+
+    @property
+    def sending(self) -> date:
+        """The send date deadlines are read against."""
+        return self.send_date or date.today()
 
     @property
     def max_exclamations(self) -> int:
@@ -60,6 +92,10 @@ def check(template: TemplateText, context: RuleContext) -> list[RuleViolation]:
         hard("empty", "the message body is empty")
     for error in offer_fact_errors(text, context.voucher):
         hard("offer_facts", error)
+    for error in false_deadlines(text, context):
+        hard("offer_facts", error)
+    if subject and context.channel in SUBJECTLESS:
+        hard("subject", f"an {context.channel} message has no subject line")
     for name in PLACEHOLDER.findall(text):
         if name not in context.placeholders:
             hard(
@@ -87,6 +123,8 @@ def check(template: TemplateText, context: RuleContext) -> list[RuleViolation]:
             )
         if not _OPT_OUT.search(body):
             hard("sms_opt_out", f"an SMS must say how to opt out ({OPT_OUT!r})")
+        if not names_sender(body, context.sender):
+            hard("sms_sender", f"an SMS must name its sender first ({context.sender}: ...)")
     elif len(body) > limits.body_chars:
         hard(
             "channel_length",
@@ -97,7 +135,7 @@ def check(template: TemplateText, context: RuleContext) -> list[RuleViolation]:
             "channel_length",
             f"subject has {len(subject)} characters; at most {limits.subject_chars}",
         )
-    if is_shouting(text, context.voucher.code):
+    if is_shouting(text, context.code):
         hard("shouting", "runs of capitals or '!!' read as shouting")
     exclamations = len(_EXCLAMATIONS.findall(text))
     if exclamations > context.max_exclamations:
@@ -117,7 +155,7 @@ def check(template: TemplateText, context: RuleContext) -> list[RuleViolation]:
 
 
 def _repair_text(text: str, context: RuleContext, repairs: list[str], label: str) -> str:
-    if is_shouting(text, context.voucher.code):
+    if is_shouting(text, context.code):
         text = re.sub(r"!{2,}", "!", sentence_case(text))
         repairs.append(f"{label}: capitals and '!!' toned down")
     if _URL.search(text):
@@ -171,7 +209,24 @@ def repair(template: TemplateText, context: RuleContext) -> tuple[TemplateText, 
     subject = (
         _repair_text(template.subject, context, repairs, "subject") if template.subject else None
     )
+    if subject and context.channel in SUBJECTLESS:
+        subject = None
+        repairs.append(f"subject: dropped (an {context.channel} message has none)")
+    expires = context.voucher.expires if context.voucher else None
+    for label, part in (("body", body), ("subject", subject)):
+        if part and false_deadlines(part, context):
+            kept, removed = drop_unsupported(part, expires, context.sending)
+            repairs += [
+                f"{label}: removed '{claim}', which the voucher does not back" for claim in removed
+            ]
+            if label == "body":
+                body = kept
+            else:
+                subject = kept or None
     if context.channel == "sms":
+        if not names_sender(body, context.sender):
+            body = with_sender(body, context.sender)
+            repairs.append(f"body: sender named first ({context.sender}:)")
         if not _OPT_OUT.search(body):
             body = f"{body} {OPT_OUT}"
             repairs.append("body: SMS opt-out added")
@@ -179,6 +234,55 @@ def repair(template: TemplateText, context: RuleContext) -> tuple[TemplateText, 
             body = tidy("".join(ch for ch in body if not has_emoji(ch)))
             repairs.append("body: emoji removed to stay in GSM-7 (160 characters per segment)")
     return TemplateText(subject=subject, body=body), repairs
+
+
+def false_deadlines(text: str, context: RuleContext) -> list[str]:
+    """Each deadline claim the voucher does not back. With no voucher, a deadline the
+    merchant's own text states (its points expire) is the merchant's fact, not an offer's."""
+    expires = context.voucher.expires if context.voucher else None
+    errors = deadline_errors(text, expires, context.sending)
+    if context.voucher is None and context.original:
+        own = {c.phrase.lower() for c in deadline_claims(context.original)}
+        errors = [e for e in errors if not any(f"'{phrase}'" in e.lower() for phrase in own)]
+    return errors
+
+
+_SENDER = re.compile(r"^((?:From )?(?:\{shop_name\}|[A-Z][\w&'.-]*(?: [A-Z][\w&'.-]*){0,2})):\s")
+"""A sender named first, as carriers want it: "Knix: ", "From {shop_name}: " (capitalised
+words only: "Flash sale on boots: " opens an offer, not a sender)."""
+
+
+def sender_of(merchant: Merchant, request: CampaignRequest) -> str:
+    """How the merchant's SMS name their sender: its profile's name; for a merchant whose
+    name the store does not know (an id is not a name), the name its original opens with
+    ("Knix: ..."), else ``{shop_name}``."""
+    if merchant.name != merchant.merchant_id:
+        return merchant.name
+    found = _SENDER.match(to_ours(request.original_template or "").text.strip())
+    return found.group(1) if found and found.group(1) not in _NOT_SENDERS else SHOP_NAME
+
+
+_NOT_SENDERS = frozenset({"Sale", "Flash Sale", "News", "Alert", "Reminder", "Hi", "Hey", "Psst"})
+
+
+def allowed_sms_segments(configured: int, original: str | None, sender: str) -> int:
+    """SMS segments a message may use: the configured number, or as many as the merchant's
+    own text already takes with its sender and opt-out (at most three): an edit keeps what
+    the merchant chose to send."""
+    if not original:
+        return configured
+    own = sms_count(f"{sender}: {to_ours(original).text.strip()} {OPT_OUT}").segments
+    return max(configured, min(3, own))
+
+
+def names_sender(body: str, sender: str) -> bool:
+    """Whether a message opens with its sender's name, as carriers require of an SMS."""
+    return body.lstrip().lower().startswith(sender.lower())
+
+
+def with_sender(body: str, sender: str) -> str:
+    """The message with its sender named first ("Knix: ...")."""
+    return body if names_sender(body, sender) else f"{sender}: {body.lstrip()}"
 
 
 def hard_violations(violations: Sequence[RuleViolation]) -> list[RuleViolation]:

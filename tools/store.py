@@ -21,7 +21,9 @@ from pydantic import ValidationError
 
 from tools.domain import CANONICAL_SEGMENTS, Merchant, Segment, validation_problems
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+_MIGRATIONS = {1: "ALTER TABLE merchants ADD COLUMN merge_fields TEXT;"}
+"""What brings a store of each older version up to the next (additive only)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -34,7 +36,8 @@ CREATE TABLE IF NOT EXISTS merchants (
     brand_voice TEXT NOT NULL DEFAULT 'friendly',
     locale TEXT NOT NULL DEFAULT 'en',
     max_discount REAL CHECK (max_discount IS NULL OR max_discount BETWEEN 0 AND 100),
-    forbidden_words TEXT NOT NULL DEFAULT '[]'
+    forbidden_words TEXT NOT NULL DEFAULT '[]',
+    merge_fields TEXT
 );
 CREATE TABLE IF NOT EXISTS segments (
     merchant_id TEXT NOT NULL REFERENCES merchants(merchant_id),
@@ -191,7 +194,16 @@ class Store:
                 "SELECT value FROM meta WHERE key = 'schema_version'"
             ).fetchone()
         if row is not None:
-            if int(row[0]) != SCHEMA_VERSION:
+            version = int(row[0])
+            while version in _MIGRATIONS:
+                self._conn.executescript(
+                    "BEGIN IMMEDIATE;"
+                    + _MIGRATIONS[version]
+                    + f"UPDATE meta SET value = '{version + 1}' WHERE key = 'schema_version';"
+                    + "COMMIT;"
+                )
+                version += 1
+            if version != SCHEMA_VERSION:
                 raise RuntimeError(
                     f"{self.path}: schema version {row[0]}, this CRMAgent expects "
                     f"{SCHEMA_VERSION}; move the file aside and re-import"
@@ -252,10 +264,10 @@ class Store:
         """Insert or update merchant profiles (in place: templates and segments refer to
         them). A batch run after a change answers afresh: ``profiles_version`` names it."""
         self._conn.executemany(
-            "INSERT INTO merchants VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (merchant_id) DO UPDATE "
-            "SET name = excluded.name, brand_voice = excluded.brand_voice, "
+            "INSERT INTO merchants VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (merchant_id) "
+            "DO UPDATE SET name = excluded.name, brand_voice = excluded.brand_voice, "
             "locale = excluded.locale, max_discount = excluded.max_discount, "
-            "forbidden_words = excluded.forbidden_words",
+            "forbidden_words = excluded.forbidden_words, merge_fields = excluded.merge_fields",
             [
                 (
                     m.merchant_id,
@@ -264,6 +276,7 @@ class Store:
                     m.locale,
                     m.max_discount,
                     json.dumps(list(m.forbidden_words)),
+                    m.merge_fields,
                 )
                 for m in merchants
             ],
@@ -386,8 +399,8 @@ class Store:
     def merchant(self, merchant_id: str) -> Merchant | None:
         """A merchant's profile, or None if the store has never seen it."""
         row = self._conn.execute(
-            "SELECT merchant_id, name, brand_voice, locale, max_discount, forbidden_words "
-            "FROM merchants WHERE merchant_id = ?",
+            "SELECT merchant_id, name, brand_voice, locale, max_discount, forbidden_words, "
+            "merge_fields FROM merchants WHERE merchant_id = ?",
             (merchant_id,),
         ).fetchone()
         if row is None:
@@ -399,6 +412,7 @@ class Store:
             locale=row[3],
             max_discount=row[4],
             forbidden_words=tuple(json.loads(row[5])),
+            merge_fields=row[6],
         )
 
     def canonical_segment(self, merchant_id: str, segment: str) -> str | None:

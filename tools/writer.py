@@ -18,11 +18,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from tools import purpose
 from tools.channels import LIMITS, sms_count
-from tools.domain import CampaignRequest, Merchant, TemplateText, VoucherType
+from tools.domain import CampaignRequest, Merchant, Purpose, TemplateText, VoucherType
 from tools.features import CopyContext, copy_features, has_emoji, is_shouting, offer_early
 from tools.offers import date_phrase, money, offer_fact_errors, stated_facts
-from tools.rules import OPT_OUT
+from tools.rules import OPT_OUT, sender_of
 from tools.text import sentences, tidy
 
 NAME = "{first_name}"
@@ -69,6 +70,8 @@ class _Draft:
     cta: str = ""
     emoji: str = ""
     opt_out: str = ""
+    sender: str = ""
+    """The sender an SMS names first."""
     offer_first: bool = True
     hook_after: bool = False
     """The opening follows the offer (when it would push the offer past 40 characters)."""
@@ -95,6 +98,8 @@ class _Draft:
             text = f"{text} {self.emoji}"
         if self.opt_out:
             text = f"{text} {self.opt_out}"
+        if self.sender:
+            text = f"{self.sender}: {text}"
         return tidy(text)
 
 
@@ -216,19 +221,6 @@ _EXCLUSIVE_LINES: dict[str, tuple[str, ...]] = {
     ),
     "": ("Just for you.", "An exclusive offer for you.", "Reserved for our members."),
 }
-_COURTESY_LINES: dict[str, tuple[str, ...]] = {
-    # True of everyone the segment holds, and of no product: what gives an e-mail room when
-    # the merchant has no plain sentence of its own to lend.
-    "lapsed_30d": ("It has been a few weeks since your last order.",),
-    "lapsed_90d": ("It has been a while since your last order.",),
-    "vip": ("Thank you for being one of our most loyal customers.",),
-    "cart_abandoner": ("You left something in your basket.",),
-    "birthday": ("Happy birthday from all of us.",),
-    "new_customer": ("Thank you for joining us.",),
-    "repeat_buyer": ("Thank you for shopping with us again.",),
-    "": ("Thank you for being part of our community.", "Take a look whenever it suits you."),
-}
-_COURTESY_RANGE = "There is more to discover in our {range} range."
 _URGENT_DATED = ("Only until {date}.", "Valid until {date}.", "It ends {date}.")
 _URGENT_UNDATED = ("Don't wait too long.", "Hurry, treat yourself.", "Don't wait on this one.")
 """A reason to act now without a deadline or a stock level the voucher does not give."""
@@ -260,10 +252,9 @@ def request_seed(request: CampaignRequest) -> int:
             request.merchant_id,
             request.segment,
             request.channel,
-            request.product_name,
-            request.voucher.type.value,
-            str(request.voucher.value),
-            request.voucher.code or "",
+            request.product_name or "",
+            request.voucher.model_dump_json() if request.voucher else "",
+            request.purpose or "",
             request.original_template or "",
         ]
     )
@@ -272,6 +263,20 @@ def request_seed(request: CampaignRequest) -> int:
 
 def _target(product: str) -> str:
     return product if product.lower().startswith("the ") else f"the {product}"
+
+
+_PURPOSE_LINES: dict[Purpose, tuple[str, ...]] = {
+    # What a message with no offer says instead, from the request's facts alone.
+    Purpose.BACK_IN_STOCK: ("{Target} is back in stock.", "Good news: {target} is back."),
+    Purpose.NEW_ARRIVALS: ("Just in: {new}.", "Meet {new}."),
+    Purpose.PRICE_DROP: ("{Target} just dropped in price.", "A lower price on {target}."),
+    Purpose.CART_REMINDER: ("Your basket is still waiting for you.", "You left {target} behind."),
+    Purpose.LOYALTY: ("Your rewards are waiting for you.", "Your points are ready to use."),
+    Purpose.BIRTHDAY: ("Happy birthday from all of us.",),
+    Purpose.WINBACK: ("It's been a while. Come see what's new.",),
+    Purpose.ANNOUNCEMENT: ("We have news to share.",),
+    Purpose.PROMOTION: ("Take a look at {target}.",),
+}
 
 
 def _with_name(hook: str, personalised: bool) -> str:
@@ -306,7 +311,9 @@ def _unnamed(offer: str, product: str) -> str:
     """The offer line without the product's name, the offer itself untouched ("Take $15 off
     the Summit Tent when you spend $100." -> "Take $15 off when you spend $100.")."""
     for pattern, bare in _UNNAMING:
-        named = pattern.format(target=_target(product), product=product)
+        named = pattern.format(target=_target(product), product=product) if product else ""
+        if not named:
+            return offer
         if named in offer:
             return offer.replace(named, bare, 1)
     return offer
@@ -382,8 +389,20 @@ class Writer:
     # -- slots ------------------------------------------------------------------------------
 
     def offer_line(self) -> str:
-        """The offer, stated from the voucher record."""
+        """The offer, stated from the voucher record; with no voucher, what the message is
+        for ("The Trail Runner X is back in stock.")."""
         voucher = self.request.voucher
+        target = purpose.target(self.request)
+        if voucher is None:
+            new = target if self.request.product_name else f"new {target.removeprefix('our ')}"
+            if new == "new everything":
+                new = "our new arrivals"
+            return self._pick(
+                _PURPOSE_LINES[purpose.purpose_of(self.request, self.segment)],
+                target=target,
+                Target=target[:1].upper() + target[1:],
+                new=new,
+            )
         spend = (
             f" on orders over {money(voucher.min_spend)}"
             if voucher.min_spend is not None
@@ -399,8 +418,8 @@ class Writer:
         return self._pick(
             _OFFER_LINES[voucher.type],
             v=value,
-            target=_target(self.request.product_name),
-            product=self.request.product_name,
+            target=target,
+            product=self.request.product_name or "",
             spend=spend,
             m=money(voucher.min_spend) if voucher.min_spend is not None else "",
         )
@@ -442,7 +461,7 @@ class Writer:
             return ""
         first = parts[0]
         facts = stated_facts(first)
-        context = CopyContext(self.request.channel, self.request.product_name)
+        context = CopyContext(self.request.channel, self.request.product_name or "")
         features = copy_features(first, None, context)
         checks = (
             len(first) > 60,
@@ -460,7 +479,7 @@ class Writer:
         return "" if unsafe else first
 
     def _extras(self, plan: WritePlan, exemplar: Exemplar | None) -> dict[str, str]:
-        own = {} if exemplar is None or not exemplar.own else self._own_lines(exemplar)
+        own = {} if exemplar is None or not exemplar.own else self.own_lines(exemplar)
         lines: dict[str, str] = {}
         if "social_proof" in plan.use:
             # Only a claim the merchant has made itself: what customers think of a product is
@@ -475,7 +494,7 @@ class Writer:
             lines["product_named"] = self._product_line()
         return lines
 
-    def _own_lines(self, exemplar: Exemplar) -> dict[str, str]:
+    def own_lines(self, exemplar: Exemplar) -> dict[str, str]:
         """The merchant's own social-proof and exclusivity lines, safe to reuse."""
         if exemplar not in self._lines:
             self._lines[exemplar] = self._reusable_lines(sentences(exemplar.text)[1:])
@@ -483,7 +502,7 @@ class Writer:
 
     def _reusable_lines(self, candidates: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}
-        context = CopyContext(self.request.channel, self.request.product_name)
+        context = CopyContext(self.request.channel, self.request.product_name or "")
         for sentence in candidates:
             features = copy_features(sentence, None, context)
             if (
@@ -512,24 +531,7 @@ class Writer:
         texts = [self.request.original_template or "", *([own.text] if own is not None else [])]
         found = self._fillers_in(texts)
         found += [line for line in self._from_voice()[0] if line not in found]
-        return found + [line for line in self._courtesy() if line not in found]
-
-    def _courtesy(self) -> list[str]:
-        """The writer's own room-fillers, after the merchant's: what is true of the segment
-        (a VIP is a loyal customer), then of any shop; no claim about the product. They
-        carry no copy feature (a test holds them to it); the product's range is named only
-        when its name adds none either."""
-        leaf = self.request.product_category.split(">")[-1].replace("-", " ").replace("_", " ")
-        leaf = leaf.strip()
-        ranged = _COURTESY_RANGE.format(range=leaf) if leaf else ""
-        context = CopyContext(self.request.channel, self.request.product_name)
-        named = ranged and not _featured(copy_features(ranged, None, context))
-        lines = [
-            *_COURTESY_LINES.get(self.segment, ()),
-            *([ranged] if named else []),
-            *_COURTESY_LINES[""],
-        ]
-        return [self._voice(line) for line in lines if self._reusable(line)]
+        return found
 
     def _from_voice(self) -> tuple[tuple[str, ...], str]:
         """The plain lines and the first social-proof claim in the merchant's past texts:
@@ -552,7 +554,7 @@ class Writer:
         return found
 
     def _fillers_in(self, texts: Sequence[str]) -> list[str]:
-        context = CopyContext(self.request.channel, self.request.product_name)
+        context = CopyContext(self.request.channel, self.request.product_name or "")
         found: list[str] = []
         for sentence in (s for text in texts for s in sentences(text)):
             if (
@@ -600,11 +602,16 @@ class Writer:
                 sentence = sentence.replace(name, "")
         return bool(_PROPER_NAME.search(sentence[1:]))
 
+    def code_line(self, code: str, taken: Sequence[str] = ()) -> str:
+        """The voucher's code, spelled out."""
+        return self._pick(_CODE_LINES, taken=taken, code=code)
+
     def _product_line(self) -> str:
-        target = _target(self.request.product_name)
+        target = purpose.target(self.request)
         return self._pick(_PRODUCT_LINES, target=target, Target=target[:1].upper() + target[1:])
 
-    def _cta(self, exemplar: Exemplar | None) -> str:
+    def cta_line(self, exemplar: Exemplar | None = None) -> str:
+        """A call to action with the link: the exemplar's own when it is short and clean."""
         if exemplar is not None:
             for sentence in reversed(sentences(exemplar.text)):
                 if (
@@ -622,13 +629,15 @@ class Writer:
                         return sentence
         return self._pick(_CTA_LINES, link=LINK)
 
-    def _urgency(self, taken: Sequence[str] = ()) -> str:
-        expires = self.request.voucher.expires
+    def urgency_line(self, taken: Sequence[str] = ()) -> str:
+        """A reason to act now: the voucher's end date, else a nudge with no deadline."""
+        expires = self.request.voucher.expires if self.request.voucher else None
         if expires is not None:
             return self._pick(_URGENT_DATED, taken, date=date_phrase(expires))
         return self._pick(_URGENT_UNDATED, taken)
 
-    def _emoji(self) -> str:
+    def emoji(self) -> str:
+        """One emoji that suits the segment."""
         return self.rng.choice(_EMOJI.get(self.segment, _EMOJI[""]))
 
     # -- assembly ---------------------------------------------------------------------------
@@ -641,8 +650,9 @@ class Writer:
             hook=self._hook(plan, exemplar),
             offer=self.offer_line() if "vague_offer" not in use else "",
             offer_first="offer_early" in use or "offer_early" not in plan.avoid,
-            cta=self._cta(exemplar) if "cta" in use else "",
+            cta=self.cta_line(exemplar) if "cta" in use else "",
             opt_out=OPT_OUT if channel == "sms" else "",
+            sender=sender_of(self.merchant, self.request) if channel == "sms" else "",
         )
         if "offer_early" in use and not offer_early(draft.body()):
             short = self._short_hook(plan)
@@ -660,23 +670,22 @@ class Writer:
         extras = self._extras(plan, exemplar)
         limit_low, limit_high = LIMITS[channel].ideal_body_chars
         budget = limit_high if "long_copy" not in use else LIMITS[channel].body_chars
+        code = self.request.voucher.code if self.request.voucher else None
         for rank, feature in enumerate(optional):
             above = set(optional[:rank])
             trial = _Draft(**{**draft.__dict__, "extras": list(draft.extras)})
-            if feature == "product_named" and self.request.product_name.lower() in (
+            if feature == "product_named" and purpose.target(self.request).lower() in (
                 draft.offer.lower()
             ):
                 continue  # the offer names it already
             if feature in {"social_proof", "exclusivity", "product_named"} and feature in extras:
                 trial.extras.append(extras[feature])
             elif feature == "urgency":
-                trial.urgency = self._urgency(taken=trial.sentences())
-            elif feature == "code_stated" and self.request.voucher.code:
-                trial.code = self._pick(
-                    _CODE_LINES, taken=trial.sentences(), code=self.request.voucher.code
-                )
+                trial.urgency = self.urgency_line(taken=trial.sentences())
+            elif feature == "code_stated" and code:
+                trial.code = self.code_line(code, trial.sentences())
             elif feature == "emoji":
-                trial.emoji = self._emoji()
+                trial.emoji = self.emoji()
             elif feature == "short_copy":
                 # Short copy converts here: what is less valuable must fit under the middle.
                 budget = LIMITS[channel].middle_body_chars - 1
@@ -689,7 +698,7 @@ class Writer:
                 trial = _without_opening(trial, use, above)
             if not self._fits(trial.body(), plan, budget) and "product_named" in use - above:
                 # Naming the product is planned below this feature: the offer line lets it go.
-                trial.offer = _unnamed(trial.offer, self.request.product_name)
+                trial.offer = _unnamed(trial.offer, self.request.product_name or "")
             if self._fits(trial.body(), plan, budget):
                 draft = trial
         # Over the channel's limit: shed optional parts until the offer, the link and the
@@ -701,7 +710,7 @@ class Writer:
                 draft = _without_opening(draft, use, use)
             else:
                 setattr(draft, trim, [] if trim == "extras" else "")
-        named = self.request.product_name.lower() in draft.body().lower()
+        named = purpose.target(self.request).lower() in draft.body().lower()
         if len(draft.body()) < limit_low and "long_copy" not in plan.avoid and not named:
             longer = _Draft(**{**draft.__dict__, "product": self._product_line()})
             if self._fits(longer.body(), plan, budget):
@@ -731,8 +740,10 @@ class Writer:
         limit = LIMITS[self.request.channel].subject_chars or 50
         voucher = self.request.voucher
         candidates = []
-        if draft.offer:
-            target = _target(self.request.product_name)
+        if draft.offer and voucher is None:
+            candidates.append(draft.offer.rstrip("."))
+        elif draft.offer and voucher is not None:
+            target = purpose.target(self.request)
             value = money(voucher.value)
             candidates += {
                 VoucherType.PERCENT_OFF: [

@@ -56,7 +56,8 @@ def test_edit_is_rechecked_by_the_rules(home: Path) -> None:
     body = "Take 20% off the Trail runner X with BACK20: {link}"
     done = graph.invoke(Command(resume={"action": "edit", "body": body}), config, context=context)
     assert done["review"].status == "edited"
-    assert done["template"].body == body + " Reply STOP to opt out."  # repaired, and said so
+    # Repaired, and said so: the sender named first and the opt-out added, as carriers want.
+    assert done["template"].body == f"Meadow House: {body} Reply STOP to opt out."
     assert "body: SMS opt-out added" in done["rule_report"].repairs
 
 

@@ -31,9 +31,12 @@ def broken(body: str, context: RuleContext | None = None, subject: str | None = 
 
 def test_a_good_message_passes() -> None:
     assert broken(GOOD) == set()
-    assert broken(GOOD + " Reply STOP to opt out.", rules("sms")) == set()
+    assert broken(GOOD + " Reply STOP to opt out.", rules("sms")) == {"sms_sender"}
+    named = "Knix: Take 20% off the Trail runner X: {link} Reply STOP to opt out."
+    assert broken(named, rules("sms", sender="Knix")) == set()
+    assert broken(named.removeprefix("Knix: "), rules("sms", sender="Knix")) == {"sms_sender"}
     long_sms = GOOD + " Our customers love it, and it's back in stock. Reply STOP to opt out."
-    assert broken(long_sms, rules("sms")) == {"channel_length"}
+    assert broken(long_sms, rules("sms")) == {"channel_length", "sms_sender"}
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,607 @@
+"""The grounded editor: improves the merchant's own text instead of replacing it.
+
+A good copywriter keeps the merchant's message (its purpose, product, voice, even its joke)
+and fixes what is wrong with it. The editor does the same: the plan's features (what the
+evidence or best practice asks for) become edits to the original, each recorded with the
+text before and after, the pattern and the evidence behind it; what nothing asks to change
+stays as the merchant wrote it. Offer facts, codes and dates are only ever written from the
+request, and the message comes back in the merchant's own merge-field syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from tools import merge_fields, purpose
+from tools.best_practice import practice
+from tools.channels import LIMITS, body_fits
+from tools.deadlines import drop_unsupported
+from tools.domain import (
+    CampaignRequest,
+    Edit,
+    Merchant,
+    Pattern,
+    TemplateText,
+    Voucher,
+    VoucherType,
+)
+from tools.features import (
+    FEATURES,
+    has_emoji,
+    is_shouting,
+    offer_early,
+    template_features,
+)
+from tools.offers import (
+    OFFER_PHRASE,
+    date_phrase,
+    money,
+    offer_fact_errors,
+    offer_phrase,
+    stated_facts,
+)
+from tools.rules import OPT_OUT, SUBJECTLESS, allowed_sms_segments, with_sender
+from tools.text import ACRONYMS, sentence_case, sentences, tidy
+from tools.writer import NAME, QUIET_VOICES, Exemplar, WritePlan, Writer
+
+LINK = "{link}"
+_PROFANITY = re.compile(
+    r"\b(?:f+u+c+k\w*|f\*+c?k\w*|sh[i*]t+(?:ty)?|damn(?:ed|it)?|crap(?:py)?|hell|wtf|"
+    r"bitch\w*|ass(?:hole)?s?|bullshit|piss(?:ed)?|bloody)\b",
+    re.IGNORECASE,
+)
+"""Words a merchant's customers should not read in a marketing message."""
+_GREETING = re.compile(
+    r"^(?P<word>hi|hey|hello|dear|hiya|howdy|yo|greetings)\b(?P<rest>[^.!?,]*?)(?P<end>[,.!?]|$)",
+    re.IGNORECASE,
+)
+_URGENT_ONLY = re.compile(
+    r"^(?:hurry|don't wait|do not wait|act fast|act now|quick|last chance)\b[^.!?]*[.!?]*$",
+    re.IGNORECASE,
+)
+_CTA_VERB = re.compile(
+    r"^(?:shop|buy|order|claim|grab|get|tap|click|discover|explore|see|find|check|book|"
+    r"redeem|complete|treat|come|visit|browse|view)\b[^.!?]{0,40}[.!]?$",
+    re.IGNORECASE,
+)
+_STOP = re.compile(r"\bSTOP\b")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+?(?=[.,!?]?(?:\s|$))", re.IGNORECASE)
+_TYPED_NAME = re.compile(
+    r"^((?:Hi|Hey|Hello|Dear|Hiya) )([A-Z][a-z]{2,})\b(?!\s[A-Z])|^()([A-Z][a-z]{2,})(?=, )"
+)
+_NOT_NAMES = frozenset({"There", "Friend", "Friends", "Everyone", "All", "You", "Again"})
+_NOT_NAME_OPENERS = frozenset(
+    {"Yes", "Sorry", "Okay", "Well", "Psst", "Hello", "Welcome", "Good", "Thanks", "Today", "Now"}
+)
+_BRACKET_LINK = re.compile(r"\[[^\]\n]{0,20}(?:link|url)[^\]\n]{0,20}\]", re.IGNORECASE)
+_BRACKET_LINK = re.compile(r"\[[^\]\n]{0,20}(?:link|url)[^\]\n]{0,20}\]", re.IGNORECASE)
+_GSM_SWAPS = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2014": "-",
+        "\u2013": "-",
+        "\u2026": "...",
+    }
+)
+"""Typographic characters outside GSM-7, which would turn an SMS into UCS-2 (70 characters
+a segment), and the plain ones that say the same."""
+
+
+@dataclass(frozen=True)
+class Edited:
+    """The edited message (in our placeholders), the edits made, and how the merchant writes
+    its merge fields (to write the message back in)."""
+
+    template: TemplateText
+    edits: tuple[Edit, ...]
+    syntax: merge_fields.MergeSyntax
+
+
+@dataclass
+class _Body:
+    """A message as lines of sentences, with the breaks between lines kept."""
+
+    lines: list[list[str]]
+    breaks: list[str]
+
+    @classmethod
+    def of(cls, text: str) -> _Body:
+        parts = re.split(r"(\n+)", text.strip())
+        lines = [sentences(p) for p in parts[0::2]]
+        return cls(lines, parts[1::2])
+
+    def text(self) -> str:
+        out = ""
+        for i, line in enumerate(self.lines):
+            if not line:
+                continue
+            if out:
+                out += self.breaks[i - 1] if 0 < i <= len(self.breaks) else " "
+            out += tidy(" ".join(line))
+        return out
+
+    def all(self) -> list[tuple[int, int, str]]:
+        return [(i, j, s) for i, line in enumerate(self.lines) for j, s in enumerate(line)]
+
+    def find(self, test: re.Pattern[str] | str) -> tuple[int, int, str] | None:
+        """The first sentence matching a pattern or holding a string."""
+        for i, j, s in self.all():
+            if test.search(s) if isinstance(test, re.Pattern) else test in s:
+                return i, j, s
+        return None
+
+    def put(self, i: int, j: int, sentence: str) -> None:
+        if sentence.strip():
+            self.lines[i][j] = sentence.strip()
+        else:
+            del self.lines[i][j]
+
+    def insert_before_close(self, sentence: str) -> None:
+        """Before the call to action and the opt-out, or at the end."""
+        for i, j, s in reversed(self.all()):
+            if LINK not in s and not _STOP.search(s):
+                self.lines[i].insert(j + 1, sentence)
+                return
+        self.lines[0].insert(0, sentence)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:] if text and not text.startswith("{") else text
+
+
+def _feature(pattern: Pattern) -> str:
+    return pattern.name.removeprefix("avoid_")
+
+
+@dataclass
+class Editor:
+    """Edits one request's original text following a plan."""
+
+    request: CampaignRequest
+    merchant: Merchant
+    canonical: str | None
+    patterns: Sequence[Pattern] = ()
+    sender: str = "{shop_name}"
+    own: Sequence[Exemplar] = ()
+    """The merchant's own best texts in the segment, whose lines group learning may borrow."""
+    edits: list[Edit] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.writer = Writer(self.request, self.merchant, self.canonical)
+        self.practice = practice(self.canonical, self.request.channel.value)
+
+    # -- recording ------------------------------------------------------------------------
+
+    def _record(self, kind: str, before: str, after: str, feature: str | None = None) -> None:
+        pattern = next((p for p in self.patterns if feature and _feature(p) == feature), None)
+        if pattern is not None:
+            reason = (
+                f"messages that {FEATURES.get(feature or '', feature)} converted "
+                f"{pattern.lift:.2f}x as often (n={pattern.sample_size:,} sends, "
+                f"{pattern.confidence:.0%} confident)"
+            )
+        elif feature in self.practice.use:
+            reason = f"best practice: {self.practice.use[feature]}"
+        elif feature in self.practice.avoid:
+            reason = f"best practice: {self.practice.avoid[feature]}"
+        else:
+            reason = _REASONS.get(kind, kind.replace("_", " "))
+        self.edits.append(
+            Edit(
+                kind=kind,
+                before=before,
+                after=after,
+                reason=reason,
+                pattern=pattern.name if pattern else None,
+                evidence=list(pattern.evidence[:3]) if pattern else [],
+            )
+        )
+
+    def _fix(self, body: _Body, kind: str, fix: object, feature: str | None = None) -> None:
+        """Apply a sentence-level fix (a function of a sentence) everywhere, recording each
+        sentence it changed."""
+        assert callable(fix)
+        for i, j, s in body.all()[::-1]:
+            fixed = tidy(str(fix(s)))
+            if fixed != s:
+                body.put(i, j, fixed)
+                self._record(kind, s, fixed, feature)
+
+    # -- the edits ----------------------------------------------------------------------------
+
+    def edit(self, plan: WritePlan) -> Edited:
+        """The original edited to the plan, within the channel's limits."""
+        original = self.request.original_template or ""
+        parsed = merge_fields.to_ours(original)
+        text = _BRACKET_LINK.sub(LINK, self._resolve(parsed))
+        body = _Body.of(text)
+        if not body.all():
+            body = _Body.of(self.writer.offer_line())
+            self._record("template_choice", text, body.text())
+        use = set(plan.use) - plan.avoid
+        self._fix(body, "link", lambda s: _URL.sub(LINK, s))
+        self._fix(body, "personalised", _typed_name)
+        if self.merchant.brand_voice in QUIET_VOICES:
+            use.discard("emoji")
+        self._fix(body, "profanity", self._clean_language)
+        self._fix(body, "shouting", self._calm, "shouting")
+        self._fix(body, "offer_facts", self._true_offer)
+        self._fix(body, "false_urgency", self._true_deadline)
+        if "urgency" in plan.avoid:
+            self._fix(body, "urgency", lambda s: "" if _URGENT_ONLY.match(s) else s, "urgency")
+        if "emoji" in plan.avoid:
+            self._fix(body, "emoji", _no_emoji, "emoji")
+        if "personalised" in plan.avoid:
+            self._fix(body, "personalised", _no_name, "personalised")
+        self._offer(body, use)
+        if "personalised" in use and NAME not in body.text():
+            self._greet(body)
+        code = self.request.voucher.code if self.request.voucher else None
+        if code and "code_stated" not in plan.avoid and code not in body.text():
+            line = self.writer.code_line(code)
+            body.insert_before_close(line)
+            self._record("code_stated", "", line, "code_stated")
+        expires = self.request.voucher.expires if self.request.voucher else None
+        if "urgency" in use and expires and not _has(body.text(), "urgency", self):
+            line = f"Ends {date_phrase(expires)}."
+            body.insert_before_close(line)
+            self._record("urgency", "", line, "urgency")
+        self._borrow(body, use)
+        if "emoji" in use and not has_emoji(body.text()) and self.request.channel != "sms":
+            i, j, s = body.all()[0]
+            emoji = self.writer.emoji()
+            body.put(i, j, f"{s} {emoji}")
+            self._record("emoji", s, f"{s} {emoji}", "emoji")
+        self._call_to_action(body)
+        self._sms(body)
+        self._fit(body, plan)
+        subject = self._subject(body)
+        return Edited(
+            TemplateText(subject=subject, body=body.text()),
+            tuple(self.edits),
+            _merchant_syntax(parsed.syntax, original),
+        )
+
+    def _resolve(self, parsed: merge_fields.Parsed) -> str:
+        """The merchant's placeholders in ours; a template choice left open ("[discount /
+        free shipping]") filled from the request, or its sentence dropped: it never ships."""
+        original = self.request.original_template or ""
+        if parsed.text != original and parsed.syntax.family == "brackets":
+            self._record("merge_fields", original, parsed.text)
+        voucher = self.request.voucher
+        values: dict[str, str | None] = {
+            "offer": _offer_value(voucher) if voucher else None,
+            "code": voucher.code if voucher else None,
+            # A product merge field the request cannot fill ("{{product_name}} is back in
+            # stock") reads as the customer's own pick.
+            "product": self.request.product_name or "your favourite",
+            "shop_name": self.sender if not self.sender.startswith("{") else None,
+            "date": date_phrase(voucher.expires) if voucher and voucher.expires else None,
+        }
+        text, unfilled = merge_fields.fill(parsed.text, values)
+        text = re.sub(
+            r"\b([Tt])he your favourite",
+            lambda m: ("Y" if m.group(1) == "T" else "y") + "our favourite",
+            text,
+        )
+        text = re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
+        text = re.sub(r"\boff off\b", "off", text)
+        if text != parsed.text:
+            self._record("template_choice", parsed.text, text)
+        if unfilled:
+            body = _Body.of(text)
+            for slot in unfilled:
+                found = body.find(slot.token)
+                if found is not None:
+                    body.put(found[0], found[1], "")
+                    self._record("template_choice", found[2], "")
+            text = body.text()
+        return text
+
+    def _clean_language(self, sentence: str) -> str:
+        if not _PROFANITY.search(sentence):
+            return sentence
+        cleaned = tidy(_PROFANITY.sub("", sentence))
+        cleaned = re.sub(r"^[,;:\s]+", "", cleaned)
+        return "" if len(cleaned.split()) < 3 else _capital(cleaned)
+
+    def _calm(self, sentence: str) -> str:
+        code = self.request.voucher.code if self.request.voucher else None
+        words = re.findall(r"[A-Za-z]{3,}", sentence.replace(code or "\0", ""))
+        loud = sum(w.isupper() and w not in ACRONYMS for w in words)
+        if not is_shouting(sentence, code) and not (loud >= 2 and loud * 2 >= len(words)):
+            return sentence
+        return re.sub(r"!{2,}", "!", sentence_case(sentence))
+
+    def _true_offer(self, sentence: str) -> str:
+        """A sentence whose offer facts the voucher does not back: its numbers, code and
+        date written from the voucher, or, where that cannot make it true, left out."""
+        voucher = self.request.voucher
+        if not offer_fact_errors(sentence, voucher):
+            return sentence
+        if voucher is None:
+            return ""
+        facts, fixed = stated_facts(sentence), sentence
+        if voucher.type is VoucherType.PERCENT_OFF:
+            for p in facts.percents - {voucher.value}:
+                fixed = re.sub(rf"\b{p:g}\s?%", f"{voucher.value:g}%", fixed)
+        if voucher.type in {VoucherType.AMOUNT_OFF, VoucherType.THRESHOLD}:
+            for amount in facts.amounts - {voucher.value, voucher.min_spend}:
+                fixed = fixed.replace(money(amount), money(voucher.value))
+        for code in facts.codes - {voucher.code}:
+            fixed = fixed.replace(code, voucher.code or "")
+        if voucher.expires is not None:
+            for month, day in facts.dates:
+                if (month, day) != (voucher.expires.month, voucher.expires.day):
+                    fixed = re.sub(
+                        r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}"
+                        r"(?:st|nd|rd|th)?\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b",
+                        date_phrase(voucher.expires),
+                        fixed,
+                        flags=re.IGNORECASE,
+                    )
+        return fixed if not offer_fact_errors(fixed, voucher) else ""
+
+    def _true_deadline(self, sentence: str) -> str:
+        if self.request.voucher is None:
+            return sentence  # the merchant's own deadline (points expire), not an offer's
+        expires = self.request.voucher.expires
+        kept, _ = drop_unsupported(sentence, expires, self._sending())
+        return kept
+
+    def _sending(self) -> date:
+        return self.request.send_date or date.today()
+
+    def _offer(self, body: _Body, use: set[str]) -> None:
+        """State the offer where the text does not, and lead with it where evidence asks."""
+        if self.request.voucher is None:
+            return
+        found = body.find(OFFER_PHRASE)
+        if found is None:
+            line = self.writer.offer_line()
+            vague = body.find(re.compile(r"\bgreat deals|\bbig savings|\bdeals\b", re.I))
+            if vague is not None:
+                body.put(vague[0], vague[1], line)
+                self._record("vague_offer", vague[2], line, "vague_offer")
+            else:
+                at = 1 if body.all() and "offer_early" not in use else 0
+                body.lines[0].insert(min(at, len(body.lines[0])), line)
+                self._record("offer_stated", "", line, "offer_stated")
+            found = body.find(OFFER_PHRASE)
+        evidence = any(_feature(p) == "offer_early" and p.lift > 1 for p in self.patterns)
+        if found is None or not evidence or "offer_early" not in use or offer_early(body.text()):
+            return
+        # Only a short opening gives way, so the message still reads in its own order.
+        i, j, s = found
+        match = OFFER_PHRASE.search(s)
+        first = body.all()[0]
+        if (i, j) != (0, 1) or match is None or match.end() > 40 or len(first[2]) > 40:
+            return
+        body.lines[0][0], body.lines[0][1] = s, first[2]
+        self._record("offer_early", f"{first[2]} {s}", f"{s} {first[2]}", "offer_early")
+
+    def _greet(self, body: _Body) -> None:
+        if not body.all():
+            return
+        i, j, whole = body.all()[0]
+        prefix = f"{self.sender}: " if whole.startswith(f"{self.sender}: ") else ""
+        first = whole[len(prefix) :]
+        match = _GREETING.match(first)
+        if match:
+            rest = match.group("rest").strip()
+            drop = {"there", "friend", "friends", "customer", "valued customer", "everyone"}
+            if rest and rest.lower().strip(" ,") not in drop:
+                return  # greets someone already ("Hi Sam")
+            end = match.group("end") or ","
+            greeted = f"{match.group('word')} {NAME}{end}{first[match.end() :]}"
+        elif first[:1].isdigit() or first[:1] in "$€£":
+            greeted = f"{NAME}, {first}"
+        else:
+            lead = first if first.split(" ", 1)[0].isupper() else first[:1].lower() + first[1:]
+            greeted = f"{NAME}, {lead}"
+        body.put(i, j, prefix + greeted)
+        self._record("personalised", whole, prefix + greeted, "personalised")
+
+    def _borrow(self, body: _Body, use: set[str]) -> None:
+        """Group learning: a social-proof or exclusivity line from the merchant's own best
+        texts, where the evidence asks for it and the text lacks it (its own words, true of
+        its shop)."""
+        text = body.text()
+        for exemplar in self.own:
+            lines = self.writer.own_lines(exemplar)
+            for feature in ("social_proof", "exclusivity"):
+                line = lines.get(feature)
+                if feature in use and line and line not in text and not _has(text, feature, self):
+                    body.insert_before_close(line)
+                    self._record("borrowed_line", "", line, feature)
+                    text = body.text()
+
+    def _call_to_action(self, body: _Body) -> None:
+        if LINK in body.text():
+            return
+        for i, j, s in reversed(body.all()):
+            if _CTA_VERB.match(s) and not _STOP.search(s):
+                after = f"{s.rstrip('.!')}: {LINK}"
+                body.put(i, j, after)
+                self._record("cta", s, after, "cta")
+                return
+        line = self.writer.cta_line()
+        body.insert_before_close(line)
+        self._record("cta", "", line, "cta")
+
+    def _sms(self, body: _Body) -> None:
+        if self.request.channel != "sms":
+            return
+        before = body.text()
+        if not _STOP.search(before):
+            body.lines[-1].append(OPT_OUT)
+            self._record("opt_out", "", OPT_OUT)
+        i, j, first = body.all()[0]
+        named = with_sender(first, self.sender)
+        if named != first:
+            body.put(i, j, named)
+            self._record("sender", first, named)
+
+    def _fit(self, body: _Body, plan: WritePlan) -> None:
+        """Within the channel's limit (and, where evidence says long copy loses, its sweet
+        spot): the sentences that carry nothing go first, from the end."""
+        channel = self.request.channel.value
+        segments = allowed_sms_segments(
+            plan.sms_segments, self.request.original_template, self.sender
+        )
+        long_evidence = any(_feature(p) == "long_copy" and p.lift < 1 for p in self.patterns)
+        limit = LIMITS[channel].ideal_body_chars[1] if long_evidence else None
+
+        def fits() -> bool:
+            text = body.text()
+            if not body_fits(channel, text, segments):
+                return False
+            return limit is None or len(text) <= limit
+
+        if channel == "sms" and not fits():
+            self._fix(body, "gsm", lambda s: s.translate(_GSM_SWAPS))
+            if not fits() and has_emoji(body.text()):
+                self._fix(body, "gsm", _no_emoji)
+        for i, j, s in reversed(body.all()):
+            if fits():
+                return
+            if (j == 0 and i == 0) or _carries(s, self.request):
+                continue
+            body.put(i, j, "")
+            self._record("shorten", s, "", "long_copy" if long_evidence else None)
+        for i, j, s in reversed(body.all()):
+            if fits():
+                break
+            if (i, j) != (0, 0) and not (OFFER_PHRASE.search(s) or LINK in s or _STOP.search(s)):
+                body.put(i, j, "")
+                self._record("shorten", s, "")
+        if not fits() and has_emoji(body.text()):
+            self._fix(body, "emoji", _no_emoji)
+
+    def _subject(self, body: _Body) -> str | None:
+        channel = self.request.channel.value
+        original = self.request.original_subject
+        if channel in SUBJECTLESS:
+            if original:
+                self._record("subject", original, "")
+            return None
+        limit = LIMITS[channel].subject_chars or 50
+        if original:
+            parsed = merge_fields.to_ours(original).text
+            subject = tidy(self._true_deadline(self._true_offer(self._calm(parsed))))
+            if subject != original:
+                self._record("subject", original, subject)
+            if subject and len(subject) <= limit:
+                return subject
+        if channel != "email":
+            return None  # a push title is the merchant's choice; the body says it all
+        voucher = self.request.voucher
+        options = [_offer_subject(voucher, self.request)] if voucher else []
+        options.append(re.sub(r"^\{first_name\},?\s*", "", body.all()[0][2]).rstrip("."))
+        for option in options:
+            option = _capital(option)
+            if len(option) <= limit and not offer_fact_errors(option, voucher):
+                self._record("subject", original or "", option)
+                return option
+        return None
+
+
+_REASONS = {
+    "profanity": "profanity costs trust with customers who did not ask for it",
+    "shouting": "capitals and '!!!' read as spam",
+    "offer_facts": "every offer fact must match the voucher: it is what the customer is owed",
+    "false_urgency": "a deadline the voucher does not have is a false promise",
+    "merge_fields": "a template library's placeholder your sending tool will not fill; "
+    "written as a working merge field",
+    "template_choice": "the template left this for you to fill; filled from the request, or "
+    "left out where the request does not say it",
+    "opt_out": "carriers require an SMS to say how to opt out",
+    "sender": "carriers require an SMS to name its sender first",
+    "subject": "only e-mail has a subject and push a title; the subject is held to every "
+    "rule the body is",
+    "cta": "one clear call to action with the link tells the customer what to do",
+    "shorten": "the message must fit the channel",
+}
+
+
+def _has(text: str, feature: str, editor: Editor) -> bool:
+    return template_features(TemplateText(body=text), editor.request).get(feature, False)
+
+
+def _carries(sentence: str, request: CampaignRequest) -> bool:
+    """Whether a sentence carries what the message cannot lose: the offer, the code, the
+    link, the opt-out, the product, what the message is for, or a placeholder."""
+    code = request.voucher.code if request.voucher else None
+    return bool(
+        OFFER_PHRASE.search(sentence)
+        or purpose.states_purpose(sentence, purpose.purpose_of(request))
+        or (code and code in sentence)
+        or "{" in sentence
+        or _STOP.search(sentence)
+        or (request.product_name and request.product_name.lower() in sentence.lower())
+    )
+
+
+def _merchant_syntax(syntax: merge_fields.MergeSyntax, original: str) -> merge_fields.MergeSyntax:
+    """How the result writes its merge fields: the merchant's own style, except a template
+    library's brackets ("[First name]"), which no sending tool fills; a WhatsApp field the
+    original did not have takes a number after the template's own."""
+    if syntax.family == "brackets":
+        return merge_fields.MergeSyntax()
+    if syntax.family != "whatsapp":
+        return syntax
+    used = [int(n) for n in re.findall(r"\{\{\s*(\d+)\s*\}\}", original)]
+    written = dict(syntax.written)
+    for field_name in merge_fields.FIELDS:
+        if field_name not in written:
+            used.append(max(used, default=0) + 1)
+            written[field_name] = f"{{{{{used[-1]}}}}}"
+    return merge_fields.MergeSyntax(family="whatsapp", written=tuple(written.items()))
+
+
+def _offer_subject(voucher: Voucher, request: CampaignRequest) -> str:
+    """A subject that states the offer in grammar a copywriter would sign."""
+    phrase, scope = offer_phrase(voucher), purpose.scope_of(request)
+    if (
+        voucher.type in {VoucherType.PERCENT_OFF, VoucherType.AMOUNT_OFF}
+        and voucher.min_spend is None
+    ):
+        return f"{phrase} {purpose.target(request)}"
+    if voucher.type is VoucherType.FREE_SHIPPING and scope != "store":
+        return f"{phrase} on {purpose.target(request)}"
+    return phrase
+
+
+def _offer_value(voucher: Voucher) -> str:
+    """What fills a template's offer blank: the number where there is one ("{{2}} off")."""
+    if voucher.type is VoucherType.PERCENT_OFF:
+        return f"{voucher.value:g}%"
+    if voucher.type is VoucherType.AMOUNT_OFF:
+        return money(voucher.value)
+    return offer_phrase(voucher)
+
+
+def _typed_name(sentence: str) -> str:
+    """A customer's name typed into a template ("Hi Sarah") as the merge field."""
+    found = _TYPED_NAME.match(sentence)
+    if found is None:
+        return sentence
+    greeting, name = (found.group(1), found.group(2)) if found.group(2) else ("", found.group(4))
+    if name in _NOT_NAMES or name in _NOT_NAME_OPENERS:
+        return sentence
+    return f"{greeting}{NAME}{sentence[found.end() :]}"
+
+
+def _no_emoji(sentence: str) -> str:
+    return "".join(ch for ch in sentence if not has_emoji(ch))
+
+
+def _no_name(sentence: str) -> str:
+    without = re.sub(r",?\s*\{first_name\}\s*,?", " ", sentence)
+    return _capital(tidy(without))

@@ -1,0 +1,136 @@
+"""What a message is for and what its offer covers, read from the request and its text.
+
+A third of real CRM messages carry no offer (back in stock, new arrivals, a birthday), and
+most offers are for a category or the whole store, not one product: the writer states the
+scope the way a copywriter would ("the Trail Runner X", "our running shoes", "everything")
+and keeps the purpose's own facts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from tools.domain import CampaignRequest, Purpose, Voucher
+from tools.offers import OFFER_PHRASE
+
+Scope = Literal["product", "category", "store"]
+
+_CUES: tuple[tuple[Purpose, re.Pattern[str]], ...] = tuple(
+    (purpose, re.compile(pattern, re.IGNORECASE))
+    for purpose, pattern in (
+        (Purpose.BIRTHDAY, r"\bbirthday|\bb-?day\b|\bgeburtstag|\banniversaire|\bcumpleaños"),
+        (
+            Purpose.CART_REMINDER,
+            r"\b(?:cart|basket|bag)\b|left (?:something|it|them) behind|still thinking|"
+            r"complete your (?:order|purchase)|checkout\b|warenkorb|panier|carrito",
+        ),
+        (
+            Purpose.BACK_IN_STOCK,
+            r"back in stock|\brestock|\b(?:is|are|it's|they're) back\b|back again|"
+            r"wieder (?:da|verfügbar)|de retour|de nuevo disponible",
+        ),
+        (
+            Purpose.PRICE_DROP,
+            r"price drop|price (?:has|just) dropped|prices? (?:cut|slashed|lowered)|now only\b|"
+            r"lower price|reduced to",
+        ),
+        (
+            Purpose.NEW_ARRIVALS,
+            r"new arrivals?|just (?:landed|dropped|arrived)|\bnew in\b|new collection|"
+            r"\bintroducing\b|meet the new|now available|\blaunch|neu eingetroffen|nouveautés|"
+            r"novedades",
+        ),
+        (
+            Purpose.LOYALTY,
+            r"\bpoints?\b|\brewards?\b|\bloyalty|\btier\b|store credit|punkte|fidélité",
+        ),
+        (
+            Purpose.WINBACK,
+            r"miss(?:ed)? you|been a while|come back|welcome back|haven't seen|long time|"
+            r"vermissen|vous nous manquez|te extrañamos",
+        ),
+        (
+            Purpose.ANNOUNCEMENT,
+            r"\bevent\b|join us|\bopening\b|\bpop-?up\b|\bwebinar|\blive\b|announc|"
+            r"save the date|\bworkshop",
+        ),
+    )
+)
+_SEGMENT_PURPOSE = {
+    "cart_abandoner": Purpose.CART_REMINDER,
+    "birthday": Purpose.BIRTHDAY,
+    "lapsed_30d": Purpose.WINBACK,
+    "lapsed_90d": Purpose.WINBACK,
+}
+_STORE_WIDE = re.compile(
+    r"\b(?:site-?wide|store-?wide|everything|entire (?:store|site|order)|whole (?:store|site)|"
+    r"all orders|any order|all products|your (?:next )?order)\b",
+    re.IGNORECASE,
+)
+
+
+def infer_purpose(
+    text: str | None, voucher: Voucher | None, canonical: str | None = None
+) -> Purpose:
+    """What a message is for: the first purpose its words name (a birthday before a cart,
+    news of the stock before a sale), else what its segment is for, else a promotion when
+    it carries an offer and an announcement when it carries none."""
+    if text:
+        for purpose, cue in _CUES:
+            if cue.search(text):
+                if purpose is Purpose.ANNOUNCEMENT and (voucher or OFFER_PHRASE.search(text)):
+                    continue  # "live now: 20% off" is a sale
+                return purpose
+    if canonical in _SEGMENT_PURPOSE:
+        return _SEGMENT_PURPOSE[canonical]
+    if voucher is not None or (text and OFFER_PHRASE.search(text)):
+        return Purpose.PROMOTION
+    return Purpose.ANNOUNCEMENT
+
+
+def states_purpose(sentence: str, purpose: Purpose) -> bool:
+    """Whether a sentence says what the message is for ("They're back in stock")."""
+    return any(p is purpose and cue.search(sentence) for p, cue in _CUES)
+
+
+def purpose_of(request: CampaignRequest, canonical: str | None = None) -> Purpose:
+    """The request's purpose: as given, else read from its original text."""
+    if request.purpose is not None:
+        return request.purpose
+    text = " ".join(t for t in (request.original_subject, request.original_template) if t)
+    return infer_purpose(text or None, request.voucher, canonical)
+
+
+def scope_of(request: CampaignRequest) -> Scope:
+    """What the campaign covers: its product, its category, or the whole store (named so in
+    the original, or a category path of one level)."""
+    if request.product_name:
+        return "product"
+    original = " ".join(t for t in (request.original_subject, request.original_template) if t)
+    if _STORE_WIDE.search(original) or ">" not in request.product_category:
+        return "store"
+    return "category"
+
+
+def category_name(path: str) -> str:
+    """A category path's readable name: its leaf, with its parent where the leaf only
+    qualifies it ("apparel>shoes>running" -> "running shoes")."""
+    parts = [p.replace("_", " ").replace("-", " ").strip() for p in path.split(">")]
+    leaf = parts[-1]
+    if len(parts) > 1 and not leaf.endswith("s") and parts[-2].endswith("s"):
+        return f"{leaf} {parts[-2]}"
+    return leaf
+
+
+def target(request: CampaignRequest) -> str:
+    """What the offer is on, as copy says it: "the Trail Runner X", "our running shoes",
+    "everything"."""
+    scope = scope_of(request)
+    if scope == "product":
+        assert request.product_name is not None
+        name = request.product_name
+        return name if name.lower().startswith("the ") else f"the {name}"
+    if scope == "category":
+        return f"our {category_name(request.product_category)}"
+    return "everything"
