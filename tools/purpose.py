@@ -33,22 +33,23 @@ _CUES: tuple[tuple[Purpose, re.Pattern[str]], ...] = tuple(
         (
             Purpose.PRICE_DROP,
             r"price drop|price (?:has|just) dropped|prices? (?:cut|slashed|lowered)|now only\b|"
-            r"lower price|reduced to",
+            r"lower price|reduced to|went on sale|(?:is|are) (?:now )?on sale",
+        ),
+        (
+            Purpose.WINBACK,
+            r"miss(?:ed)? you|been a while|come back|welcome back|haven't seen|long time|"
+            r"vermissen|vous nous manquez|te extrañamos",
         ),
         (
             Purpose.NEW_ARRIVALS,
-            r"new arrivals?|just (?:landed|dropped|arrived)|\bnew in\b|new collection|"
+            r"new arrivals?|latest arrivals|just (?:landed|dropped|arrived)|\bnew in\b|"
+            r"\bnew (?:\w+ ){0,2}collection|\bmeet the\b|"
             r"\bintroducing\b|meet the new|now available|\blaunch|neu eingetroffen|nouveautés|"
             r"novedades",
         ),
         (
             Purpose.LOYALTY,
             r"\bpoints?\b|\brewards?\b|\bloyalty|\btier\b|store credit|punkte|fidélité",
-        ),
-        (
-            Purpose.WINBACK,
-            r"miss(?:ed)? you|been a while|come back|welcome back|haven't seen|long time|"
-            r"vermissen|vous nous manquez|te extrañamos",
         ),
         (
             Purpose.ANNOUNCEMENT,
