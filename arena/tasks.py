@@ -360,9 +360,11 @@ def draw_compliance_cases(store_path: Path, rng: random.Random, count: int) -> l
     campaigns = [c for c in _campaigns(store_path).values() if c["templates"]]
     with Store(store_path) as store:
         forbidden: dict[str, tuple[str, ...]] = {}
+        names: dict[str, str] = {}
         for c in campaigns:
             merchant = store.merchant(c["merchant_id"])
             forbidden[c["merchant_id"]] = () if merchant is None else merchant.forbidden_words
+            names[c["merchant_id"]] = c["merchant_id"] if merchant is None else merchant.name
     cases = []
     for index in range(count):
         broken = (None, *RULES)[index % (len(RULES) + 1)]
@@ -381,7 +383,9 @@ def draw_compliance_cases(store_path: Path, rng: random.Random, count: int) -> l
         while clean is None:  # a campaign whose plain text fits the channel
             campaign = rng.choice(eligible)
             facts = _facts(campaign)
-            clean = _clean(facts, rng)
+            # An SMS names its sender first, as carriers require (the rules contract).
+            sender = f"{names[campaign['merchant_id']]}: " if facts.channel == "sms" else ""
+            clean = _clean(facts, rng, sender)
         subject, body, plan = clean
         if broken == "offer_facts":
             _, body = write(CopyPlan(**{**plan.__dict__, "wrong_offer": True}), facts, rng)
@@ -395,6 +399,7 @@ def draw_compliance_cases(store_path: Path, rng: random.Random, count: int) -> l
             word = rng.choice(forbidden[campaign["merchant_id"]])
             first, _, rest = body.partition(". ")
             body = f"{first}. No {word} tricks. {rest}" if rest else f"{body} No {word} tricks."
+        body = body if body.startswith(sender) else sender + body
         cid = f"c{index + 1:03d}"
         cases.append(ComplianceCase(cid, _request(campaign, cid, body), subject, body, broken))
     return cases
@@ -410,7 +415,9 @@ def _fits_contract(channel: str, body: str) -> bool:
     return channel != "push" or len(body) <= PUSH_BODY_LIMIT
 
 
-def _clean(facts: Facts, rng: random.Random) -> tuple[str | None, str, CopyPlan] | None:
+def _clean(
+    facts: Facts, rng: random.Random, sender: str = ""
+) -> tuple[str | None, str, CopyPlan] | None:
     """A template that breaks no rule: offer early, code, link, opt-out, no emoji."""
     plan = CopyPlan(
         offer="early",
@@ -431,8 +438,8 @@ def _clean(facts: Facts, rng: random.Random) -> tuple[str | None, str, CopyPlan]
         replace(plan, personalised=False, code=False),
     ):
         subject, body = write(trimmed, facts, rng)
-        if _fits_contract(facts.channel, body):
-            return subject, body, trimmed
+        if _fits_contract(facts.channel, sender + body):
+            return subject, sender + body, trimmed
     return None
 
 

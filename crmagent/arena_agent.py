@@ -52,8 +52,9 @@ class CRMAgent:
     def broken_rule(
         self, request: dict[str, Any], subject: str | None, body: str, home: Path
     ) -> str | None:
-        """The first hard rule the template breaks, by CRMAgent's rule engine."""
-        parsed = CampaignRequest.model_validate(request)
+        """The first hard rule the template breaks, by CRMAgent's rule engine: the template
+        is the candidate, so no allowance for an original's own length applies."""
+        parsed = CampaignRequest.model_validate({**request, "original_template": None})
         merchant = store_for(home).merchant(parsed.merchant_id) or Merchant(
             merchant_id=parsed.merchant_id, name=parsed.merchant_id
         )
