@@ -18,7 +18,7 @@ def rule_context(request: CampaignRequest, merchant: Merchant, sms_segments: int
         ),
         sender=sender_of(merchant, request),
         send_date=request.send_date,
-        original=request.original_template or "",
+        original=f"{request.original_subject or ''}\n{request.original_template or ''}",
     )
 
 

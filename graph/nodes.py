@@ -375,7 +375,7 @@ def _edited(edited: Edited | None) -> dict[str, Any]:
     syntax = edited.syntax
     return {
         "edits": list(edited.edits),
-        "merge_tokens": {"": syntax.family, **dict(syntax.written)},
+        "merge_tokens": {"": syntax.family, **dict(syntax.written), **dict(edited.kept)},
     }
 
 
@@ -576,7 +576,9 @@ def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 def _syntax(tokens: dict[str, str]) -> merge_fields.MergeSyntax:
     """The merge syntax a state's tokens record (the family under the key '')."""
     family = cast(merge_fields.Family, tokens.get("", "ours"))
-    written = tuple((cast(merge_fields.Field, k), v) for k, v in tokens.items() if k)
+    written = tuple(
+        (cast(merge_fields.Field, k), v) for k, v in tokens.items() if k and k[0] != "§"
+    )
     return merge_fields.MergeSyntax(family=family, written=written)
 
 
@@ -586,8 +588,13 @@ def _in_merchant_syntax(state: State) -> dict[str, Any]:
     style = state["merchant"].merge_fields
     syntax = merge_fields.syntax_named(style) if style else _syntax(state.get("merge_tokens") or {})
 
+    kept = {k: v for k, v in (state.get("merge_tokens") or {}).items() if k[:1] == "§"}
+
     def back(text: str) -> str:
-        return merge_fields.to_merchant(text, syntax)
+        text = merge_fields.to_merchant(text, syntax)
+        for marker, token in kept.items():
+            text = text.replace(marker, token)
+        return text
 
     template = state["template"]
     return {

@@ -24,6 +24,7 @@ from tools.domain import (
     Edit,
     Merchant,
     Pattern,
+    Purpose,
     TemplateText,
     Voucher,
     VoucherType,
@@ -64,11 +65,16 @@ _URGENT_ONLY = re.compile(
 )
 _CTA_VERB = re.compile(
     r"^(?:shop|buy|order|claim|grab|get|tap|click|discover|explore|see|find|check|book|"
-    r"redeem|complete|treat|come|visit|browse|view)\b[^.!?]{0,40}[.!]?$",
+    r"redeem|complete|treat|come|visit|browse|view|use|spend|start|reorder|try|pick|finish|"
+    r"continue|unlock|join|save|reserve|book)\b[^.!?]{0,40}[.!]?$",
     re.IGNORECASE,
 )
 _STOP = re.compile(r"\bSTOP\b")
-_URL = re.compile(r"\b(?:https?://|www\.)\S+?(?=[.,!?]?(?:\s|$))", re.IGNORECASE)
+_URL = re.compile(
+    r"\b(?:https?://|www\.)\S+?(?=[.,!?]?(?:\s|$))|\b[a-z][\w-]*\.[a-z][\w-]*\.[a-z][\w/-]*\b|"
+    r"\b[a-z][\w-]*\.(?:com|co|io|shop|store|net|org|ly|me)\b(?:/\S*)?",
+    re.IGNORECASE,
+)
 _TYPED_NAME = re.compile(
     r"^((?:Hi|Hey|Hello|Dear|Hiya) )([A-Z][a-z]{2,})\b(?!\s[A-Z])|^()([A-Z][a-z]{2,})(?=, )"
 )
@@ -76,6 +82,14 @@ _NOT_NAMES = frozenset({"There", "Friend", "Friends", "Everyone", "All", "You", 
 _NOT_NAME_OPENERS = frozenset(
     {"Yes", "Sorry", "Okay", "Well", "Psst", "Hello", "Welcome", "Good", "Thanks", "Today", "Now"}
 )
+_TOOL_FIELD = ("{{", "{%", "*|", "%")
+"""How the merge fields of a sending tool open (Liquid, WhatsApp, Mailchimp, percent)."""
+_LAYOUT = re.compile(r"\+|image|thumbnail|photo|picture", re.IGNORECASE)
+_NAMED = re.compile(r",\s*(?:§\d+§|\{first_name\})\s*[?!.,]")
+_MARKED_LINK = re.compile(r":\s*§\d+§[.!]?(?:\s|$)")
+"""A merge field of the merchant's tool where a link goes ("Reorder in one tap: {{3}}")."""
+_BUTTON = re.compile(r"\[(?:CTA:\s*)?([A-Z][^\[\]\n]{2,40})\]")
+"""A button's label written into a template ("[Finish my order]", "[CTA: Shop now]")."""
 _BRACKET_LINK = re.compile(r"\[[^\]\n]{0,20}(?:link|url)[^\]\n]{0,20}\]", re.IGNORECASE)
 _BRACKET_LINK = re.compile(r"\[[^\]\n]{0,20}(?:link|url)[^\]\n]{0,20}\]", re.IGNORECASE)
 _GSM_SWAPS = str.maketrans(
@@ -101,6 +115,9 @@ class Edited:
     template: TemplateText
     edits: tuple[Edit, ...]
     syntax: merge_fields.MergeSyntax
+    kept: tuple[tuple[str, str], ...] = ()
+    """Merge fields of the merchant's tool that CRMAgent does not fill ("{{expiry_date}}"),
+    each held as a marker ("§1§") while the text is edited, and put back after."""
 
 
 @dataclass
@@ -146,9 +163,24 @@ class _Body:
         """Before the call to action and the opt-out, or at the end."""
         for i, j, s in reversed(self.all()):
             if LINK not in s and not _STOP.search(s):
+                self.lines[i][j] = _closed(s)
                 self.lines[i].insert(j + 1, sentence)
                 return
         self.lines[0].insert(0, sentence)
+
+    def append(self, sentence: str) -> None:
+        """At the very end, after a sentence closed with its mark."""
+        if self.all():
+            i, j, last = self.all()[-1]
+            self.lines[i][j] = _closed(last)
+        self.lines[-1].append(sentence)
+
+
+def _closed(sentence: str) -> str:
+    """A sentence that ends with its mark, so that another can follow it."""
+    if re.search(r"[.!?:…)\]]$|§$|\}$", sentence) or has_emoji(sentence[-1:]):
+        return sentence
+    return f"{sentence}."
 
 
 def _capital(text: str) -> str:
@@ -171,6 +203,7 @@ class Editor:
     own: Sequence[Exemplar] = ()
     """The merchant's own best texts in the segment, whose lines group learning may borrow."""
     edits: list[Edit] = field(default_factory=list)
+    kept: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.writer = Writer(self.request, self.merchant, self.canonical)
@@ -233,7 +266,7 @@ class Editor:
         self._fix(body, "shouting", self._calm, "shouting")
         self._fix(body, "offer_facts", self._true_offer)
         self._fix(body, "false_urgency", self._true_deadline)
-        if "urgency" in plan.avoid:
+        if "urgency" in plan.avoid and self._evidence("urgency", helps=False):
             self._fix(body, "urgency", lambda s: "" if _URGENT_ONLY.match(s) else s, "urgency")
         if "emoji" in plan.avoid:
             self._fix(body, "emoji", _no_emoji, "emoji")
@@ -248,7 +281,8 @@ class Editor:
             body.insert_before_close(line)
             self._record("code_stated", "", line, "code_stated")
         expires = self.request.voucher.expires if self.request.voucher else None
-        if "urgency" in use and expires and not _has(body.text(), "urgency", self):
+        dated = bool(stated_facts(body.text()).dates)
+        if "urgency" in use and expires and not dated and not _has(body.text(), "urgency", self):
             line = f"Ends {date_phrase(expires)}."
             body.insert_before_close(line)
             self._record("urgency", "", line, "urgency")
@@ -266,6 +300,7 @@ class Editor:
             TemplateText(subject=subject, body=body.text()),
             tuple(self.edits),
             _merchant_syntax(parsed.syntax, original),
+            tuple(self.kept.items()),
         )
 
     def _resolve(self, parsed: merge_fields.Parsed) -> str:
@@ -274,6 +309,7 @@ class Editor:
         original = self.request.original_template or ""
         if parsed.text != original and parsed.syntax.family == "brackets":
             self._record("merge_fields", original, parsed.text)
+        text = self._hold(parsed)
         voucher = self.request.voucher
         values: dict[str, str | None] = {
             "offer": _offer_value(voucher) if voucher else None,
@@ -284,7 +320,7 @@ class Editor:
             "shop_name": self.sender if not self.sender.startswith("{") else None,
             "date": date_phrase(voucher.expires) if voucher and voucher.expires else None,
         }
-        text, unfilled = merge_fields.fill(parsed.text, values)
+        text, unfilled = merge_fields.fill(text, values)
         text = re.sub(
             r"\b([Tt])he your favourite",
             lambda m: ("Y" if m.group(1) == "T" else "y") + "our favourite",
@@ -302,6 +338,28 @@ class Editor:
                     body.put(found[0], found[1], "")
                     self._record("template_choice", found[2], "")
             text = body.text()
+        return text
+
+    def _evidence(self, feature: str, *, helps: bool) -> bool:
+        """Whether a pattern of the merchant's or the segment's data backs acting on a
+        feature (best practice alone leaves the merchant's own sentences as they are)."""
+        return any(_feature(p) == feature and (p.lift > 1) == helps for p in self.patterns)
+
+    def _hold(self, parsed: merge_fields.Parsed) -> str:
+        """The parsed text with each merge field of the merchant's tool that CRMAgent does
+        not fill ("{{expiry_date}}", its unsubscribe tag) held as a marker, to be put back
+        as it was; an e-mail builder's block ("[Product image + name + price]") left out."""
+        text = parsed.text
+        held = {token: marker for marker, token in self.kept.items()}
+        tokens = [s.token for s in parsed.unresolved if s.token.startswith(_TOOL_FIELD)]
+        for token in [*tokens, *([parsed.opt_out] if parsed.opt_out else [])]:
+            if token not in held:
+                held[token] = f"§{len(self.kept) + 1}§"
+                self.kept[held[token]] = token
+            text = text.replace(token, held[token])
+        for slot in parsed.unresolved:
+            if not slot.token.startswith(_TOOL_FIELD) and _LAYOUT.search(slot.token):
+                text = text.replace(slot.token, "")
         return text
 
     def _clean_language(self, sentence: str) -> str:
@@ -392,6 +450,8 @@ class Editor:
         i, j, whole = body.all()[0]
         prefix = f"{self.sender}: " if whole.startswith(f"{self.sender}: ") else ""
         first = whole[len(prefix) :]
+        if first.startswith(("§", "{")) or _NAMED.search(first):
+            return  # opens with a merge field, or greets by one already ("a refill, {{1}}?")
         match = _GREETING.match(first)
         if match:
             rest = match.group("rest").strip()
@@ -423,15 +483,25 @@ class Editor:
                     text = body.text()
 
     def _call_to_action(self, body: _Body) -> None:
-        if LINK in body.text():
+        if LINK in body.text() or _MARKED_LINK.search(body.text()):
             return
+        for i, j, sentence in body.all():
+            for found in _BUTTON.finditer(sentence):
+                label = found.group(1).strip()
+                if _LAYOUT.search(label):
+                    continue
+                button = f"{label[:1]}{label[1:].lower()}: {LINK}"
+                after = sentence.replace(found.group(0), button)
+                body.put(i, j, after)
+                self._record("cta", sentence, after, "cta")
+                return
         for i, j, s in reversed(body.all()):
             if _CTA_VERB.match(s) and not _STOP.search(s):
                 after = f"{s.rstrip('.!')}: {LINK}"
                 body.put(i, j, after)
                 self._record("cta", s, after, "cta")
                 return
-        line = self.writer.cta_line()
+        line = _PURPOSE_CTA[purpose.purpose_of(self.request, self.canonical)]
         body.insert_before_close(line)
         self._record("cta", "", line, "cta")
 
@@ -440,7 +510,7 @@ class Editor:
             return
         before = body.text()
         if not _STOP.search(before):
-            body.lines[-1].append(OPT_OUT)
+            body.append(OPT_OUT)
             self._record("opt_out", "", OPT_OUT)
         i, j, first = body.all()[0]
         named = with_sender(first, self.sender)
@@ -481,6 +551,15 @@ class Editor:
             if (i, j) != (0, 0) and not (OFFER_PHRASE.search(s) or LINK in s or _STOP.search(s)):
                 body.put(i, j, "")
                 self._record("shorten", s, "")
+        first = body.all()[0] if body.all() else None
+        if not fits() and first and len(body.all()) > 1 and not OFFER_PHRASE.search(first[2]):
+            sender = f"{self.sender}: " if first[2].startswith(f"{self.sender}: ") else ""
+            body.put(first[0], first[1], sender)
+            self._record("shorten", first[2], sender)
+        for i, j, s in body.all():
+            if not fits() and LINK in s and s != LINK and not OFFER_PHRASE.search(s):
+                body.put(i, j, LINK)
+                self._record("shorten", s, LINK)
         if not fits() and has_emoji(body.text()):
             self._fix(body, "emoji", _no_emoji)
 
@@ -493,7 +572,7 @@ class Editor:
             return None
         limit = LIMITS[channel].subject_chars or 50
         if original:
-            parsed = merge_fields.to_ours(original).text
+            parsed = self._hold(merge_fields.to_ours(original))
             subject = tidy(self._true_deadline(self._true_offer(self._calm(parsed))))
             if subject != original:
                 self._record("subject", original, subject)
@@ -511,6 +590,19 @@ class Editor:
                 return option
         return None
 
+
+_PURPOSE_CTA = {
+    Purpose.PROMOTION: f"Shop now: {LINK}",
+    Purpose.BACK_IN_STOCK: f"Shop it now: {LINK}",
+    Purpose.NEW_ARRIVALS: f"See what's new: {LINK}",
+    Purpose.PRICE_DROP: f"Shop now: {LINK}",
+    Purpose.CART_REMINDER: f"Complete your order: {LINK}",
+    Purpose.LOYALTY: f"Use them now: {LINK}",
+    Purpose.BIRTHDAY: f"Treat yourself: {LINK}",
+    Purpose.WINBACK: f"See what's new: {LINK}",
+    Purpose.ANNOUNCEMENT: f"Find out more: {LINK}",
+}
+"""The call to action a message without one gets, by what it is for."""
 
 _REASONS = {
     "profanity": "profanity costs trust with customers who did not ask for it",

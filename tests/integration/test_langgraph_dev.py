@@ -102,7 +102,9 @@ def test_review_over_http(studio: tuple[str, Path]) -> None:
     (interrupt,) = paused["__interrupt__"]
     assert interrupt["value"]["rule_report"]["passed"]
     assert set(interrupt["value"]["actions"]) == {"approve", "edit", "reject"}
-    edited = "Take 20% off the Trail runner X with BACK20: {link} Reply STOP to opt out."
+    edited = (
+        "Meadow House: Take 20% off the Trail runner X with BACK20: {link} Reply STOP to opt out."
+    )
     done = httpx.post(
         f"{url}/threads/{thread}/runs/wait",
         timeout=120,
