@@ -18,7 +18,7 @@ from datetime import date
 from tools import merge_fields, purpose
 from tools.best_practice import practice
 from tools.channels import LIMITS, body_fits
-from tools.deadlines import drop_unsupported
+from tools.deadlines import deadline_claims, drop_unsupported
 from tools.domain import (
     CampaignRequest,
     Edit,
@@ -143,6 +143,15 @@ class _Body:
             out += tidy(" ".join(line))
         return out
 
+    def add_paragraph(self, sentence: str, first: bool = False) -> None:
+        """A paragraph of its own, at the end (or the start), as e-mails set them."""
+        if first:
+            self.lines.insert(0, [sentence])
+            self.breaks.insert(0, "\n\n")
+        else:
+            self.lines.append([sentence])
+            self.breaks.append("\n\n")
+
     def all(self) -> list[tuple[int, int, str]]:
         return [(i, j, s) for i, line in enumerate(self.lines) for j, s in enumerate(line)]
 
@@ -178,7 +187,7 @@ class _Body:
 
 def _closed(sentence: str) -> str:
     """A sentence that ends with its mark, so that another can follow it."""
-    if re.search(r"[.!?:…)\]]$|§$|\}$", sentence) or has_emoji(sentence[-1:]):
+    if re.search(r"[.!?:…)\]]$|§$|\}$", sentence) or has_emoji(sentence[-2:]):
         return sentence
     return f"{sentence}."
 
@@ -204,6 +213,8 @@ class Editor:
     """The merchant's own best texts in the segment, whose lines group learning may borrow."""
     edits: list[Edit] = field(default_factory=list)
     kept: dict[str, str] = field(default_factory=dict)
+    values: dict[str, str | None] = field(default_factory=dict)
+    """What the request fills a template's blanks with, by kind."""
 
     def __post_init__(self) -> None:
         self.writer = Writer(self.request, self.merchant, self.canonical)
@@ -281,7 +292,7 @@ class Editor:
             body.insert_before_close(line)
             self._record("code_stated", "", line, "code_stated")
         expires = self.request.voucher.expires if self.request.voucher else None
-        dated = bool(stated_facts(body.text()).dates)
+        dated = bool(stated_facts(body.text()).dates or deadline_claims(body.text()))
         if "urgency" in use and expires and not dated and not _has(body.text(), "urgency", self):
             line = f"Ends {date_phrase(expires)}."
             body.insert_before_close(line)
@@ -289,7 +300,7 @@ class Editor:
         self._borrow(body, use)
         if "emoji" in use and not has_emoji(body.text()) and self.request.channel != "sms":
             i, j, s = body.all()[0]
-            emoji = self.writer.emoji()
+            emoji = _PURPOSE_EMOJI[purpose.purpose_of(self.request, self.canonical)]
             body.put(i, j, f"{s} {emoji}")
             self._record("emoji", s, f"{s} {emoji}", "emoji")
         self._call_to_action(body)
@@ -309,7 +320,6 @@ class Editor:
         original = self.request.original_template or ""
         if parsed.text != original and parsed.syntax.family == "brackets":
             self._record("merge_fields", original, parsed.text)
-        text = self._hold(parsed)
         voucher = self.request.voucher
         values: dict[str, str | None] = {
             "offer": _offer_value(voucher) if voucher else None,
@@ -320,6 +330,8 @@ class Editor:
             "shop_name": self.sender if not self.sender.startswith("{") else None,
             "date": date_phrase(voucher.expires) if voucher and voucher.expires else None,
         }
+        self.values = values
+        text = self._hold(parsed)
         text, unfilled = merge_fields.fill(text, values)
         text = re.sub(
             r"\b([Tt])he your favourite",
@@ -340,6 +352,11 @@ class Editor:
             text = body.text()
         return text
 
+    def _paragraphs(self) -> bool:
+        """Whether the message is set in paragraphs (an e-mail, or an original with them)."""
+        original = self.request.original_template or ""
+        return self.request.channel.value == "email" or "\n\n" in original
+
     def _evidence(self, feature: str, *, helps: bool) -> bool:
         """Whether a pattern of the merchant's or the segment's data backs acting on a
         feature (best practice alone leaves the merchant's own sentences as they are)."""
@@ -351,7 +368,14 @@ class Editor:
         as it was; an e-mail builder's block ("[Product image + name + price]") left out."""
         text = parsed.text
         held = {token: marker for marker, token in self.kept.items()}
-        tokens = [s.token for s in parsed.unresolved if s.token.startswith(_TOOL_FIELD)]
+        # What the request can say is written in ("use code {{1}}" with the voucher's code);
+        # the rest stays for the merchant's tool to fill.
+        tokens = [
+            s.token
+            for s in parsed.unresolved
+            if s.token.startswith(_TOOL_FIELD)
+            and (s.kind in {"product", "shop_name", "unknown"} or not self.values.get(s.kind))
+        ]
         for token in [*tokens, *([parsed.opt_out] if parsed.opt_out else [])]:
             if token not in held:
                 held[token] = f"§{len(self.kept) + 1}§"
@@ -373,7 +397,12 @@ class Editor:
         code = self.request.voucher.code if self.request.voucher else None
         words = re.findall(r"[A-Za-z]{3,}", sentence.replace(code or "\0", ""))
         loud = sum(w.isupper() and w not in ACRONYMS for w in words)
-        if not is_shouting(sentence, code) and not (loud >= 2 and loud * 2 >= len(words)):
+        alone = len(words) == 1 and loud == 1 and len(words[0]) > 3  # "SALE!"
+        if (
+            not is_shouting(sentence, code)
+            and not (loud >= 2 and loud * 2 >= len(words))
+            and not alone
+        ):
             return sentence
         return re.sub(r"!{2,}", "!", sentence_case(sentence))
 
@@ -460,6 +489,10 @@ class Editor:
                 return  # greets someone already ("Hi Sam")
             end = match.group("end") or ","
             greeted = f"{match.group('word')} {NAME}{end}{first[match.end() :]}"
+        elif self.request.channel.value == "email" and not prefix:
+            body.add_paragraph(f"Hi {NAME},", first=True)
+            self._record("personalised", "", f"Hi {NAME},", "personalised")
+            return
         elif first[:1].isdigit() or first[:1] in "$€£":
             greeted = f"{NAME}, {first}"
         else:
@@ -502,7 +535,10 @@ class Editor:
                 self._record("cta", s, after, "cta")
                 return
         line = _PURPOSE_CTA[purpose.purpose_of(self.request, self.canonical)]
-        body.insert_before_close(line)
+        if self._paragraphs():
+            body.add_paragraph(line)
+        else:
+            body.insert_before_close(line)
         self._record("cta", "", line, "cta")
 
     def _sms(self, body: _Body) -> None:
@@ -534,9 +570,11 @@ class Editor:
                 return False
             return limit is None or len(text) <= limit
 
-        if channel == "sms" and not fits():
+        if channel == "sms" and not body_fits(channel, body.text(), plan.sms_segments):
+            # What costs a segment without saying anything goes first, even within the
+            # merchant's own length: curly quotes and emoji turn an SMS into UCS-2.
             self._fix(body, "gsm", lambda s: s.translate(_GSM_SWAPS))
-            if not fits() and has_emoji(body.text()):
+            if not body_fits(channel, body.text(), plan.sms_segments) and has_emoji(body.text()):
                 self._fix(body, "gsm", _no_emoji)
         for i, j, s in reversed(body.all()):
             if fits():
@@ -578,11 +616,16 @@ class Editor:
                 self._record("subject", original, subject)
             if subject and len(subject) <= limit:
                 return subject
-        if channel != "email":
-            return None  # a push title is the merchant's choice; the body says it all
         voucher = self.request.voucher
-        options = [_offer_subject(voucher, self.request)] if voucher else []
-        options.append(re.sub(r"^\{first_name\},?\s*", "", body.all()[0][2]).rstrip("."))
+        if channel != "email" and voucher is None:
+            return None  # a push title is the merchant's choice; the body says it all
+        offer = [_offer_subject(voucher, self.request)] if voucher else []
+        opening = next(
+            (s for _, _, s in body.all() if not _GREETING.match(s) and NAME not in s), ""
+        ).rstrip(".!")
+        hook = [f"{opening}: {offer[0][:1].lower()}{offer[0][1:]}"] if offer and opening else []
+        options = [*hook, *offer] if channel == "email" else offer
+        options += [opening] if channel == "email" else []
         for option in options:
             option = _capital(option)
             if len(option) <= limit and not offer_fact_errors(option, voucher):
@@ -590,6 +633,19 @@ class Editor:
                 return option
         return None
 
+
+_PURPOSE_EMOJI = {
+    Purpose.PROMOTION: "🛍️",
+    Purpose.BACK_IN_STOCK: "🎉",
+    Purpose.NEW_ARRIVALS: "✨",
+    Purpose.PRICE_DROP: "🏷️",
+    Purpose.CART_REMINDER: "🛒",
+    Purpose.LOYALTY: "⭐",
+    Purpose.BIRTHDAY: "🎂",
+    Purpose.WINBACK: "👋",
+    Purpose.ANNOUNCEMENT: "📣",
+}
+"""The emoji a message gets where the evidence asks for one, by what it is for."""
 
 _PURPOSE_CTA = {
     Purpose.PROMOTION: f"Shop now: {LINK}",
@@ -674,7 +730,7 @@ def _offer_value(voucher: Voucher) -> str:
     """What fills a template's offer blank: the number where there is one ("{{2}} off")."""
     if voucher.type is VoucherType.PERCENT_OFF:
         return f"{voucher.value:g}%"
-    if voucher.type is VoucherType.AMOUNT_OFF:
+    if voucher.type in {VoucherType.AMOUNT_OFF, VoucherType.THRESHOLD}:
         return money(voucher.value)
     return offer_phrase(voucher)
 

@@ -114,11 +114,16 @@ def scope_of(request: CampaignRequest) -> Scope:
     return "category"
 
 
+_WHOSE = {"womens": "women's", "mens": "men's", "kids": "kids'", "women": "women's", "men": "men's"}
+
+
 def category_name(path: str) -> str:
     """A category path's readable name: its leaf, with its parent where the leaf only
     qualifies it ("apparel>shoes>running" -> "running shoes")."""
     parts = [p.replace("_", " ").replace("-", " ").strip() for p in path.split(">")]
     leaf = parts[-1]
+    if leaf in _WHOSE:
+        return f"{_WHOSE[leaf]} range"
     if len(parts) > 1 and not leaf.endswith("s") and parts[-2].endswith("s"):
         return f"{leaf} {parts[-2]}"
     return leaf
@@ -134,4 +139,9 @@ def target(request: CampaignRequest) -> str:
         return name if name.lower().startswith("the ") else f"the {name}"
     if scope == "category":
         return f"our {category_name(request.product_category)}"
-    return "everything"
+    return _STORE_TARGET.get(purpose_of(request), "your next order")
+
+
+_STORE_TARGET = {Purpose.PROMOTION: "everything", Purpose.CART_REMINDER: "your cart"}
+"""A store-wide offer as each purpose says it: a sale is on everything, a cart's offer on
+the cart, a birthday's or a win-back's on the next order."""

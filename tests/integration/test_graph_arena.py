@@ -22,7 +22,7 @@ from tools.domain import CampaignRequest, GenerationResult
 from tools.index import entries
 from tools.offers import OFFER_PHRASE, offer_fact_errors, offer_phrase
 from tools.resources import index_for, store_for
-from tools.rules import RuleContext, check, hard_violations
+from tools.rules import RuleContext, allowed_sms_segments, check, hard_violations, sender_of
 from tools.store import Store, TemplateRecord
 
 
@@ -81,6 +81,12 @@ def test_hundred_campaigns_over_three_modes(world: Path) -> None:
                 voucher=request.voucher,
                 forbidden_words=merchant.forbidden_words,
                 brand_voice=merchant.brand_voice,
+                sender=sender_of(merchant, request),
+                send_date=request.send_date,
+                # An edit may keep the length the merchant's own SMS had (README).
+                sms_max_segments=allowed_sms_segments(
+                    1, request.original_template, sender_of(merchant, request)
+                ),
             )
             assert result.rule_report.passed
             assert hard_violations(check(template, context)) == []
