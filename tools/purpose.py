@@ -58,6 +58,7 @@ _CUES: tuple[tuple[Purpose, re.Pattern[str]], ...] = tuple(
         ),
     )
 )
+_SALE = re.compile(r"\bsale\b|\bsitewide\b|\bstorewide\b", re.IGNORECASE)
 _SEGMENT_PURPOSE = {
     "cart_abandoner": Purpose.CART_REMINDER,
     "birthday": Purpose.BIRTHDAY,
@@ -75,17 +76,20 @@ def infer_purpose(
     text: str | None, voucher: Voucher | None, canonical: str | None = None
 ) -> Purpose:
     """What a message is for: the first purpose its words name (a birthday before a cart,
-    news of the stock before a sale), else what its segment is for, else a promotion when
-    it carries an offer and an announcement when it carries none."""
+    news of the stock before a sale), else a promotion when its words sell, else what its
+    segment is for, else a promotion when it carries an offer and an announcement when it
+    carries none."""
     if text:
         for purpose, cue in _CUES:
             if cue.search(text):
                 if purpose is Purpose.ANNOUNCEMENT and (voucher or OFFER_PHRASE.search(text)):
                     continue  # "live now: 20% off" is a sale
                 return purpose
+    if text and (OFFER_PHRASE.search(text) or _SALE.search(text)):
+        return Purpose.PROMOTION  # a text that sells is a promotion, whoever it goes to
     if canonical in _SEGMENT_PURPOSE:
         return _SEGMENT_PURPOSE[canonical]
-    if voucher is not None or (text and OFFER_PHRASE.search(text)):
+    if voucher is not None:
         return Purpose.PROMOTION
     return Purpose.ANNOUNCEMENT
 
@@ -139,7 +143,7 @@ def target(request: CampaignRequest) -> str:
         return name if name.lower().startswith("the ") else f"the {name}"
     if scope == "category":
         return f"our {category_name(request.product_category)}"
-    return _STORE_TARGET.get(purpose_of(request), "your next order")
+    return _STORE_TARGET.get(purpose_of(request, request.segment), "your next order")
 
 
 _STORE_TARGET = {Purpose.PROMOTION: "everything", Purpose.CART_REMINDER: "your cart"}

@@ -13,7 +13,7 @@ import pytest
 
 from arena.world import build_world
 from tests.integration.servers import free_port, running
-from tests.requests import REQUEST
+from tests.requests import REAL_CAMPAIGNS, REQUEST, assert_natural
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +115,15 @@ def test_review_over_http(studio: tuple[str, Path]) -> None:
         },
     ).json()
     assert done["review"]["status"] == "edited" and done["template"]["body"] == edited
+
+
+def test_real_campaigns_through_the_studio_server(studio: tuple[str, Path]) -> None:
+    url, _ = studio
+    for kind, request in REAL_CAMPAIGNS.items():
+        thread = httpx.post(f"{url}/threads", json={}).json()["thread_id"]
+        result = httpx.post(
+            f"{url}/threads/{thread}/runs/wait",
+            json={"assistant_id": "crmagent", "input": request},
+            timeout=120,
+        ).json()
+        assert_natural(kind, request, result)

@@ -12,7 +12,7 @@ from langserve import RemoteRunnable
 
 from arena.world import build_world
 from tests.integration.servers import free_port, running
-from tests.requests import REQUEST
+from tests.requests import REAL_CAMPAIGNS, REQUEST, assert_natural
 
 pytestmark = pytest.mark.reliability
 
@@ -78,3 +78,10 @@ def test_service_binds_loopback_by_default() -> None:
     from crmagent import cli
 
     assert inspect.signature(cli.serve).parameters["host"].default == "127.0.0.1"
+
+
+def test_real_campaigns_over_langserve(service: str) -> None:
+    client = RemoteRunnable(f"{service}/crmagent", headers={"Authorization": f"Bearer {KEY}"})
+    kinds = sorted(REAL_CAMPAIGNS)
+    for kind, result in zip(kinds, client.batch([REAL_CAMPAIGNS[k] for k in kinds]), strict=True):
+        assert_natural(kind, REAL_CAMPAIGNS[kind], result)
