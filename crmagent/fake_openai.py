@@ -21,7 +21,7 @@ def _draft_from_prompt(prompt: str) -> dict[str, Any]:
     """A good writer answer: the grounded draft the prompt carries, and a step citing the
     first evidence id offered (so the fake never invents a fact)."""
     subject = re.search(r"subject: (.*)\n", prompt)
-    body = re.search(r"body: (.*)\n</grounded_draft>", prompt)
+    body = re.search(r"body: (.*?)\n</grounded_draft>", prompt, re.DOTALL)
     ids = re.search(r"Evidence ids you may cite: (.*)\.", prompt)
     first = [] if not ids or ids.group(1) == "(none)" else [ids.group(1).split(", ")[0]]
     return {
@@ -51,6 +51,17 @@ def wrong_discount(schema: str, prompt: str) -> dict[str, Any]:
     return answer
 
 
+def false_deadline(schema: str, prompt: str) -> dict[str, Any]:
+    """A model that adds pressure the voucher does not back: a two-hour subject and "today
+    only" in the body, whatever the channel (a subject on an SMS too)."""
+    answer = good_reply(schema, prompt)
+    if schema == "ModelDraft":
+        percent = re.search(r"(\d+)% off", answer["body"])
+        answer["subject"] = f"{percent.group(1) if percent else 20}% off for the next 2 hours"
+        answer["body"] = f"Today only! {answer['body']}"
+    return answer
+
+
 FAULTS = ("good", "500", "429", "slow", "malformed", "schema", "empty", "wrong", "flaky", "obey")
 
 
@@ -61,7 +72,8 @@ class FakeOpenAI:
     ``fake-wrong`` (a wrong discount), ``fake-flaky`` (a 500 on every first call, then good),
     ``fake-unreliable`` (a 500 on 30% of calls, at random), ``fake-cut`` (the answer stops at
     the token limit, half written),
-    ``fake-obey`` (follows instructions injected in the merchant's text)."""
+    ``fake-obey`` (follows instructions injected in the merchant's text), ``fake-deadline``
+    (adds a deadline the voucher does not back, and a subject whatever the channel)."""
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
@@ -129,6 +141,8 @@ class FakeOpenAI:
             content = json.dumps(good_reply(schema, prompt))[:40]
         elif behaviour == "wrong":
             content = json.dumps(wrong_discount(schema, prompt))
+        elif behaviour == "deadline":
+            content = json.dumps(false_deadline(schema, prompt))
         elif behaviour == "obey" and "50% off" in prompt:
             reply = good_reply(schema, prompt)
             if schema == "ModelDraft":

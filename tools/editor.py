@@ -171,7 +171,7 @@ class _Body:
     def insert_before_close(self, sentence: str) -> None:
         """Before the call to action and the opt-out, or at the end."""
         for i, j, s in reversed(self.all()):
-            if LINK not in s and not _STOP.search(s):
+            if LINK not in s and not _STOP.search(s) and not _CTA_VERB.match(s):
                 self.lines[i][j] = _closed(s)
                 self.lines[i].insert(j + 1, sentence)
                 return

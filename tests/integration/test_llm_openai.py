@@ -132,3 +132,26 @@ def test_a_batch_over_ten_pairs_stays_within_budget(home: Path, openai_server: F
     calls = sum(r.usage.calls for r in done) / len(done)
     assert calls <= 1.2, calls
     assert not any(r.degraded for r in done)
+
+
+@pytest.mark.parametrize("channel", ["sms", "email"])
+def test_a_models_false_deadline_and_an_sms_subject_are_caught(
+    home: Path, openai_server: FakeOpenAI, channel: str
+) -> None:
+    # The voucher runs until Dec 31; the model promises two hours and "today only".
+    result = generate(
+        {**REQUEST, "channel": channel},
+        home=str(home),
+        model="openai:fake-deadline",
+        model_timeout=1.0,
+    )
+    text = f"{result.template.subject or ''} {result.template.body}".lower()
+    assert "today only" not in text and "2 hours" not in text
+    # The model's answer was used, its claims removed by the rule check, and said so.
+    assert not result.degraded and result.rule_report.passed
+    assert any("today only" in r.lower() for r in result.rule_report.repairs)
+    if channel == "sms":
+        assert result.template.subject is None
+        assert result.template.body.startswith("Meadow House: ")
+    else:
+        assert result.template.subject and "20% off" in result.template.subject
