@@ -18,6 +18,7 @@ def rule_context(request: CampaignRequest, merchant: Merchant, sms_segments: int
         ),
         sender=sender_of(merchant, request),
         send_date=request.send_date,
+        locale=request.locale,
         original=f"{request.original_subject or ''}\n{request.original_template or ''}",
     )
 

@@ -22,7 +22,7 @@ from tools.editor import Edited, Editor
 from tools.features import template_features
 from tools.models import Spend, StructuredMethod, ask
 from tools.offers import OFFER_PHRASE, offer_phrase
-from tools.purpose import purpose_of
+from tools.purpose import purpose_of, target
 from tools.rules import OPT_OUT, check, hard_violations, repair, sender_of
 from tools.statistics import certainty
 from tools.text import ungrounded_numbers
@@ -318,14 +318,21 @@ def write_with_model(
         voice=merchant.brand_voice,
         limits=_limits(request.channel.value, sms_segments),
         forbidden=", ".join(merchant.forbidden_words) or "(none)",
-        sms_rule=f"- End with the opt-out: '{OPT_OUT}'" if request.channel == "sms" else "",
+        sms_rule=(
+            f"- Start with the sender '{sender_of(merchant, request)}: ', end with the opt-out "
+            f"'{OPT_OUT}', and write no subject."
+            if request.channel == "sms"
+            else ("- Write no subject." if request.channel == "im" else "")
+        ),
+        locale=request.locale,
         guidance_instructions=GUIDANCE_INSTRUCTIONS.format(locale=request.locale),
         untrusted=UNTRUSTED,
     )
     user = WRITER_USER.format(
         segment=request.segment,
         channel=request.channel.value,
-        product=request.product_name,
+        purpose=purpose_of(request).value.replace("_", " "),
+        target=target(request),
         category=request.product_category,
         voucher=voucher,
         offer=offer_phrase(request.voucher)

@@ -300,6 +300,9 @@ def _spent(state: State, spend: Spend, failed: str | None) -> dict[str, Any]:
     if failed is not None:
         reason = f"{failed}: the model's answer was replaced by the grounded one ("
         reason += "; ".join(spend.problems) + ")"
+        locale = state["request"].locale
+        if failed == "template" and locale.split("-")[0].lower() != "en":
+            reason += f", which is written in English, not {locale!r}: review it before sending"
         previous = state.get("degraded_reason")
         update |= {
             "degraded": True,

@@ -23,8 +23,14 @@ _DATE_NUM = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/\d{2,4})?\b")
 _PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s?(?:%|percent\b)", re.IGNORECASE)
 _HALF = re.compile(r"\bhalf[- ](?:price|off)\b|\b50/50\b", re.IGNORECASE)
 _MONEY = re.compile(
-    r"(?:[$€£]\s?(\d+(?:[.,]\d{1,2})?))|(?:(\d+(?:[.,]\d{1,2})?)\s?(?:USD|EUR|dollars?)\b)"
+    r"(?:[$€£]\s?(\d+(?:[.,]\d{1,2})?))|(?:(\d+(?:[.,]\d{1,2})?)\s?(?:USD|EUR|dollars?\b|€|£))"
 )
+_ZHE = re.compile(r"(\d(?:\.\d)?)\s?折")
+"""A Chinese discount: 8折 is 80% of the price, i.e. 20% off."""
+_DATE_DOTTED = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(?:\d{2,4})?(?!\d)")
+"""A German date, day first: 31.12. or 31.12.2026."""
+DAY_FIRST = frozenset({"de", "fr", "es", "it", "nl", "pt"})
+"""Locales that write a numeric date day first (31/12)."""
 _CODE_AFTER = re.compile(r"\bcode\b[:\s]+([A-Za-z0-9_-]{2,32})", re.IGNORECASE)
 _CODE_LIKE = re.compile(r"\b(?=[A-Z0-9_-]*\d)(?=[A-Z0-9_-]*[A-Z])[A-Z0-9_-]{4,32}\b")
 _KIND_PHRASES: dict[VoucherType, re.Pattern[str]] = {
@@ -112,15 +118,24 @@ def _number(text: str) -> float:
     return float(text.replace(",", "."))
 
 
-def stated_facts(text: str) -> StatedFacts:
-    """The percents, amounts, dates, codes and offer kinds a text states."""
+def stated_facts(text: str, locale: str = "en") -> StatedFacts:
+    """The percents, amounts, dates, codes and offer kinds a text states, its numbers read
+    as the locale writes them ("20 %", "20 €", "8折", 31.12.)."""
     dates = {(_MONTHS.index(m[0][:3].lower()) + 1, int(m[1])) for m in _DATE_MD.findall(text)}
     dates |= {(_MONTHS.index(m[1][:3].lower()) + 1, int(m[0])) for m in _DATE_DM.findall(text)}
-    dates |= {(int(a), int(b)) for a, b in _DATE_NUM.findall(text) if 1 <= int(a) <= 12}
+    day_first = locale.split("-")[0].lower() in DAY_FIRST
+    for a, b in _DATE_NUM.findall(text):
+        month, day = (int(b), int(a)) if day_first else (int(a), int(b))
+        if 1 <= month <= 12:
+            dates.add((month, day))
+    if day_first:
+        dates |= {(int(b), int(a)) for a, b in _DATE_DOTTED.findall(text) if 1 <= int(b) <= 12}
     codes = {m for m in _CODE_AFTER.findall(text)} | set(_CODE_LIKE.findall(text))
     return StatedFacts(
         percents=frozenset(
-            {_number(m) for m in _PERCENT.findall(text)} | ({50.0} if _HALF.search(text) else set())
+            {_number(m) for m in _PERCENT.findall(text)}
+            | ({50.0} if _HALF.search(text) else set())
+            | {round(100 - float(m) * 10, 1) for m in _ZHE.findall(text)}
         ),
         amounts=frozenset(_number(a or b) for a, b in _MONEY.findall(text)),
         dates=frozenset(dates),
@@ -129,10 +144,11 @@ def stated_facts(text: str) -> StatedFacts:
     )
 
 
-def offer_fact_errors(text: str, voucher: Voucher | None) -> list[str]:
+def offer_fact_errors(text: str, voucher: Voucher | None, locale: str = "en") -> list[str]:
     """Each offer fact in ``text`` that the voucher does not back, as a sentence (with no
-    voucher, every one: the message carries no offer)."""
-    facts = stated_facts(text)
+    voucher, every one: the message carries no offer); numbers read as ``locale`` writes
+    them."""
+    facts = stated_facts(text, locale)
     if voucher is None:
         return _unbacked(facts)
     errors: list[str] = []

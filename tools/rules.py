@@ -52,6 +52,8 @@ class RuleContext:
     """How an SMS names its sender: the shop's name, or ``{shop_name}`` when unknown."""
     send_date: date | None = None
     """When the message goes out (default: today), for deadline claims."""
+    locale: str = "en"
+    """The language the copy is in: how its numbers, currencies and dates are read."""
     original: str = ""
     """The merchant's own text: with no voucher, its deadlines (points that expire, an
     event's date) are its facts."""
@@ -90,7 +92,7 @@ def check(template: TemplateText, context: RuleContext) -> list[RuleViolation]:
 
     if not body.strip():
         hard("empty", "the message body is empty")
-    for error in offer_fact_errors(text, context.voucher):
+    for error in offer_fact_errors(text, context.voucher, context.locale):
         hard("offer_facts", error)
     for error in false_deadlines(text, context):
         hard("offer_facts", error)
