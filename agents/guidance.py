@@ -3,6 +3,7 @@ honest when the evidence is thin."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from agents.content import LEAN_NOTE, evidence_decides, feature_of
@@ -79,6 +80,8 @@ def _not_followed(
         return f"your brand voice ({voice}) keeps emoji out"
     if feature == "code_stated" and helps and code is None:
         return "this voucher has no code"
+    if feature in {"short_copy", "long_copy"}:
+        return "your own sentences were kept; a shorter or longer version is yours to A/B test"
     return (
         f"it did not fit in one {channel} message beside the steps above; "
         "try it in your next A/B send"
@@ -106,6 +109,7 @@ def write_guidance(
     voice, ``code`` the voucher's and ``edits`` how many edits were made to the original."""
     steps: list[tuple[str, list[str]]] = []
     more: list[str] = []
+    not_done: list[str] = []
     # The merchant's own messages go by its name for the segment; everyone's by the
     # canonical segment that name is mapped onto.
     segment, shared = analysis.segment, analysis.canonical or analysis.segment
@@ -172,7 +176,7 @@ def write_guidance(
     for pattern in (p for p in strong if p not in followed):
         reason = _not_followed(pattern, best.use | best.avoid, channel, voice, code)
         if reason:
-            more.append(f"{_action(pattern)} ({pattern.lift:.2f}x) not done: {reason}")
+            not_done.append(f"{_lower(_action(pattern))} ({pattern.lift:.2f}x): {reason}")
     for pattern in overruled[:3]:
         feature = feature_of(pattern)
         if written.get(feature, False) != (feature in best.use):
@@ -216,11 +220,17 @@ def write_guidance(
     fixed = [r for r in report.repairs]
     if fixed:
         steps.insert(min(len(steps), 3), (f"Fixed for you: {'; '.join(fixed)}.", []))
-    more += [v.message for v in report.violations if v.severity == "soft"]
-    shown = steps[: MAX_STEPS - 1] if more or len(steps) > MAX_STEPS else steps
-    more += [_short(text) for text, _ in steps[len(shown) :]]
-    if more:
-        shown.append((f"More evidence: {'; '.join(more)}.", []))
+    more += [f"worth a look: {v.message}" for v in report.violations if v.severity == "soft"]
+    rest = more or not_done or len(steps) > MAX_STEPS
+    shown = steps[: MAX_STEPS - 1] if rest else steps
+    done = [_short(text) for text, _ in steps[len(shown) :]]
+    parts = [
+        *([f"also done: {'; '.join(done)}"] if done else []),
+        *([f"not done: {'; '.join(not_done)}"] if not_done else []),
+        *more,
+    ]
+    if parts:
+        shown.append((f"More evidence. {'. '.join(_upper(p) for p in parts)}.", []))
     return [
         GuidanceStep(step=i + 1, text=text, evidence=list(evidence))
         for i, (text, evidence) in enumerate(shown)
@@ -238,5 +248,15 @@ def _action(pattern: Pattern) -> str:
 
 
 def _short(step: str) -> str:
-    """A step's first clause, for the "More evidence" line."""
-    return step.split(": ", 1)[0].rstrip(".")
+    """A step's action and lift, for the "More evidence" step."""
+    lift = re.search(r"converted (\d+\.\d+)x", step)
+    action = _lower(step.split(": ", 1)[0].rstrip("."))
+    return f"{action} ({lift.group(1)}x)" if lift else action
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _upper(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -226,7 +226,7 @@ class Editor:
         pattern = next((p for p in self.patterns if feature and _feature(p) == feature), None)
         if pattern is not None:
             reason = (
-                f"messages that {FEATURES.get(feature or '', feature)} converted "
+                f"messages whose copy {FEATURES.get(feature or '', feature)} converted "
                 f"{pattern.lift:.2f}x as often (n={pattern.sample_size:,} sends, "
                 f"{pattern.confidence:.0%} confident)"
             )

@@ -69,7 +69,7 @@ def _sure(name: str, lift: float) -> Pattern:
 
 
 def _more(texts: list[str]) -> str:
-    (more,) = [t for t in texts if t.startswith("More evidence:")]
+    (more,) = [t for t in texts if t.startswith("More evidence.")]
     assert texts[-1] == more  # gathered last
     return more
 
@@ -92,7 +92,7 @@ def test_a_merchant_reads_at_most_six_steps_none_asking_for_what_the_copy_does_n
     assert len(texts) <= 6
     more = _more(texts)
     # What the message goes against is said once, with the reason, under "More evidence".
-    assert "Add one emoji (1.20x) not done" in more
+    assert "Not done: add one emoji (1.20x)" in more
     for text in texts[:-1]:
         assert not text.startswith(("Add one emoji", "Name the product", "Mention what other"))
     # The steps shown are the message's own decisions, with their numbers.
