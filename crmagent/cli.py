@@ -139,6 +139,13 @@ def merchant(
         str | None,
         typer.Option(help="Words never to use in its copy, comma-separated ('' for none)."),
     ] = None,
+    merge_fields: Annotated[
+        str | None,
+        typer.Option(
+            help="Placeholder style of its sending tool: ours, liquid, mailchimp, whatsapp, "
+            "percent; 'none': read from each original."
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the profile (after any change) as JSON.")
     ] = False,
@@ -152,8 +159,11 @@ def merchant(
         "locale": locale,
         "max_discount": max_discount,
         "forbidden_words": forbidden_words,
+        "merge_fields": merge_fields,
     }
     changes = {field: value for field, value in changes.items() if value is not None}
+    if changes.get("merge_fields", "").strip().lower() == "none":
+        changes["merge_fields"] = None
     if changes.get("max_discount", "").strip().lower() == "none":
         changes["max_discount"] = None
     if "forbidden_words" in changes:
@@ -193,7 +203,8 @@ def _print_profile(profile: Merchant, as_json: bool) -> None:
     words = ", ".join(profile.forbidden_words) or "none"
     console.print(
         f"{profile.merchant_id}: name {profile.name!r}, brand voice {profile.brand_voice}, "
-        f"locale {profile.locale}, max discount {cap}, forbidden words: {words}",
+        f"locale {profile.locale}, max discount {cap}, forbidden words: {words}, merge fields: "
+        f"{profile.merge_fields or 'as each original writes them'}",
         markup=False,
         highlight=False,
     )

@@ -104,3 +104,37 @@ def test_the_command_line_and_a_home_with_nothing_imported(world: Path, tmp_path
         result["template"]["body"].startswith("{shop_name}: ")
         and "15%" in result["template"]["body"]
     )
+
+
+def test_a_merchant_profile_sets_the_merge_field_style(tmp_path: Path) -> None:
+    home = tmp_path / "shop"
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "crmagent", *args, "--home", str(home)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    assert cli("merchant", "shop1", "--name", "Knix", "--merge-fields", "mailchimp").returncode == 0
+    refused = cli("merchant", "shop1", "--merge-fields", "klaviyo")
+    assert refused.returncode == 2 and "merge_fields" in refused.stderr
+    run = cli(
+        "generate",
+        "--merchant-id",
+        "shop1",
+        "--segment",
+        "vip",
+        "--channel",
+        "sms",
+        "--category",
+        "home",
+        "--original",
+        "Hi there, your points expire soon",
+        "--json",
+    )
+    result = json.loads(run.stdout)
+    assert result["merge_syntax"] == "mailchimp"
+    assert result["template"]["body"].startswith("Knix: Hi *|FNAME|*, your points expire soon")
