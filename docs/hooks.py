@@ -9,7 +9,9 @@ Markers in a page, each alone on its line, are replaced by Markdown:
 - ``<!-- context -->``: the run settings (``graph.context.Context``);
 - ``<!-- import-columns -->``: the import file's header and which columns may be empty;
 - ``<!-- validate: CampaignRequest -->``: the fenced JSON block that follows is validated
-  against the model; an example that no longer fits the contract fails the build.
+  against the model; an example that no longer fits the contract fails the build;
+- ``<!-- examples: 20 -->``: that many real messages of ``tests/data/real_messages.jsonl``
+  (every few lines, so all channels show), rewritten offline now, beside their originals.
 
 README.md's links into ``docs/`` are checked too, since MkDocs does not build the README.
 """
@@ -27,7 +29,10 @@ from mkdocs.exceptions import PluginError
 from pydantic import BaseModel, ValidationError
 
 README_LINK = re.compile(r"\]\(docs/([^)#\s]+)(?:#[^)\s]*)?\)")
-MARKER = re.compile(r"^<!-- (schema|cli|context|import-columns|validate)(?::\s*(\w+))? -->$", re.M)
+MARKER = re.compile(
+    r"^<!-- (schema|cli|context|import-columns|validate|examples)(?::\s*(\w+))? -->$", re.M
+)
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "real_messages.jsonl"
 FENCED_JSON = re.compile(r"\s*```json\n(.*?)\n```", re.S)
 
 
@@ -61,6 +66,8 @@ def on_page_markdown(markdown: str, page: Any, **_: Any) -> str:
             return context_markdown()
         if kind == "import-columns":
             return import_columns_markdown()
+        if kind == "examples":
+            return examples_markdown(int(name or 20))
         _validate_example(markdown[match.end() :], _model(name, where), where)
         return ""
 
@@ -276,3 +283,33 @@ def import_columns_markdown() -> str:
             "May be empty or absent: " + ", ".join(f"`{c}`" for c in optional) + ".",
         ]
     )
+
+
+def examples_markdown(count: int) -> str:
+    """``count`` real messages rewritten offline in a fresh home (the rules mode a new
+    merchant gets), each with its original, the rewrite and the edits' kinds."""
+    import tempfile
+
+    from crmagent.api import BatchError, generate_batch
+
+    lines = [json.loads(line) for line in CORPUS.read_text().splitlines() if line.strip()]
+    english = [q for q in lines if q.get("locale", "en") == "en"]
+    step = max(1, len(english) // count)
+    picked = english[::step][:count]
+    with tempfile.TemporaryDirectory() as home:
+        results = generate_batch(picked, home=home, model="offline")
+    out: list[str] = []
+    for request, result in zip(picked, results, strict=True):
+        if isinstance(result, BatchError):
+            raise PluginError(f"examples: {request['id']}: {result.error}")
+        offer = request["voucher"]["type"].replace("_", " ") if request["voucher"] else "no offer"
+        out.append(f"### {request['id']} ({request['channel']}, {offer})\n")
+        for title, subject, body in (
+            ("Original", request.get("original_subject"), request["original_template"]),
+            ("CRMAgent", result.template.subject, result.template.body),
+        ):
+            shown = f"Subject: {subject}\n\n{body}" if subject else body
+            out.append(f"**{title}**\n\n```text\n{shown}\n```\n")
+        kinds = ", ".join(dict.fromkeys(e.kind for e in result.edits)) or "none"
+        out.append(f"Purpose: `{result.purpose.value}`; edits: {kinds}.\n")
+    return "\n".join(out)

@@ -11,6 +11,7 @@ from tools.index import TemplateIndex
 from tools.store import Store
 
 _local = threading.local()
+_OPENING = threading.Lock()
 
 
 def store_for(home: str | Path) -> Store:
@@ -26,7 +27,8 @@ def store_for(home: str | Path) -> Store:
         # A home with nothing imported is a merchant's first day: an empty store, so that
         # requests fall back to the rules mode with the reason instead of failing.
         path.parent.mkdir(parents=True, exist_ok=True)
-        stores[path] = Store(path)
+        with _OPENING:  # two threads creating a new store's schema at once would lock it
+            stores[path] = Store(path)
     if Path(home).is_absolute():
         by_home[home] = stores[path]
     return stores[path]

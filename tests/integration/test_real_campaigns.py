@@ -138,3 +138,12 @@ def test_a_merchant_profile_sets_the_merge_field_style(tmp_path: Path) -> None:
     result = json.loads(run.stdout)
     assert result["merge_syntax"] == "mailchimp"
     assert result["template"]["body"].startswith("Knix: Hi *|FNAME|*, your points expire soon")
+
+
+def test_a_batch_in_a_fresh_home_creates_its_store_once(tmp_path: Path) -> None:
+    # Two workers open the new store at once: its schema is created by one of them only.
+    from crmagent.api import BatchError, generate_batch
+
+    requests = [{**REAL_CAMPAIGNS[kind], "id": kind} for kind in sorted(REAL_CAMPAIGNS)] * 3
+    results = generate_batch(requests, home=str(tmp_path / "new"), max_concurrency=2)
+    assert not [r for r in results if isinstance(r, BatchError)]
