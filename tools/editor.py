@@ -10,6 +10,7 @@ request, and the message comes back in the merchant's own merge-field syntax.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from tools.offers import (
     stated_facts,
 )
 from tools.rules import OPT_OUT, SUBJECTLESS, allowed_sms_segments, with_sender
+from tools.statistics import certainty
 from tools.text import ACRONYMS, sentence_case, sentences, tidy
 from tools.writer import NAME, QUIET_VOICES, Exemplar, WritePlan, Writer
 
@@ -142,6 +144,15 @@ class _Body:
                 out += self.breaks[i - 1] if 0 < i <= len(self.breaks) else " "
             out += tidy(" ".join(line))
         return out
+
+    def text_with(self, i: int, j: int, sentence: str) -> str:
+        """The text with sentence ``j`` of line ``i`` replaced ('' removes it)."""
+        lines = [list(line) for line in self.lines]
+        if sentence:
+            lines[i][j] = sentence
+        else:
+            del lines[i][j]
+        return _Body(lines, self.breaks).text()
 
     def add_paragraph(self, sentence: str, first: bool = False) -> None:
         """A paragraph of its own, at the end (or the start), as e-mails set them."""
@@ -306,6 +317,20 @@ class Editor:
         self._call_to_action(body)
         self._sms(body)
         self._fit(body, plan)
+        if "personalised" in use and NAME not in body.text():
+            # The merchant's line with the name made way for the channel's limit: the name
+            # goes into the first line instead, if it fits there.
+            lines, breaks, made = (
+                [list(line) for line in body.lines],
+                list(body.breaks),
+                len(self.edits),
+            )
+            self._greet(body)
+            segments = allowed_sms_segments(
+                plan.sms_segments, self.request.original_template, self.sender
+            )
+            if not body_fits(self.request.channel.value, body.text(), segments):
+                body.lines, body.breaks, self.edits[made:] = lines, breaks, []
         subject = self._subject(body)
         return Edited(
             TemplateText(subject=subject, body=body.text()),
@@ -356,6 +381,16 @@ class Editor:
         """Whether the message is set in paragraphs (an e-mail, or an original with them)."""
         original = self.request.original_template or ""
         return self.request.channel.value == "email" or "\n\n" in original
+
+    def _value(self, text: str) -> float:
+        """What the patterns predict for a text: the log lifts of the features it carries,
+        each weighed by how sure its pattern is (only differences mean anything)."""
+        features = template_features(TemplateText(body=text), self.request)
+        return sum(
+            certainty(p.confidence) * math.log(p.lift)
+            for p in self.patterns
+            if p.lift > 0 and features.get(_feature(p), False)
+        )
 
     def _evidence(self, feature: str, *, helps: bool) -> bool:
         """Whether a pattern of the merchant's or the segment's data backs acting on a
@@ -576,24 +611,31 @@ class Editor:
             self._fix(body, "gsm", lambda s: s.translate(_GSM_SWAPS))
             if not body_fits(channel, body.text(), plan.sms_segments) and has_emoji(body.text()):
                 self._fix(body, "gsm", _no_emoji)
-        for i, j, s in reversed(body.all()):
-            if fits():
-                return
-            if (j == 0 and i == 0) or _carries(s, self.request):
-                continue
-            body.put(i, j, "")
-            self._record("shorten", s, "", "long_copy" if long_evidence else None)
-        for i, j, s in reversed(body.all()):
-            if fits():
+        # Then whole sentences, the one whose loss costs least by the patterns first (a
+        # sentence carrying nothing the evidence values, the longest of those); never the
+        # offer, the code, the link or the opt-out.
+        code = self.request.voucher.code if self.request.voucher else None
+        prefix = f"{self.sender}: "
+        while not fits():
+            now = self._value(body.text())
+            options = []
+            for i, j, sentence in body.all():
+                if (
+                    OFFER_PHRASE.search(sentence)
+                    or LINK in sentence
+                    or _STOP.search(sentence)
+                    or (code and code in sentence)
+                    or sentence == prefix.strip()
+                ):
+                    continue
+                rest = prefix if sentence.startswith(prefix) else ""
+                loss = now - self._value(body.text_with(i, j, rest))
+                options.append((loss, -len(sentence), i, j, sentence, rest))
+            if not options:
                 break
-            if (i, j) != (0, 0) and not (OFFER_PHRASE.search(s) or LINK in s or _STOP.search(s)):
-                body.put(i, j, "")
-                self._record("shorten", s, "")
-        first = body.all()[0] if body.all() else None
-        if not fits() and first and len(body.all()) > 1 and not OFFER_PHRASE.search(first[2]):
-            sender = f"{self.sender}: " if first[2].startswith(f"{self.sender}: ") else ""
-            body.put(first[0], first[1], sender)
-            self._record("shorten", first[2], sender)
+            _, _, i, j, sentence, rest = min(options)
+            body.put(i, j, rest)
+            self._record("shorten", sentence, rest.strip(), "long_copy" if long_evidence else None)
         for i, j, s in body.all():
             if not fits() and LINK in s and s != LINK and not OFFER_PHRASE.search(s):
                 body.put(i, j, LINK)
