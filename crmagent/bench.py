@@ -1,4 +1,5 @@
-"""Benchmarks that back README's figures, measured on an arena world.
+"""Benchmarks behind the performance figures (docs/performance.md), measured on an arena
+world.
 
 ``embedding_comparison``: the two offline embedding candidates for retrieval, on speed
 (texts per second, median of repeats) and on quality: for each campaign, described the way
@@ -481,7 +482,7 @@ def serving_memory(
 
 
 def run_bench(home: Path, seed: int = 1) -> dict[str, Any]:
-    """Every figure of README's performance table, measured in one run."""
+    """Every figure of the performance page (docs/performance.md), measured in one run."""
     import shutil
 
     from arena.world import build_world

@@ -356,13 +356,18 @@ class CampaignRequest(_Model):
     """What a merchant asks CRMAgent for: copy for one campaign (DESIGN.md's contract)."""
 
     id: str | None = Field(default=None, description="Echoed in the result (batch line id).")
-    merchant_id: Identifier
-    segment: SegmentName
-    channel: Channel
+    merchant_id: Identifier = Field(description="The merchant whose copy is improved.")
+    segment: SegmentName = Field(
+        description="Audience segment: canonical (lapsed_90d) or the merchant's own name."
+    )
+    channel: Channel = Field(description="im, sms, push or email.")
     voucher: Voucher | None = Field(
         default=None, description="The offer; absent for a message that carries none."
     )
-    product_category: CategoryPath
+    product_category: CategoryPath = Field(
+        description="Taxonomy path, most general first (apparel>shoes>running); one level "
+        "for a store-wide campaign."
+    )
     product_name: Annotated[str, AfterValidator(_named)] | None = Field(
         default=None,
         min_length=1,
@@ -383,7 +388,7 @@ class CampaignRequest(_Model):
     original_subject: Annotated[str, Field(max_length=300), AfterValidator(clean_text)] | None = (
         Field(default=None, description="The current text's e-mail subject or push title.")
     )
-    locale: str = "en"
+    locale: str = Field(default="en", description="Language of the copy (offline: English only).")
     send_date: date | None = Field(
         default=None,
         description="When the campaign goes out (default: today); the voucher must not have "
@@ -500,21 +505,35 @@ class Review(_Model):
 class GenerationResult(_Model):
     """What CRMAgent returns for a request (DESIGN.md's contract)."""
 
-    id: str | None = None
-    mode: Mode
-    purpose: Purpose = Purpose.PROMOTION
-    fallback_trail: list[FallbackStep] = Field(default_factory=list)
-    template: TemplateText
-    patterns: list[Pattern] = Field(default_factory=list)
-    references: list[Reference] = Field(default_factory=list)
-    rule_report: RuleReport
-    guidance: list[GuidanceStep] = Field(default_factory=list)
-    scores: Scores
-    model: str = "offline"
-    degraded: bool = False
-    degraded_reason: str | None = None
-    usage: Usage = Field(default_factory=Usage)
-    review: Review | None = None
+    id: str | None = Field(default=None, description="The request's id.")
+    mode: Mode = Field(description="The mode that wrote the template: group, retrieval, rules.")
+    purpose: Purpose = Field(
+        default=Purpose.PROMOTION, description="What the message is for, given or read."
+    )
+    fallback_trail: list[FallbackStep] = Field(
+        default_factory=list, description="Modes tried and not taken, each with the reason."
+    )
+    template: TemplateText = Field(description="The new message.")
+    patterns: list[Pattern] = Field(
+        default_factory=list, description="Copy features that went with conversion."
+    )
+    references: list[Reference] = Field(
+        default_factory=list, description="Templates the result learned from."
+    )
+    rule_report: RuleReport = Field(description="The final rule check.")
+    guidance: list[GuidanceStep] = Field(
+        default_factory=list, description="At most six steps, most valuable first."
+    )
+    scores: Scores = Field(description="Expected quality of the new template.")
+    model: str = Field(default="offline", description="'offline' or the model that wrote.")
+    degraded: bool = Field(
+        default=False, description="A model's answer was replaced by the grounded one."
+    )
+    degraded_reason: str | None = Field(default=None, description="Why, when degraded.")
+    usage: Usage = Field(default_factory=Usage, description="Model calls and tokens spent.")
+    review: Review | None = Field(
+        default=None, description="The merchant's decision, when approval was asked for."
+    )
     edits: list[Edit] = Field(
         default_factory=list,
         description="Where there was an original: each change made to it, with its reason.",
