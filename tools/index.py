@@ -2,7 +2,7 @@
 ``$CRMAGENT_HOME/chroma``.
 
 One collection per segment, so the segment restriction costs nothing at query time (a
-``where`` filter on 100k vectors is about 25x slower than an unfiltered query). Only each
+``where`` filter over every segment's vectors is far slower than an unfiltered query). Only each
 segment's better half is indexed (shrunk conversion rate at or above the segment median, with
 enough sends): retrieval looks for top templates, and a smaller index is faster to build and
 to search. Candidates come back by text similarity and are re-ranked by voucher-type,

@@ -240,7 +240,7 @@ class Store:
     def transaction(self) -> Iterator[None]:
         """All writes inside commit together or not at all. While it writes, the page cache
         is raised to 128 MB (a large import keeps its index pages in memory instead of
-        spilling and re-reading them: a fifth faster at 100k rows); it drops back after."""
+        spilling and re-reading them); it drops back after."""
         previous = self._conn.execute("PRAGMA cache_size").fetchone()[0]
         self._conn.execute("PRAGMA cache_size=-131072")
         try:
