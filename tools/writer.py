@@ -167,7 +167,9 @@ _HOOKS: dict[str, tuple[str, ...]] = {
         "Time for your next one{name}.",
     ),
 }
-_GENERIC_HOOKS = ("A quick note for you{name}.", "Something special{name}.", "Hello{name}!")
+_GREETING_HOOK = ("Hi{name}!",)
+"""The opening of a segment with none of its own: a greeting by name, or nothing (a line
+that says nothing, such as "Something special.", would read the same for every shop)."""
 _QUESTION_HOOKS: dict[str, tuple[str, ...]] = {
     "cart_abandoner": ("Still deciding{name}?", "Did something distract you{name}?"),
     "lapsed_30d": ("Looking for something new{name}?",),
@@ -222,7 +224,7 @@ _EXCLUSIVE_LINES: dict[str, tuple[str, ...]] = {
     "": ("Just for you.", "An exclusive offer for you.", "Reserved for our members."),
 }
 _URGENT_DATED = ("Only until {date}.", "Valid until {date}.", "It ends {date}.")
-_URGENT_UNDATED = ("Don't wait too long.", "Hurry, treat yourself.", "Don't wait on this one.")
+_URGENT_UNDATED = ("Don't wait too long.", "Don't wait on this one.")
 """A reason to act now without a deadline or a stock level the voucher does not give."""
 _CODE_LINES = (
     "Use code {code} at checkout.",
@@ -433,8 +435,13 @@ class Writer:
         if "question" in plan.use:
             options = _QUESTION_HOOKS.get(self.segment, ("Ready for something new{name}?",))
         else:
-            options = _HOOKS.get(self.segment, ()) + _GENERIC_HOOKS
-        hook = self._pick(options, name=f", {NAME}" if personalised else "")
+            options = _HOOKS.get(self.segment, ()) or (_GREETING_HOOK if personalised else ())
+        if not options:
+            return ""
+        hook = self._pick(
+            options,
+            name=f" {NAME}" if options == _GREETING_HOOK else (f", {NAME}" if personalised else ""),
+        )
         return self._voice(hook)
 
     def _short_hook(self, plan: WritePlan) -> str:
@@ -443,7 +450,7 @@ class Writer:
         pool = (
             _QUESTION_HOOKS.get(self.segment, ())
             if "question" in plan.use
-            else (_HOOKS.get(self.segment, ()) + _GENERIC_HOOKS)
+            else _HOOKS.get(self.segment, ())
         )
         short = [h for h in pool if len(h.format(name=name)) < _SHORT_HOOK]
         return self._voice(self._pick(short, name=name)) if short else ""

