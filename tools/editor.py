@@ -88,9 +88,20 @@ _TOOL_FIELD = ("{{", "{%", "*|", "%")
 """How the merge fields of a sending tool open (Liquid, WhatsApp, Mailchimp, percent)."""
 _LAYOUT = re.compile(r"\+|image|thumbnail|photo|picture", re.IGNORECASE)
 _NAMED = re.compile(r",\s*(?:§\d+§|\{first_name\})\s*[?!.,]")
+_BLANK = re.compile(r"\[[^\[\]\n]{1,40}\]")
+"""What is left in square brackets after merge fields are read: a template's blank."""
+_THIS_WEEK = re.compile(r"\bthis (?:week|weekend|month)\b|\btonight\b", re.IGNORECASE)
+_KIND_CLAUSE = {
+    kind: re.compile(rf"\s*(?:\+|&|,|\band\b|\bplus\b|\bwith\b)\s*(?:{phrase})", re.IGNORECASE)
+    for kind, phrase in (
+        (VoucherType.FREE_SHIPPING, r"free (?:shipping|delivery)"),
+        (VoucherType.GIFT, r"a free gift"),
+    )
+}
+"""An extra offer joined to the one the voucher gives, as a clause that can go."""
 _MARKED_LINK = re.compile(r":\s*§\d+§[.!]?(?:\s|$)")
 """A merge field of the merchant's tool where a link goes ("Reorder in one tap: {{3}}")."""
-_BUTTON = re.compile(r"\[(?:CTA:\s*)?([A-Z][^\[\]\n]{2,40})\]")
+_BUTTON = re.compile(r"\[(?:CTA:\s*)?([A-Z][^\[\]\n]{2,40})\]", re.IGNORECASE)
 """A button's label written into a template ("[Finish my order]", "[CTA: Shop now]")."""
 _BRACKET_LINK = re.compile(r"\[[^\]\n]{0,20}(?:link|url)[^\]\n]{0,20}\]", re.IGNORECASE)
 _BRACKET_LINK = re.compile(r"\[[^\]\n]{0,20}(?:link|url)[^\]\n]{0,20}\]", re.IGNORECASE)
@@ -182,7 +193,8 @@ class _Body:
     def insert_before_close(self, sentence: str) -> None:
         """Before the call to action and the opt-out, or at the end."""
         for i, j, s in reversed(self.all()):
-            if LINK not in s and not _STOP.search(s) and not _CTA_VERB.match(s):
+            closing = LINK in s or _MARKED_LINK.search(s) or _STOP.search(s)
+            if not closing and not _CTA_VERB.match(s):
                 self.lines[i][j] = _closed(s)
                 self.lines[i].insert(j + 1, sentence)
                 return
@@ -274,7 +286,7 @@ class Editor:
         """The original edited to the plan, within the channel's limits."""
         original = self.request.original_template or ""
         parsed = merge_fields.to_ours(original)
-        text = _BRACKET_LINK.sub(LINK, self._resolve(parsed))
+        text = self._resolve(parsed)
         body = _Body.of(text)
         if not body.all():
             body = _Body.of(self.writer.offer_line())
@@ -303,7 +315,8 @@ class Editor:
             body.insert_before_close(line)
             self._record("code_stated", "", line, "code_stated")
         expires = self.request.voucher.expires if self.request.voucher else None
-        dated = bool(stated_facts(body.text()).dates or deadline_claims(body.text()))
+        text = body.text()
+        dated = bool(stated_facts(text).dates or deadline_claims(text) or _THIS_WEEK.search(text))
         if "urgency" in use and expires and not dated and not _has(body.text(), "urgency", self):
             line = f"Ends {date_phrase(expires)}."
             body.insert_before_close(line)
@@ -357,25 +370,33 @@ class Editor:
         }
         self.values = values
         text = self._hold(parsed)
-        text, unfilled = merge_fields.fill(text, values)
-        text = re.sub(
-            r"\b([Tt])he your favourite",
-            lambda m: ("Y" if m.group(1) == "T" else "y") + "our favourite",
-            text,
-        )
-        text = re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
-        text = re.sub(r"\boff off\b", "off", text)
+        text, unfilled = merge_fields.fill(_BRACKET_LINK.sub(LINK, text), values)
+        text = _smooth(text)
         if text != parsed.text:
             self._record("template_choice", parsed.text, text)
-        if unfilled:
-            body = _Body.of(text)
-            for slot in unfilled:
-                found = body.find(slot.token)
-                if found is not None:
-                    body.put(found[0], found[1], "")
-                    self._record("template_choice", found[2], "")
-            text = body.text()
-        return text
+        for found in _BUTTON.finditer(text):
+            label = found.group(1).strip()
+            if LINK in text or _LAYOUT.search(label) or not _CTA_VERB.match(label):
+                continue
+            # A button's label written into the template: the call to action, with the link.
+            button = f"{label[:1]}{label[1:].lower()}: {LINK}"
+            self._record("cta", found.group(0), button, "cta")
+            text = text.replace(found.group(0), button, 1)
+        body = _Body.of(text)
+        blanks = [slot.token for slot in unfilled]
+        for i, j, sentence in body.all()[::-1]:
+            for blank in [*blanks, *_BLANK.findall(sentence)]:
+                if blank not in sentence:
+                    continue
+                # A code the voucher does not have: the code goes, the sentence stays
+                # ("Here's $10 off your first order: [code]").
+                bare = tidy(re.sub(_lead_in(blank), "", sentence)).rstrip(" :,-")
+                if not OFFER_PHRASE.search(bare) or bare == sentence:
+                    bare = ""
+                body.put(i, j, bare)
+                self._record("template_choice", sentence, bare)
+                break
+        return body.text()
 
     def _paragraphs(self) -> bool:
         """Whether the message is set in paragraphs (an e-mail, or an original with them)."""
@@ -468,6 +489,12 @@ class Editor:
                         fixed,
                         flags=re.IGNORECASE,
                     )
+        for kind in facts.kinds - {voucher.type}:
+            # An offer the voucher does not give, joined to one it does ("15% off + free
+            # shipping"): the extra goes, the rest stays.
+            extra = _KIND_CLAUSE.get(kind)
+            if extra is not None:
+                fixed = tidy(extra.sub("", fixed))
         return fixed if not offer_fact_errors(fixed, voucher) else ""
 
     def _true_deadline(self, sentence: str) -> str:
@@ -492,7 +519,9 @@ class Editor:
                 body.put(vague[0], vague[1], line)
                 self._record("vague_offer", vague[2], line, "vague_offer")
             else:
-                at = 1 if body.all() and "offer_early" not in use else 0
+                lead = body.lines[0][0] if body.lines and body.lines[0] else ""
+                opening = bool(lead) and (len(lead) <= 40 or "offer_early" not in use)
+                at = 1 if opening and not lead.startswith(f"{self.sender}: ") else 0
                 body.lines[0].insert(min(at, len(body.lines[0])), line)
                 self._record("offer_stated", "", line, "offer_stated")
             found = body.find(OFFER_PHRASE)
@@ -502,11 +531,11 @@ class Editor:
         # Only a short opening gives way, so the message still reads in its own order.
         i, j, s = found
         match = OFFER_PHRASE.search(s)
-        first = body.all()[0]
-        if (i, j) != (0, 1) or match is None or match.end() > 40 or len(first[2]) > 40:
+        head = body.all()[0][2]
+        if (i, j) != (0, 1) or match is None or match.end() > 40 or len(head) > 40:
             return
-        body.lines[0][0], body.lines[0][1] = s, first[2]
-        self._record("offer_early", f"{first[2]} {s}", f"{s} {first[2]}", "offer_early")
+        body.lines[0][0], body.lines[0][1] = s, head
+        self._record("offer_early", f"{head} {s}", f"{s} {head}", "offer_early")
 
     def _greet(self, body: _Body) -> None:
         if not body.all():
@@ -553,16 +582,6 @@ class Editor:
     def _call_to_action(self, body: _Body) -> None:
         if LINK in body.text() or _MARKED_LINK.search(body.text()):
             return
-        for i, j, sentence in body.all():
-            for found in _BUTTON.finditer(sentence):
-                label = found.group(1).strip()
-                if _LAYOUT.search(label):
-                    continue
-                button = f"{label[:1]}{label[1:].lower()}: {LINK}"
-                after = sentence.replace(found.group(0), button)
-                body.put(i, j, after)
-                self._record("cta", sentence, after, "cta")
-                return
         for i, j, s in reversed(body.all()):
             if _CTA_VERB.match(s) and not _STOP.search(s):
                 after = f"{s.rstrip('.!')}: {LINK}"
@@ -652,8 +671,11 @@ class Editor:
             return None
         limit = LIMITS[channel].subject_chars or 50
         if original:
-            parsed = self._hold(merge_fields.to_ours(original))
+            held = self._hold(merge_fields.to_ours(original))
+            parsed = _smooth(merge_fields.fill(held, self.values)[0])
             subject = tidy(self._true_deadline(self._true_offer(self._calm(parsed))))
+            if _BLANK.search(subject):
+                subject = ""  # a blank the request cannot fill never ships
             if subject != original:
                 self._record("subject", original, subject)
             if subject and len(subject) <= limit:
@@ -753,6 +775,24 @@ def _merchant_syntax(syntax: merge_fields.MergeSyntax, original: str) -> merge_f
             used.append(max(used, default=0) + 1)
             written[field_name] = f"{{{{{used[-1]}}}}}"
     return merge_fields.MergeSyntax(family="whatsapp", written=tuple(written.items()))
+
+
+def _smooth(text: str) -> str:
+    """A filled template read as written: "the your favourite" and "25% off off" as a
+    person would write them, each sentence opening with a capital."""
+    text = re.sub(
+        r"\b([Tt])he your favourite",
+        lambda m: ("Y" if m.group(1) == "T" else "y") + "our favourite",
+        text,
+    )
+    text = re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
+    return re.sub(r"\boff off\b", "off", text)
+
+
+def _lead_in(token: str) -> str:
+    """A pattern for a blank with the words that introduce it ("use code [code]", ": [x]")."""
+    lead = r"\s*(?:(?:use|with|enter)\s+)?(?:(?:promo\s+|discount\s+)?code\b)?\s*:?\s*"
+    return lead + re.escape(token)
 
 
 def _offer_subject(voucher: Voucher, request: CampaignRequest) -> str:
