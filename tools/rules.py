@@ -39,6 +39,8 @@ OPT_OUT = "Reply STOP to opt out."
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _OPT_OUT = re.compile(r"\bSTOP\b")
 _EXCLAMATIONS = re.compile(r"!+")
+_BLANK = re.compile(r"\[[^\[\]\n]{1,40}\]")
+"""A template's blank in square brackets ("[Product Name]", "[discount / free shipping]")."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,8 @@ def check(template: TemplateText, context: RuleContext) -> list[RuleViolation]:
                 f"unknown placeholder {{{name}}}; allowed: "
                 + ", ".join(f"{{{p}}}" for p in sorted(context.placeholders)),
             )
+    for blank in _BLANK.findall(text):
+        hard("placeholders", f"an unfilled template blank {blank}: fill it or leave it out")
     stray = PLACEHOLDER.sub("", text)
     if "{" in stray or "}" in stray:
         hard("placeholders", "a stray brace: placeholders are written {first_name}")
@@ -176,17 +180,24 @@ def _repair_text(text: str, context: RuleContext, repairs: list[str], label: str
         return ""
 
     text = PLACEHOLDER.sub(_fix_placeholder, text)
-    parts = sentences(text)
-    kept = []
-    for sentence in parts:
-        word = next(
-            (w for w in context.forbidden_words if _forbidden_pattern(w).search(sentence)), None
-        )
-        if word and len(parts) > 1 and not _mentions_offer(sentence):
-            repairs.append(f"{label}: dropped a sentence with {word!r}")
-            continue
-        kept.append(sentence)
-    text = " ".join(kept)
+    # Sentence by sentence, line by line: an e-mail keeps its paragraphs.
+    several = len(sentences(text)) > 1
+    chunks = re.split(r"(\n+)", text)
+    for k in range(0, len(chunks), 2):
+        kept = []
+        for sentence in sentences(chunks[k]):
+            word = next(
+                (w for w in context.forbidden_words if _forbidden_pattern(w).search(sentence)),
+                None,
+            )
+            if several and _BLANK.search(sentence):
+                repairs.append(f"{label}: dropped '{sentence}', an unfilled blank")
+            elif word and several and not _mentions_offer(sentence):
+                repairs.append(f"{label}: dropped a sentence with {word!r}")
+            else:
+                kept.append(sentence)
+        chunks[k] = " ".join(kept)
+    text = re.sub(r"\n\s*\n(?:\s*\n)+", "\n\n", "".join(chunks)).strip()
     marks = 0
 
     def _limit(match: re.Match[str]) -> str:
