@@ -322,7 +322,14 @@ class Editor:
             body.insert_before_close(line)
             self._record("urgency", "", line, "urgency")
         self._borrow(body, use)
-        if "emoji" in use and not has_emoji(body.text()) and self.request.channel != "sms":
+        head = body.all()[0][2] if body.all() else LINK
+        plain = LINK not in head and not _MARKED_LINK.search(head)
+        if (
+            "emoji" in use
+            and not has_emoji(body.text())
+            and self.request.channel != "sms"
+            and plain
+        ):
             i, j, s = body.all()[0]
             emoji = _PURPOSE_EMOJI[purpose.purpose_of(self.request, self.canonical)]
             body.put(i, j, f"{s} {emoji}")
@@ -382,8 +389,9 @@ class Editor:
             button = f"{label[:1]}{label[1:].lower()}: {LINK}"
             self._record("cta", found.group(0), button, "cta")
             text = text.replace(found.group(0), button, 1)
+        text = _THING.sub(_thing, text)
         body = _Body.of(text)
-        blanks = [slot.token for slot in unfilled]
+        blanks = [slot.token for slot in unfilled if slot.token in text]
         for i, j, sentence in body.all()[::-1]:
             for blank in [*blanks, *_BLANK.findall(sentence)]:
                 if blank not in sentence:
@@ -775,6 +783,20 @@ def _merchant_syntax(syntax: merge_fields.MergeSyntax, original: str) -> merge_f
             used.append(max(used, default=0) + 1)
             written[field_name] = f"{{{{{used[-1]}}}}}"
     return merge_fields.MergeSyntax(family="whatsapp", written=tuple(written.items()))
+
+
+_THING = re.compile(
+    r"(\b(?:your|the|my)\s+)?\[(?:[^\[\]\n]{0,20}\s)?(purchase|product|item)(?:\s[^\[\]\n]{0,20})?\]",
+    re.IGNORECASE,
+)
+"""A blank that names the customer's own product ("your [last purchase]", "[Product]")."""
+
+
+def _thing(match: re.Match[str]) -> str:
+    if _LAYOUT.search(match.group(0)):
+        return ""  # an e-mail builder's block ("[Product image + name + price]"), not copy
+    word = "last purchase" if match.group(2).lower() == "purchase" else "favourite"
+    return f"{match.group(1)}{word}" if match.group(1) else f"your {word}"
 
 
 def _smooth(text: str) -> str:
