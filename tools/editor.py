@@ -251,7 +251,7 @@ class Editor:
             reason = (
                 f"messages whose copy {FEATURES.get(feature or '', feature)} converted "
                 f"{pattern.lift:.2f}x as often (n={pattern.sample_size:,} sends, "
-                f"{pattern.confidence:.0%} confident)"
+                f"{_sure(pattern.confidence)} confident)"
             )
         elif feature in self.practice.use:
             reason = f"best practice: {self.practice.use[feature]}"
@@ -797,6 +797,11 @@ def _thing(match: re.Match[str]) -> str:
         return ""  # an e-mail builder's block ("[Product image + name + price]"), not copy
     word = "last purchase" if match.group(2).lower() == "purchase" else "favourite"
     return f"{match.group(1)}{word}" if match.group(1) else f"your {word}"
+
+
+def _sure(confidence: float) -> str:
+    """How sure a pattern is, as the guidance says it ("over 99%", never "100%")."""
+    return "over 99%" if confidence > 0.99 else f"{confidence:.0%}"
 
 
 def _smooth(text: str) -> str:
