@@ -99,6 +99,9 @@ _KIND_CLAUSE = {
     )
 }
 """An extra offer joined to the one the voucher gives, as a clause that can go."""
+_COUNTED = re.compile(r"amount|points|number|count|qty|total", re.IGNORECASE)
+_LINK_STOP = re.compile(r"(\{link\}|:\s*§\d+§)\.(?=\s|$)")
+"""A full stop right after a link."""
 _MARKED_LINK = re.compile(r":\s*§\d+§[.!]?(?:\s|$)")
 """A merge field of the merchant's tool where a link goes ("Reorder in one tap: {{3}}")."""
 _BUTTON = re.compile(r"\[(?:CTA:\s*)?([A-Z][^\[\]\n]{2,40})\]", re.IGNORECASE)
@@ -111,8 +114,8 @@ _GSM_SWAPS = str.maketrans(
         "\u2018": "'",
         "\u201c": '"',
         "\u201d": '"',
-        "\u2014": "-",
-        "\u2013": "-",
+        "\u2014": " - ",
+        "\u2013": " - ",
         "\u2026": "...",
     }
 )
@@ -336,6 +339,7 @@ class Editor:
             self._record("emoji", s, f"{s} {emoji}", "emoji")
         self._call_to_action(body)
         self._sms(body)
+        self._finish(body)
         self._fit(body, plan)
         if "personalised" in use and NAME not in body.text():
             # The merchant's line with the name made way for the channel's limit: the name
@@ -352,6 +356,9 @@ class Editor:
             if not body_fits(self.request.channel.value, body.text(), segments):
                 body.lines, body.breaks, self.edits[made:] = lines, breaks, []
         subject = self._subject(body)
+        own = self._hold(merge_fields.to_ours(self.request.original_subject or ""))
+        if subject and self.request.channel.value == "email" and _same(subject, own):
+            self._unrepeat(body, subject)
         return Edited(
             TemplateText(subject=subject, body=body.text()),
             tuple(self.edits),
@@ -438,7 +445,11 @@ class Editor:
             s.token
             for s in parsed.unresolved
             if s.token.startswith(_TOOL_FIELD)
-            and (s.kind in {"product", "shop_name", "unknown"} or not self.values.get(s.kind))
+            and (
+                s.kind in {"product", "shop_name", "unknown"}
+                or not self.values.get(s.kind)
+                or _COUNTED.search(s.token)  # "{{points_amount}}" is a number, not an offer
+            )
         ]
         for token in [*tokens, *([parsed.opt_out] if parsed.opt_out else [])]:
             if token not in held:
@@ -590,6 +601,13 @@ class Editor:
     def _call_to_action(self, body: _Body) -> None:
         if LINK in body.text() or _MARKED_LINK.search(body.text()):
             return
+        if self.request.channel.value == "push":
+            # A tap opens the notification's link: the call to action says what to tap for.
+            if not _has(body.text(), "cta", self):
+                line = _PUSH_CTA[purpose.purpose_of(self.request, self.canonical)]
+                body.append(line)
+                self._record("cta", "", line, "cta")
+            return
         for i, j, s in reversed(body.all()):
             if _CTA_VERB.match(s) and not _STOP.search(s):
                 after = f"{s.rstrip('.!')}: {LINK}"
@@ -602,6 +620,34 @@ class Editor:
         else:
             body.insert_before_close(line)
         self._record("cta", "", line, "cta")
+
+    def _unrepeat(self, body: _Body, subject: str) -> None:
+        """An e-mail whose first line says what its subject already said loses the line."""
+
+        for i, j, sentence in body.all()[:3]:
+            if _GREETING.match(sentence) and sentence.endswith(","):
+                continue
+            if _same(sentence, subject) and len(body.all()) > 2:
+                body.put(i, j, "")
+                self._record("subject", sentence, "")
+            return
+
+    def _finish(self, body: _Body) -> None:
+        """Every line closes with its mark, and no full stop clings to a link (a tap on
+        "{link}." can open the wrong page)."""
+        for line in body.lines:
+            if not line:
+                continue
+            last = line[-1]
+            fixed = _LINK_STOP.sub(r"\1", last)
+            if not _GREETING.match(fixed) and re.search(r"[A-Za-z0-9]$|[^:]\s§\d+§$", fixed):
+                fixed = f"{fixed}."
+            if fixed != last:
+                line[-1] = fixed
+        for i, j, sentence in body.all():
+            fixed = _LINK_STOP.sub(r"\1", sentence)
+            if fixed != sentence:
+                body.put(i, j, fixed)
 
     def _sms(self, body: _Body) -> None:
         if self.request.channel != "sms":
@@ -719,6 +765,19 @@ _PURPOSE_EMOJI = {
 }
 """The emoji a message gets where the evidence asks for one, by what it is for."""
 
+_PUSH_CTA = {
+    Purpose.PROMOTION: "Tap to shop now.",
+    Purpose.BACK_IN_STOCK: "Tap to get yours.",
+    Purpose.NEW_ARRIVALS: "Tap to see what's new.",
+    Purpose.PRICE_DROP: "Tap to shop now.",
+    Purpose.CART_REMINDER: "Tap to complete your order.",
+    Purpose.LOYALTY: "Tap to use them.",
+    Purpose.BIRTHDAY: "Tap to treat yourself.",
+    Purpose.WINBACK: "Tap to see what's new.",
+    Purpose.ANNOUNCEMENT: "Tap to find out more.",
+}
+"""A push notification's call to action: the tap opens the link."""
+
 _PURPOSE_CTA = {
     Purpose.PROMOTION: f"Shop now: {LINK}",
     Purpose.BACK_IN_STOCK: f"Shop it now: {LINK}",
@@ -744,7 +803,7 @@ _REASONS = {
     "opt_out": "carriers require an SMS to say how to opt out",
     "sender": "carriers require an SMS to name its sender first",
     "subject": "only e-mail has a subject and push a title; the subject is held to every "
-    "rule the body is",
+    "rule the body is, and the body does not repeat it",
     "cta": "one clear call to action with the link tells the customer what to do",
     "shorten": "the message must fit the channel",
 }
@@ -797,6 +856,15 @@ def _thing(match: re.Match[str]) -> str:
         return ""  # an e-mail builder's block ("[Product image + name + price]"), not copy
     word = "last purchase" if match.group(2).lower() == "purchase" else "favourite"
     return f"{match.group(1)}{word}" if match.group(1) else f"your {word}"
+
+
+def _same(one: str, other: str) -> bool:
+    """Whether two lines say the same words (case and punctuation aside)."""
+
+    def words(text: str) -> list[str]:
+        return re.findall(r"[a-z0-9]+", text.lower())
+
+    return bool(words(one)) and words(one) == words(other)
 
 
 def _sure(confidence: float) -> str:
@@ -856,7 +924,11 @@ def _typed_name(sentence: str) -> str:
 
 
 def _no_emoji(sentence: str) -> str:
-    return "".join(ch for ch in sentence if not has_emoji(ch))
+    """The sentence without its emoji; one that stood between two sentences becomes a full
+    stop ("It's been a while 👀 Our new arrivals" -> "It's been a while. Our new arrivals")."""
+    marked = "".join("\0" if has_emoji(ch) or ch in "\ufe0f\u200d" else ch for ch in sentence)
+    marked = re.sub(r"(?<=[a-z0-9])\s*\0+\s+(?=[A-Z])", ". ", marked)
+    return marked.replace("\0", "")
 
 
 def _no_name(sentence: str) -> str:
