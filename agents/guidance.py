@@ -65,7 +65,14 @@ def _in(where: str) -> str:
 
 
 def _not_followed(
-    pattern: Pattern, reasons: Mapping[str, str], channel: str, voice: str, code: str | None
+    pattern: Pattern,
+    reasons: Mapping[str, str],
+    channel: str,
+    voice: str,
+    code: str | None,
+    *,
+    dated: bool = True,
+    edited: bool = False,
 ) -> str | None:
     """Why the new message goes against a pattern the evidence is sure of; None where
     another step already asks the merchant for it (a true claim, more lines)."""
@@ -80,8 +87,14 @@ def _not_followed(
         return f"your brand voice ({voice}) keeps emoji out"
     if feature == "code_stated" and helps and code is None:
         return "this voucher has no code"
+    if feature == "urgency" and helps and not dated:
+        return "this voucher has no end date, and CRMAgent does not invent one"
     if feature in {"short_copy", "long_copy"}:
         return "your own sentences were kept; a shorter or longer version is yours to A/B test"
+    if edited and feature == "offer_early":
+        return "your text keeps its own order; lead with the offer in your next A/B send"
+    if edited:
+        return "your own text was kept where this would rewrite it; try it in your next A/B send"
     return (
         f"it did not fit in one {channel} message beside the steps above; "
         "try it in your next A/B send"
@@ -102,11 +115,13 @@ def write_guidance(
     voice: str = "friendly",
     code: str | None = None,
     edits: int = 0,
+    dated: bool = True,
 ) -> list[GuidanceStep]:
     """The steps, most important first, at most ``MAX_STEPS``: those the new message acts
     on, then one that gathers the rest ("More evidence"); no step asks for what the message
     does not do. ``written`` are the new template's features, ``voice`` the merchant's brand
-    voice, ``code`` the voucher's and ``edits`` how many edits were made to the original."""
+    voice, ``code`` the voucher's, ``dated`` whether it has an end date and ``edits`` how
+    many edits were made to the original."""
     steps: list[tuple[str, list[str]]] = []
     more: list[str] = []
     not_done: list[str] = []
@@ -174,7 +189,9 @@ def write_guidance(
     for pattern in followed:
         steps.append((_pattern_step(pattern, next(basis, "")), pattern.evidence))
     for pattern in (p for p in strong if p not in followed):
-        reason = _not_followed(pattern, best.use | best.avoid, channel, voice, code)
+        reason = _not_followed(
+            pattern, best.use | best.avoid, channel, voice, code, dated=dated, edited=edits > 0
+        )
         if reason:
             not_done.append(f"{_lower(_action(pattern))} ({pattern.lift:.2f}x): {reason}")
     for pattern in overruled[:3]:
