@@ -5,12 +5,23 @@ Response weights on copy features per segment and per merchant (some help one se
 hurt another), channel effects (emoji in IM vs e-mail, the length a channel rewards, what a
 channel's limits cost), base rates per merchant, price sensitivity per segment, offer
 framing by price level, and the penalty for an offer that contradicts the voucher.
+
+Worlds come in kinds (``WORLD_KINDS``). In the ``default`` world the structure is fixed and
+agrees with trade best practice, drawn with small noise per seed. In a ``contrarian`` world,
+per seed, about half of the segment x feature and channel x feature effects are drawn
+independently of that structure (some of them reversed: urgency that puts the lapsed off,
+emoji that help an e-mail to one segment), merchants' own tastes are several times wider,
+and phrasings no copy feature names (a hook's style, an offer's verb, a call to action's
+wording, the tone of social proof) move clicks per segment and per merchant: only copying
+what top texts actually say can capture those. A ``mixed`` world sits between the two. The
+drawn effects come from a stream of their own, so a contrarian world has the same
+merchants, campaigns and texts as the default world of its seed; only outcomes differ.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +48,48 @@ COPY_FEATURES: tuple[str, ...] = (
 
 OPEN_FEATURES: tuple[str, ...] = ("offer_early", "personalised", "question", "shouting")
 """Features visible before opening (preview, subject) that act on the open logit."""
+
+WORLD_KINDS: tuple[str, ...] = ("default", "contrarian", "mixed")
+"""World kinds: best practice's structure, one drawn against it, and half of each."""
+
+DRAWN_FEATURES: tuple[str, ...] = (
+    "offer_early",
+    "product_named",
+    "urgency",
+    "personalised",
+    "exclusivity",
+    "social_proof",
+    "code_stated",
+    "cta",
+    "emoji",
+    "question",
+)
+"""Features whose effects a contrarian world may draw against best practice. A concrete
+offer, shouting and a vague offer keep their sign: the rules bind the agent on those, and a
+world that rewarded shouting would score compliance, not learning."""
+
+PHRASES: dict[str, str] = {
+    "hook_miss": r"\bmiss(?:ed)? you\b|long time no see|been a (?:while|few weeks)",
+    "hook_thanks": r"\bthank(?:s| you)\b",
+    "hook_news": r"good news|fresh picks|deal alert|savings ahead|worth it",
+    "hook_hi": r"^hi\b",
+    "verb_take": r"\btake (?:\$|\d)",
+    "verb_enjoy": r"\benjoy\b",
+    "verb_save": r"\bsave (?:\$|\d)",
+    "verb_get": r"\bget (?:\d|free|a free|one|two)",
+    "cta_shop_now": r"\bshop now\b",
+    "cta_tap": r"\btap to shop\b",
+    "cta_order": r"\border today\b",
+    "cta_claim": r"\bclaim it\b",
+    "cta_grab": r"\bgrab yours\b",
+    "cta_browse": r"\bsee the collection\b",
+    "proof_count": r"loved by|thousands of",
+    "proof_rating": r"rated \d|bestseller",
+    "urgency_dated": r"\b(?:until|ends) [A-Z][a-z]{2} \d",
+    "urgency_now": r"today only|tonight|48 hours|hurry",
+}
+"""Phrasings (regular expressions, case-insensitive) that the agent's feature list does not
+tell apart: all CTAs are one ``cta`` to it, all offers one ``offer_stated``."""
 
 SEGMENTS: tuple[str, ...] = CANONICAL_SEGMENTS
 CHANNELS: tuple[str, ...] = tuple(channel.value for channel in Channel)
@@ -145,10 +198,24 @@ class HiddenWorld:
     open_weights: dict[str, float]
     framing: dict[tuple[str, str], float]
     wrong_offer_factor: float
+    kind: str = "default"
+    effects: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    """Drawn effects on the click logit beyond the fixed structure, keyed (scope, who,
+    name): ``channel`` (channel, feature), ``segment_channel`` ("segment|channel",
+    feature), ``segment_phrase`` (segment, phrase), ``merchant_phrase`` (merchant, phrase).
+    Empty in a default world."""
+    reversed_effects: tuple[tuple[str, str], ...] = ()
+    """The (segment or channel, feature) effects drawn against their structural sign."""
 
 
-def draw_hidden(rng: np.random.Generator, seed: int, merchant_ids: list[str]) -> HiddenWorld:
-    """Draw a world's latent variables around the structural means above."""
+def draw_hidden(
+    rng: np.random.Generator, seed: int, merchant_ids: list[str], kind: str = "default"
+) -> HiddenWorld:
+    """Draw a world's latent variables around the structural means above; a world of
+    another kind then has part of its structure redrawn (``_redraw``) from a stream of its
+    own, so that ``rng`` moves exactly as in the default world of the seed."""
+    if kind not in WORLD_KINDS:
+        raise ValueError(f"unknown world kind {kind!r}; known: {', '.join(WORLD_KINDS)}")
     channels = {}
     for channel in CHANNELS:
         emoji_click, emoji_open, length = _CHANNEL_MEANS[channel]
@@ -192,7 +259,7 @@ def draw_hidden(rng: np.random.Generator, seed: int, merchant_ids: list[str]) ->
             tilt = {"percent_off": 0.15, "amount_off": -0.15}.get(voucher_type, 0.0)
             mean = 1.0 + tilt * (1 - level_index)
             framing[(level, voucher_type)] = round(mean * float(np.exp(rng.normal(0, 0.05))), 4)
-    return HiddenWorld(
+    world = HiddenWorld(
         seed=seed,
         channels=channels,
         segments=segments,
@@ -200,6 +267,77 @@ def draw_hidden(rng: np.random.Generator, seed: int, merchant_ids: list[str]) ->
         open_weights=open_weights,
         framing=framing,
         wrong_offer_factor=round(rng.uniform(0.15, 0.3), 4),
+    )
+    return world if kind == "default" else _redraw(world, kind)
+
+
+_KIND_STRENGTH = {"contrarian": 1.0, "mixed": 0.5}
+"""How much of the structure a kind redraws: the share of drawn effects, merchant taste and
+phrasing effects all scale with it."""
+
+
+def _redraw(world: HiddenWorld, kind: str) -> HiddenWorld:
+    """A world of ``kind``: about half (contrarian) or a quarter (mixed) of the segment x
+    feature and channel x feature effects drawn independently of best practice, half of
+    those reversed against their structural sign; merchants' tastes widened; phrasing
+    effects per segment and per merchant; one segment for which emoji help an e-mail."""
+    strength = _KIND_STRENGTH[kind]
+    rng = np.random.default_rng([world.seed, 27])
+    share = 0.5 * strength
+    reversed_effects: list[tuple[str, str]] = []
+
+    def redrawn(who: str, feature: str, structural: float, spread: float) -> float:
+        if rng.random() >= share:
+            return structural
+        if rng.random() < 0.5:  # reversed: the same size or more, the other sign
+            sign = -1.0 if structural > 0 else 1.0
+            reversed_effects.append((who, feature))
+            return round(sign * (abs(structural) * rng.uniform(0.8, 1.6) + 0.15), 4)
+        return round(float(rng.normal(0, spread)), 4)
+
+    segments = {}
+    for segment, params in world.segments.items():
+        weights = dict(params.weights)
+        for feature in DRAWN_FEATURES:
+            weights[feature] = redrawn(segment, feature, weights[feature], 0.4)
+        segments[segment] = replace(params, weights=weights)
+    channels = {}
+    effects: dict[tuple[str, str, str], float] = {}
+    for channel, cparams in world.channels.items():
+        emoji = redrawn(channel, "emoji", cparams.emoji_click, 0.3)
+        channels[channel] = replace(cparams, emoji_click=emoji)
+        for feature in DRAWN_FEATURES:
+            if feature != "emoji" and rng.random() < share:
+                effects[("channel", channel, feature)] = round(float(rng.normal(0, 0.35)), 4)
+    fond = SEGMENTS[int(rng.integers(len(SEGMENTS)))]
+    effects[("segment_channel", f"{fond}|email", "emoji")] = round(
+        float(rng.uniform(0.4, 0.7)) * strength + 0.1, 4
+    )
+    reversed_effects.append((f"{fond}|email", "emoji"))
+    for segment in SEGMENTS:
+        for phrase in PHRASES:
+            effects[("segment_phrase", segment, phrase)] = round(
+                float(rng.normal(0, 0.3 * strength)), 4
+            )
+    merchants = {}
+    for merchant_id, mparams in world.merchants.items():
+        taste = {
+            f: round(w + float(rng.normal(0, 0.3 * strength)), 4)
+            for f, w in mparams.weights.items()
+        }
+        merchants[merchant_id] = replace(mparams, weights=taste)
+        for phrase in PHRASES:
+            effects[("merchant_phrase", merchant_id, phrase)] = round(
+                float(rng.normal(0, 0.2 * strength)), 4
+            )
+    return replace(
+        world,
+        kind=kind,
+        segments=segments,
+        channels=channels,
+        merchants=merchants,
+        effects=effects,
+        reversed_effects=tuple(reversed_effects),
     )
 
 
@@ -220,6 +358,9 @@ CREATE TABLE merchant_weights (merchant_id TEXT, feature TEXT, weight REAL,
 CREATE TABLE open_weights (feature TEXT PRIMARY KEY, weight REAL);
 CREATE TABLE framing (price_level TEXT, voucher_type TEXT, multiplier REAL,
     PRIMARY KEY (price_level, voucher_type));
+CREATE TABLE effects (scope TEXT, who TEXT, name TEXT, weight REAL,
+    PRIMARY KEY (scope, who, name));
+CREATE TABLE reversed_effects (who TEXT, feature TEXT, PRIMARY KEY (who, feature));
 """
 
 HIDDEN_TABLES: tuple[str, ...] = (
@@ -232,6 +373,8 @@ HIDDEN_TABLES: tuple[str, ...] = (
     "merchant_weights",
     "open_weights",
     "framing",
+    "effects",
+    "reversed_effects",
 )
 
 
@@ -251,6 +394,7 @@ def save_hidden(world: HiddenWorld, path: Path) -> None:
             [
                 ("seed", str(world.seed)),
                 ("wrong_offer_factor", repr(world.wrong_offer_factor)),
+                ("kind", world.kind),
             ],
         )
         conn.executemany(
@@ -294,6 +438,11 @@ def save_hidden(world: HiddenWorld, path: Path) -> None:
             "INSERT INTO framing VALUES (?, ?, ?)",
             [(level, kind, m) for (level, kind), m in world.framing.items()],
         )
+        conn.executemany(
+            "INSERT INTO effects VALUES (?, ?, ?, ?)",
+            [(*key, w) for key, w in world.effects.items()],
+        )
+        conn.executemany("INSERT INTO reversed_effects VALUES (?, ?)", world.reversed_effects)
     conn.close()
 
 
@@ -327,6 +476,11 @@ def load_hidden(path: Path) -> HiddenWorld:
         }
         open_weights = dict(conn.execute("SELECT feature, weight FROM open_weights"))
         framing = {(lvl, kind): m for lvl, kind, m in conn.execute("SELECT * FROM framing")}
+        effects = {
+            (scope, who, name): weight
+            for scope, who, name, weight in conn.execute("SELECT * FROM effects")
+        }
+        reversed_effects = tuple(conn.execute("SELECT who, feature FROM reversed_effects"))
     finally:
         conn.close()
     return HiddenWorld(
@@ -337,4 +491,7 @@ def load_hidden(path: Path) -> HiddenWorld:
         open_weights=open_weights,
         framing=framing,
         wrong_offer_factor=float(meta["wrong_offer_factor"]),
+        kind=meta.get("kind", "default"),
+        effects=effects,
+        reversed_effects=reversed_effects,
     )

@@ -15,7 +15,7 @@ matplotlib.use("Agg")  # files only, no display
 
 import matplotlib.pyplot as plt
 
-from arena.runner import HEAD_TO_HEAD, ArenaRun, TaskScore
+from arena.runner import GOOD, HEAD_TO_HEAD, ArenaRun, TaskScore
 
 PLOTS = ("lift_per_mode.png", "lift_per_segment.png", "captured_vs_history.png", "leaderboard.png")
 
@@ -134,6 +134,69 @@ def head_to_head(figures: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _span(interval: list[float] | None, percent: bool = True) -> str:
+    if not interval:
+        return ""
+    low, high = interval
+    return f" (90% {low:+.1%} to {high:+.1%})" if percent else f" (90% {low:.2f}-{high:.2f})"
+
+
+def good_original_lines(figures: dict[str, Any]) -> list[str]:
+    """The tasks against good originals (the merchant's best template in the segment), in
+    sentences: lift over the best human text with intervals, improved share where an
+    improvement exists, how often the original is rightly kept, how much worse it got at
+    worst, and the pass^k consistency of the verdicts."""
+    good = figures.get(GOOD)
+    if not good or not good.get("tasks"):
+        return []
+    lines = [
+        f"Against the merchant's best template ({good['tasks']} tasks): `full` mean lift "
+        f"{good['mean_lift']:+.1%}{_span(good['mean_lift_interval'])}, median "
+        f"{good['median_lift']:+.1%}{_span(good['median_lift_interval'])}; `rules_only` "
+        f"mean {good['rules_only']['mean_lift']:+.1%}."
+    ]
+    improved = good["improved_share"]
+    kept = good["kept_share"]
+    lines.append(
+        f"An improvement existed on {good['improvable_tasks']} tasks; `full` improved "
+        + ("-" if improved is None else f"{improved:.0%}")
+        + f" of them. On the {good['settled_tasks']} where none existed it kept the original "
+        + ("-" if kept is None else f"{kept:.0%}")
+        + f" of the time. Worse than the original on {good['worse_share']:.0%} of the tasks "
+        f"(worst {good['worst_lift']:+.1%})."
+    )
+    consistency = good.get("consistency")
+    if consistency:
+        lines.append(
+            f"pass^{consistency['k']} (drafts {', '.join(map(str, consistency['drafts']))}): "
+            f"the same verdict on {consistency['pass_k']:.0%} of the tasks."
+        )
+    return lines
+
+
+def sweep_lines(figures: dict[str, Any]) -> list[str]:
+    """A sweep's figures over seeds, each with its 90% interval over seeds, and group
+    learning against retrieval on the rich-merchant tasks of every seed pooled."""
+    lines = []
+    over = figures.get("over_seeds", {})
+    for key, found in over.items():
+        percent = "lift" in key or "share" in key
+        value = f"{found['mean']:+.1%}" if percent else f"{found['mean']:.3f}"
+        lines.append(
+            f"{key} over {len(figures['seeds'])} seeds: {value}{_span(found['interval'], percent)}."
+        )
+    rich = figures.get("group_vs_retrieval_rich") or {}
+    if rich.get("tasks"):
+        low, high = rich["text_ratio_interval"]
+        lines.append(
+            f"`group_only` vs `retrieval_only` on {rich['tasks']} rich-merchant tasks: mean "
+            f"lift {rich['group_mean_lift']:+.1%} vs {rich['retrieval_mean_lift']:+.1%} "
+            f"({rich['verdict']}; task for task {rich['text_ratio']:.3f}x, 90% "
+            f"{low:.3f}-{high:.3f})."
+        )
+    return lines
+
+
 HEADER = [
     "variant",
     "mean lift",
@@ -153,7 +216,8 @@ def write_report(run: ArenaRun, out: Path) -> tuple[Path, Path]:
     captured = [c for s in run.scores.get("full", []) if (c := s.captured) is not None]
     above = sum(c > 1 for c in captured)
     lines = [
-        f"# CRMAgent arena report, seed {figures['seed']}",
+        f"# CRMAgent arena report, seed {figures['seed']} ({figures.get('world', 'default')} "
+        "world)",
         "",
         f"{figures['tasks']} held-out marketer tasks, scored by the hidden response model "
         f"(expected conversion, no sampling noise); the oracle is the best of "
@@ -164,6 +228,8 @@ def write_report(run: ArenaRun, out: Path) -> tuple[Path, Path]:
         *("| " + " | ".join(row) + " |" for row in leaderboard_rows(figures)),
         "",
         *head_to_head(figures),
+        "",
+        *good_original_lines(figures),
         "",
         f"`full` took more lift than the whole oracle pool on {above} of {len(captured)} "
         "tasks (captured > 1).",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from arena.catalog import price_level
 from arena.grammar import FIRST_NAME, Facts, format_date
-from arena.hidden import COPY_FEATURES, OPEN_FEATURES, HiddenWorld
+from arena.hidden import COPY_FEATURES, OPEN_FEATURES, PHRASES, HiddenWorld
 
 _OFFER = re.compile(
     r"\d+(?:\.\d+)?\s?%\s?off|save \d+(?:\.\d+)?\s?%|\$\d+(?:\.\d+)? off|save \$\d+"
@@ -54,6 +54,7 @@ _SHOUT = re.compile(r"(?:\b[A-Z]{2,}\b[^a-z]*){4,}|!!")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
 _MONEY = re.compile(r"\$(\d+(?:\.\d+)?)")
 _CODE_STATED = re.compile(r"\bcode:?\s+([A-Za-z0-9_-]+)", re.IGNORECASE)
+_PHRASES = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in PHRASES.items()}
 _GSM7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
@@ -143,6 +144,39 @@ def detect(subject: str | None, body: str, facts: Facts) -> dict[str, float]:
     }
 
 
+def phrases(subject: str | None, body: str) -> dict[str, float]:
+    """The phrasings of a text that a contrarian world's customers respond to (the hook
+    is read from the body's start, the rest from subject and body)."""
+    text = body if subject is None else f"{subject}\n{body}"
+    return {
+        name: float(pattern.search(body if name.startswith("hook_") else text) is not None)
+        for name, pattern in _PHRASES.items()
+    }
+
+
+def _drawn_effects(
+    world: HiddenWorld,
+    campaign: Campaign,
+    subject: str | None,
+    body: str,
+    features: dict[str, float],
+) -> float:
+    """The click-logit shift from a world's drawn effects (none in a default world)."""
+    facts = campaign.facts
+    effects = world.effects
+    shift = 0.0
+    pair = f"{facts.segment}|{facts.channel}"
+    for feature in COPY_FEATURES:
+        if features[feature]:
+            shift += effects.get(("channel", facts.channel, feature), 0.0)
+            shift += effects.get(("segment_channel", pair, feature), 0.0)
+    for phrase, present in phrases(subject, body).items():
+        if present:
+            shift += effects.get(("segment_phrase", facts.segment, phrase), 0.0)
+            shift += effects.get(("merchant_phrase", campaign.merchant_id, phrase), 0.0)
+    return shift
+
+
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
@@ -182,6 +216,8 @@ def expected_rates(world: HiddenWorld, campaign: Campaign, subject: str | None, 
         if feature == "emoji":
             weight += channel.emoji_click
         click_logit += weight * features[feature]
+    if world.effects:
+        click_logit += _drawn_effects(world, campaign, subject, body, features)
     click_logit -= (
         channel.length_curvature * math.log(max(len(body), 5) / channel.optimal_length) ** 2
     )

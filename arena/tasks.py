@@ -6,6 +6,10 @@ there (no original is given; the baseline is what the merchant actually sent); (
 cold-start merchant, all of whose history is hidden. The templates of every task's campaign
 (and all of a cold-start merchant's) are removed from the store the agent sees.
 
+Good originals (drawn apart, with a view of their own): the merchant's best-performing
+template in a segment where it has rich history, to be improved if it can be and kept if
+it cannot.
+
 Analyst: exact questions with oracle answers, about a third of them with no valid answer.
 Compliance: templates with one known rule broken, or none.
 """
@@ -26,6 +30,9 @@ from arena.response import Campaign, sms_segments
 from tools.store import Store, TemplateRecord
 
 KINDS = ("rewrite_rich", "new_little", "cold_start")
+GOOD_ORIGINAL = "rewrite_best"
+"""The task family against good originals: the merchant's best-performing template in the
+segment is the text to beat (``draw_best_original_tasks``)."""
 ANALYST_ELEMENTS: tuple[str, ...] = tuple(
     f for f in COPY_FEATURES if f not in {"product_named", "shouting", "vague_offer"}
 )
@@ -224,6 +231,34 @@ def draw_marketer_tasks(store_path: Path, rng: random.Random, count: int) -> Tas
             )
         )
         taken += 1
+    return tasks
+
+
+BEST_MIN_SENDS = 200
+"""Sends a template needs before its conversion rate can make it the merchant's best."""
+
+
+def draw_best_original_tasks(store_path: Path, rng: random.Random, count: int) -> TaskSet:
+    """Up to ``count`` tasks whose original is the merchant's best-performing template in
+    the segment (by conversions per send, among its templates with ``BEST_MIN_SENDS``
+    sends), one per merchant x segment with rich history; their campaigns are held out."""
+    campaigns = _campaigns(store_path)
+    with Store(store_path) as store:
+        records = {r.template_id: r for r in store.templates()}
+    campaign_of = {t: c["campaign_id"] for c in campaigns.values() for t in c["templates"]}
+    per_pair: dict[tuple[str, str], list[TemplateRecord]] = {}
+    for record in records.values():
+        per_pair.setdefault((record.merchant_id, record.segment), []).append(record)
+    rich = sorted(p for p, rs in per_pair.items() if len(rs) >= 12)
+    rng.shuffle(rich)
+    tasks = TaskSet()
+    for pair in rich[:count]:
+        seasoned = [r for r in per_pair[pair] if r.sends >= BEST_MIN_SENDS] or per_pair[pair]
+        best = max(seasoned, key=lambda r: (r.conversions / r.sends, r.sends, r.template_id))
+        campaign = campaigns[campaign_of[best.template_id]]
+        tasks.hidden_campaigns.add(campaign["campaign_id"])
+        own = len(per_pair[pair]) - len(campaign["templates"])
+        tasks.marketer.append(_task(campaign, best, GOOD_ORIGINAL, own, True))
     return tasks
 
 

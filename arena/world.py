@@ -101,6 +101,7 @@ class WorldSummary:
     store: Path
     hidden: Path
     seconds: float
+    kind: str = "default"
 
 
 class WorldExistsError(RuntimeError):
@@ -194,13 +195,15 @@ def _voucher(
 
 
 def generate(
-    seed: int, merchants: int
+    seed: int, merchants: int, kind: str = "default"
 ) -> tuple[list[MerchantPlan], list[TemplateRecord], list[str], list[str | None], HiddenWorld]:
-    """The whole world in memory: merchants, templates with outcomes, and latent variables."""
+    """The whole world in memory: merchants, templates with outcomes, and latent variables
+    (of the world ``kind``: the same merchants, campaigns and texts for every kind of a
+    seed, outcomes drawn from that kind's response model)."""
     rng = np.random.default_rng(seed)
     prng = random.Random(seed)
     plans = _merchant_plans(rng, prng, merchants)
-    hidden = draw_hidden(rng, seed, [p.merchant.merchant_id for p in plans])
+    hidden = draw_hidden(rng, seed, [p.merchant.merchant_id for p in plans], kind)
     levels = _history_levels(prng, [p.merchant.merchant_id for p in plans])
 
     drafts: list[tuple[MerchantPlan, str, Campaign, Product, str | None, str, date]] = []
@@ -289,8 +292,11 @@ def _remove_store(store_path: Path) -> None:
         Path(f"{store_path}{suffix}").unlink(missing_ok=True)
 
 
-def build_world(home: Path, seed: int, merchants: int = 40, replace: bool = False) -> WorldSummary:
-    """Generate a world into ``home``'s CRM store and its latent variables beside it.
+def build_world(
+    home: Path, seed: int, merchants: int = 40, replace: bool = False, kind: str = "default"
+) -> WorldSummary:
+    """Generate a world of ``kind`` (``arena.hidden.WORLD_KINDS``) into ``home``'s CRM store
+    and its latent variables beside it.
 
     An earlier arena world in the store is replaced; a store with a merchant's own data is
     left alone unless ``replace`` is set.
@@ -310,7 +316,7 @@ def build_world(home: Path, seed: int, merchants: int = 40, replace: bool = Fals
                 "(--home DIR) or pass --replace to overwrite it"
             )
         _remove_store(store_path)
-    plans, records, campaign_ids, product_ids, hidden = generate(seed, merchants)
+    plans, records, campaign_ids, product_ids, hidden = generate(seed, merchants, kind)
     with Store(store_path) as store, store.transaction():
         store.put_merchants(p.merchant for p in plans)
         store.put_products(
@@ -335,6 +341,8 @@ def build_world(home: Path, seed: int, merchants: int = 40, replace: bool = Fals
         store.put_templates(records, campaign_ids, product_ids)
         store.set_meta("arena_seed", str(seed))
         store.set_meta("arena_version", WORLD_VERSION)
+        if kind != "default":  # a default world's store stays as it always was
+            store.set_meta("arena_world", kind)
     save_hidden(hidden, hidden_path(home))
     failures = check_world(store_path, hidden_path(home))
     if failures:
@@ -350,4 +358,5 @@ def build_world(home: Path, seed: int, merchants: int = 40, replace: bool = Fals
         store=store_path,
         hidden=hidden_path(home),
         seconds=time.perf_counter() - started,
+        kind=kind,
     )

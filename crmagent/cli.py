@@ -473,6 +473,33 @@ def arena_build(
     )
 
 
+WorldOption = Annotated[
+    str,
+    typer.Option(
+        "--world",
+        help="The kind of world: default (best practice's structure), contrarian (drawn "
+        "against it per seed), mixed (half of each).",
+    ),
+]
+
+
+BestTasksOption = Annotated[
+    int,
+    typer.Option(
+        "--best-tasks",
+        help="Tasks against good originals (the merchant's best template in the segment).",
+    ),
+]
+
+
+def _world(kind: str) -> str:
+    from arena.hidden import WORLD_KINDS
+
+    if kind not in WORLD_KINDS:
+        raise typer.BadParameter(f"{kind!r}: the world is one of {', '.join(WORLD_KINDS)}")
+    return kind
+
+
 @arena_app.command("run")
 def arena_run(
     seed: Annotated[int, typer.Option(help="The world to run in.")] = 1,
@@ -481,15 +508,17 @@ def arena_run(
         list[str] | None, typer.Option(help="Variant(s) to run (default: all).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    world: WorldOption = "default",
+    best_tasks: BestTasksOption = 20,
     home: HomeOption = None,
 ) -> None:
     """Run CRMAgent on the arena's held-out tasks and print the leaderboard."""
-    from arena.report import HEADER, head_to_head, leaderboard_rows
-    from arena.runner import VARIANTS, run_arena
+    from arena.report import HEADER, good_original_lines, head_to_head, leaderboard_rows
+    from arena.runner import VARIANTS, run_arena, run_folder
     from crmagent.arena_agent import CRMAgent
 
     config = settings(home)
-    folder = config.home / "arena-runs" / f"seed-{seed}"
+    folder = run_folder(config.home / "arena-runs", seed, _world(world))
     chosen = variant or list(VARIANTS)
     extra = {}
     if config.model != "offline":  # the configured model joins the leaderboard
@@ -503,7 +532,14 @@ def arena_run(
         chosen = [*chosen, *extra] if not variant else chosen
     try:
         run = run_arena(
-            folder, seed, CRMAgent(), tasks=tasks, variants=chosen, extra_variants=extra
+            folder,
+            seed,
+            CRMAgent(),
+            tasks=tasks,
+            variants=chosen,
+            extra_variants=extra,
+            world=world,
+            best_tasks=best_tasks,
         )
     except ValueError as exc:
         errors.print(str(exc), style="bold red", markup=False)
@@ -512,7 +548,7 @@ def arena_run(
         typer.echo(json.dumps(run.figures, indent=2))
         return
     table = Table(
-        title=f"arena seed {seed}: {run.figures['tasks']} marketer tasks "
+        title=f"arena seed {seed} ({world} world): {run.figures['tasks']} marketer tasks "
         f"(oracle pool {run.figures['oracle_pool']} texts each)"
     )
     for column in HEADER:
@@ -520,7 +556,7 @@ def arena_run(
     for row in leaderboard_rows(run.figures):
         table.add_row(*row)
     console.print(table, soft_wrap=False)
-    for line in head_to_head(run.figures):
+    for line in head_to_head(run.figures) + good_original_lines(run.figures):
         console.print(line.replace("`", ""), soft_wrap=False, markup=False)
     analyst_fig, compliance_fig = run.figures["analyst"], run.figures["compliance"]
     console.print(
@@ -548,15 +584,24 @@ def arena_sweep(
     seeds: Annotated[str, typer.Option(help="Worlds to run: 7-16, or 1,2,3.")] = "7-16",
     tasks: Annotated[int, typer.Option(help="Marketer tasks per world.")] = 60,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    world: WorldOption = "default",
+    best_tasks: BestTasksOption = 20,
     home: HomeOption = None,
 ) -> None:
     """Run the arena on several worlds and pool the head-to-heads over all their tasks."""
-    from arena.report import head_to_head
+    from arena.report import good_original_lines, head_to_head, sweep_lines
     from arena.runner import sweep
     from crmagent.arena_agent import CRMAgent
 
     try:
-        figures = sweep(settings(home).home / "arena-runs", _seeds(seeds), CRMAgent(), tasks=tasks)
+        figures = sweep(
+            settings(home).home / "arena-runs",
+            _seeds(seeds),
+            CRMAgent(),
+            tasks=tasks,
+            world=_world(world),
+            best_tasks=best_tasks,
+        )
     except ValueError as exc:
         errors.print(str(exc), style="bold red", markup=False)
         raise typer.Exit(EXIT_INVALID) from exc
@@ -581,7 +626,7 @@ def arena_sweep(
             markup=False,
         )
     console.print(f"all {len(figures['seeds'])} seeds pooled:", markup=False)
-    for line in head_to_head(figures):
+    for line in head_to_head(figures) + sweep_lines(figures) + good_original_lines(figures):
         console.print(line.replace("`", ""), soft_wrap=False, markup=False)
     console.print(f"mean captured {figures['captured_mean']:.2f}; {figures['seconds']}s")
 
@@ -591,15 +636,18 @@ def arena_report(
     out: Annotated[Path, typer.Option(help="Folder for report.md, report.html and plots.")],
     seed: Annotated[int, typer.Option(help="The world to run in.")] = 1,
     tasks: Annotated[int, typer.Option(help="Marketer tasks.")] = 60,
+    world: WorldOption = "default",
+    best_tasks: BestTasksOption = 20,
     home: HomeOption = None,
 ) -> None:
     """Run the arena and write a Markdown/HTML report with plots."""
     from arena.report import write_report
-    from arena.runner import run_arena
+    from arena.runner import run_arena, run_folder
     from crmagent.arena_agent import CRMAgent
 
-    folder = settings(home).home / "arena-runs" / f"seed-{seed}"
-    markdown, page = write_report(run_arena(folder, seed, CRMAgent(), tasks=tasks), out)
+    folder = run_folder(settings(home).home / "arena-runs", seed, _world(world))
+    run = run_arena(folder, seed, CRMAgent(), tasks=tasks, world=world, best_tasks=best_tasks)
+    markdown, page = write_report(run, out)
     console.print(f"wrote {markdown} and {page}")
 
 

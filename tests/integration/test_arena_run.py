@@ -44,14 +44,17 @@ def test_agent_sees_no_hidden_variable_and_no_held_out_template(tmp_path: Path) 
         questions=6,
         cases=6,
         variants=["original", "rules_only", "full"],
+        best_tasks=4,
     )
     world = prepare(tmp_path, 5)
     hidden = load_hidden(hidden_path(world))
     latent = {w for s in hidden.segments.values() for w in s.weights.values()}
     latent |= {v for m in hidden.merchants.values() for v in (m.base_click, m.base_conv)}
     for requests, home, settings in spy.seen:
-        assert home == tmp_path / "agent-view"
-        assert set(settings) == {"modes"}
+        # The tasks against good originals have a view of their own; consistency reruns
+        # `full` with other `drafts` settings.
+        assert home in {tmp_path / "agent-view", tmp_path / "agent-view-best"}
+        assert set(settings) <= {"modes", "drafts"}
         for request in requests:
             CampaignRequest.model_validate(request)  # the contract's fields and nothing more
             numbers = {v for v in request["voucher"].values() if isinstance(v, float)}
@@ -63,6 +66,11 @@ def test_agent_sees_no_hidden_variable_and_no_held_out_template(tmp_path: Path) 
     assert not tables & set(HIDDEN_TABLES)
     hidden_campaigns = {t.task_id.split("-", 1)[1] for t in run.scores["full"]}
     assert not visible & hidden_campaigns
+    best_view = sqlite3.connect(tmp_path / "agent-view-best" / "crm.sqlite")
+    best_visible = {r[0] for r in best_view.execute("SELECT campaign_id FROM templates")}
+    best_view.close()
+    best_campaigns = {t.task_id.split("-", 1)[1] for t in run.scores["good_originals:full"]}
+    assert len(best_campaigns) == 4 and not best_visible & best_campaigns
     assert run.figures["rule_pass_rate"] == 1.0 and run.figures["offer_fact_accuracy"] == 1.0
 
 
@@ -84,8 +92,9 @@ def test_oracle_pool_holds_the_original_so_the_oracle_never_loses(tmp_path: Path
         cases=3,
         variants=["original", "full"],
         pool_size=50,
+        best_tasks=3,
     )
-    for score in run.scores["full"]:
+    for score in run.scores["full"] + run.scores["good_originals:full"]:
         assert score.oracle >= score.original
     assert {s.captured for s in run.scores["original"]} <= {0.0, None}
     assert run.figures["captured_above_1"] is not None
@@ -102,6 +111,7 @@ def test_figures_are_reproducible_for_a_seed(tmp_path: Path) -> None:
             cases=6,
             variants=["original", "full"],
             pool_size=50,
+            best_tasks=4,
         )
         return {k: v for k, v in run.figures.items() if k != "seconds"}
 
@@ -121,7 +131,17 @@ def _crmagent(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_prints_the_leaderboard_json(tmp_path: Path) -> None:
     result = _crmagent(
-        "arena", "run", "--seed", "7", "--tasks", "12", "--json", "--home", str(tmp_path)
+        "arena",
+        "run",
+        "--seed",
+        "7",
+        "--tasks",
+        "12",
+        "--best-tasks",
+        "4",
+        "--json",
+        "--home",
+        str(tmp_path),
     )
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
@@ -157,7 +177,17 @@ def test_unknown_variant_is_refused(tmp_path: Path, variant: str) -> None:
 
 def test_a_sweep_pools_the_head_to_heads_of_every_world(tmp_path: Path) -> None:
     result = _crmagent(
-        "arena", "sweep", "--seeds", "4-5", "--tasks", "10", "--json", "--home", str(tmp_path)
+        "arena",
+        "sweep",
+        "--seeds",
+        "4-5",
+        "--tasks",
+        "10",
+        "--best-tasks",
+        "3",
+        "--json",
+        "--home",
+        str(tmp_path),
     )
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)

@@ -36,7 +36,10 @@ def test_same_seed_same_world_and_other_seeds_differ(tmp_path: Path) -> None:
     ):
         a, b = dump(path_of(worlds["a"]), tables), dump(path_of(worlds["b"]), tables)
         assert a == b
-        assert all(a[table] for table in tables)
+        # A default world draws no effects beyond its fixed structure.
+        drawn_only = {"effects", "reversed_effects"}
+        assert all(a[table] for table in tables if table not in drawn_only)
+        assert not any(a[table] for table in drawn_only if table in tables)
     first, other = load_hidden(hidden_path(worlds["a"])), load_hidden(hidden_path(worlds["c"]))
     assert first.segments["vip"].weights != other.segments["vip"].weights
     assert first.merchants["m001"].weights != other.merchants["m001"].weights
@@ -157,3 +160,23 @@ def test_cli_builds_a_world(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert '"seed": 4' in result.stdout and (tmp_path / "arena" / "hidden.sqlite").exists()
+
+
+def test_a_contrarian_world_sends_the_same_texts_with_other_outcomes(tmp_path: Path) -> None:
+    default = build_world(tmp_path / "default", seed=2)
+    contrarian = build_world(tmp_path / "contrarian", seed=2, kind="contrarian")
+    assert check_world(contrarian.store, contrarian.hidden) == []
+    query = "SELECT template_id, text, sends, conversions FROM templates ORDER BY 1"
+    rows = {}
+    for name, built in (("default", default), ("contrarian", contrarian)):
+        conn = sqlite3.connect(built.store)
+        rows[name] = conn.execute(query).fetchall()
+        conn.close()
+    assert [r[:3] for r in rows["default"]] == [r[:3] for r in rows["contrarian"]]
+    assert [r[3] for r in rows["default"]] != [r[3] for r in rows["contrarian"]]
+    hidden = load_hidden(contrarian.hidden)
+    assert hidden.kind == "contrarian" and hidden.effects and hidden.reversed_effects
+    with Store(contrarian.store) as store:
+        assert store.get_meta("arena_world") == "contrarian"
+    with Store(default.store) as store:
+        assert store.get_meta("arena_world") is None  # a default store is as it always was
