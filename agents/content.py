@@ -178,8 +178,10 @@ def interpret(
     model did not give a valid one (its numbers must all come from the patterns)."""
     if not patterns:
         return list(patterns)
-    names = {p.name for p in patterns}
-    grounded = pattern_lines(patterns)
+    # The strongest eight are what the writer and the guidance act on; the rest keep their
+    # grounded description (and cost no tokens).
+    names = {p.name for p in patterns[:8]}
+    grounded = pattern_lines(patterns[:8])
 
     def problems(answer: PatternNotes) -> list[str]:
         found = [f"unknown pattern {n.name!r}" for n in answer.notes if n.name not in names]
@@ -198,7 +200,7 @@ def interpret(
             segment=segment,
             channel=channel,
             patterns=grounded,
-            exemplars="\n".join(f"<exemplar>{e}</exemplar>" for e in exemplars[:3]),
+            exemplars="\n".join(f"<exemplar>{e}</exemplar>" for e in exemplars[:1]),
         ),
         spend=spend,
         method=method,

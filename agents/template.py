@@ -3,17 +3,21 @@ writing plan and has the grounded writer adapt an exemplar slot by slot."""
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Sequence
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from pydantic import BaseModel, Field
 
-from agents.content import evidence_decides, feature_of, pattern_lines
+from agents.content import evidence_decides, feature_of
 from agents.rule_checker import rule_context
-from prompts.common import RETRY_FEEDBACK, UNTRUSTED
+from prompts.common import UNTRUSTED
 from prompts.guidance import GUIDANCE_INSTRUCTIONS
-from prompts.template import WRITER_SYSTEM, WRITER_USER
+from prompts.template import LINE_FEEDBACK, VERSIONS, WRITER_SYSTEM, WRITER_USER
 from tools import merge_fields
 from tools.best_practice import practice
 from tools.channels import LIMITS
@@ -23,9 +27,9 @@ from tools.features import template_features
 from tools.models import Spend, StructuredMethod, ask
 from tools.offers import OFFER_PHRASE, offer_phrase
 from tools.purpose import purpose_of, target
-from tools.rules import OPT_OUT, check, hard_violations, repair, sender_of
+from tools.rules import OPT_OUT, RuleContext, check, hard_violations, repair, sender_of
 from tools.statistics import certainty
-from tools.text import ungrounded_numbers
+from tools.text import sentences, ungrounded_numbers
 from tools.writer import Exemplar, WritePlan, Writer, request_seed
 
 ALWAYS = ("offer_stated", "cta")
@@ -252,41 +256,461 @@ def minimal(request: CampaignRequest, merchant: Merchant) -> TemplateText:
 class DraftStep(BaseModel):
     """One guidance step a model wrote."""
 
-    text: str = Field(description="An action for the merchant and why.")
+    text: str = Field(description="An action for the merchant (starting with a verb) and why.")
+    pattern: str = Field(default="", description="The pattern it acts on: a name from the list.")
     evidence: list[str] = Field(
-        default_factory=list, description="Evidence ids, only from the list given."
+        default_factory=list, description="That pattern's evidence ids, only from the list."
     )
 
 
 class ModelDraft(BaseModel):
-    """A model's message and the guidance for it."""
+    """A model's wording of the draft's lines, and the guidance for it."""
 
-    subject: str | None = Field(
-        default=None, description="Subject (e-mail) or title (push); else null."
+    lines: list[str] = Field(
+        description="One line for each numbered line, in order, each keeping its {slots}."
     )
-    body: str = Field(description="The message body.")
-    guidance: list[DraftStep] = Field(description="3 to 6 steps, most important first.")
+    guidance: list[DraftStep] = Field(description="2 to 4 steps, most important first.")
+
+
+class Wording(BaseModel):
+    """One candidate wording of the draft's lines."""
+
+    lines: list[str] = Field(
+        description="One line for each numbered line, in order, each keeping its {slots}."
+    )
+
+
+class ModelDrafts(BaseModel):
+    """Several candidate wordings (best of n in one call), and the guidance."""
+
+    candidates: list[Wording] = Field(description="The versions asked for, each a full set.")
+    guidance: list[DraftStep] = Field(description="2 to 4 steps, most important first.")
+
+
+@dataclass(frozen=True)
+class ModelWriting:
+    """What the writer model contributed, checked: the template (its lines that failed a
+    check put back as the grounded draft had them), the guidance steps that passed, and
+    what was refused."""
+
+    template: TemplateText
+    guidance: list[DraftStep]
+    lines: int
+    """Lines the model was asked to word."""
+    reverted: list[str]
+    """Each line put back as the draft had it, with the reason."""
+    refused_steps: list[str]
+    """Each guidance step refused, with the reason."""
+    candidates: int = 1
+
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_FACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "date",
+        re.compile(
+            rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"
+            rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:\s+\d{{4}})?"
+            r"|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "offer",
+        re.compile(
+            r"(?:[$€£¥]\s?\d+(?:[.,]\d+)*|\d+(?:[.,]\d+)*\s?(?:%|€|£|\$|percent\b))(?:\s+off\b)?",
+            re.IGNORECASE,
+        ),
+    ),
+    ("number", re.compile(r"\d+(?:[.,]\d+)*")),
+)
+_TOKEN = re.compile(r"\{([a-z][a-z_0-9]*)\}")
+_MARKER = re.compile(r"\{[a-z_]+\}|§\d+§")
+_NUMBERING = re.compile(r"^\s*\d+\s*(?:\([^)]*\))?\s*[:.)-]\s*")
+_STATED_NUMBER = re.compile(r"[$€£¥]?\d+(?:[.,]\d+)*%?")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+_OPTING_OUT = re.compile(r"\bSTOP\b")
+_SENDER_PREFIX = re.compile(r"^\s*([^:\n]{2,40}):\s")
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """One line of the draft as the model sees it: a sentence, or the subject."""
+
+    text: str
+    shown: str
+    slots: tuple[tuple[str, str], ...]
+    fixed: bool
+    role: str
+
+
+def _slotted(text: str, request: CampaignRequest) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``text`` with each fact in a named slot, and the slots' values."""
+    spans: list[tuple[int, int, str]] = []
+
+    def take(start: int, end: int, kind: str) -> None:
+        if all(end <= s or start >= e for s, e, _ in spans):
+            spans.append((start, end, kind))
+
+    for found in _MARKER.finditer(text):
+        take(found.start(), found.end(), "")
+    voucher = request.voucher
+    if voucher is not None and voucher.code:
+        for found in re.finditer(re.escape(voucher.code), text):
+            take(found.start(), found.end(), "code")
+    if voucher is not None:
+        phrase = offer_phrase(voucher)
+        for found in re.finditer(re.escape(phrase), text, re.IGNORECASE):
+            take(found.start(), found.end(), "offer")
+    for kind, pattern in _FACTS:
+        for found in pattern.finditer(text):
+            take(found.start(), found.end(), kind)
+    shown, slots, last, seen = [], [], 0, Counter[str]()
+    for start, end, kind in sorted(spans):
+        value = text[start:end]
+        if not kind:  # a placeholder ({link}) or a held merge field: a slot already
+            token = value if value.startswith("{") else f"{{field_{value.strip('§')}}}"
+        else:
+            seen[kind] += 1
+            token = f"{{{kind}}}" if seen[kind] == 1 else f"{{{kind}_{seen[kind]}}}"
+        shown.append(text[last:start] + token)
+        slots.append((token, value))
+        last = end
+    shown.append(text[last:])
+    return "".join(shown), tuple(slots)
+
+
+def _role(unit_text: str, slots: tuple[tuple[str, str], ...], first: bool) -> str:
+    tokens = {t for t, _ in slots}
+    if "{link}" in tokens:
+        return "call to action"
+    if tokens & {"{offer}", "{code}"}:
+        return "offer"
+    return "opening" if first else "detail"
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The draft cut into the lines the model words, and how to put it back together."""
+
+    sender: str
+    subject: _Unit | None
+    body: list[list[_Unit]]
+    """Paragraph lines (the body's own line breaks), each a list of sentences."""
+
+    @property
+    def units(self) -> list[_Unit]:
+        """Every unit, subject first."""
+        return [*([self.subject] if self.subject else []), *(u for line in self.body for u in line)]
+
+    @property
+    def free(self) -> list[_Unit]:
+        """The units the model words."""
+        return [u for u in self.units if not u.fixed]
+
+    def assemble(self, words: Sequence[str | None]) -> TemplateText:
+        """The template with the free units in ``words`` (None: as the draft had it)."""
+        given = iter(words)
+        chosen = {id(u): next(given, None) for u in self.free}
+
+        def text(unit: _Unit) -> str:
+            word = chosen.get(id(unit))
+            return unit.text if word is None else word
+
+        body = "\n".join(" ".join(text(u) for u in line) for line in self.body)
+        return TemplateText(
+            subject=text(self.subject) if self.subject else None, body=self.sender + body
+        )
+
+
+def _pieces(line: str) -> list[str]:
+    """A body line's sentences, the SMS opt-out one of its own (so that the call to action
+    it often follows stays the model's to word)."""
+    pieces: list[str] = []
+    for sentence in sentences(line):
+        before, found, after = sentence.partition(OPT_OUT)
+        pieces += [p for p in (before.strip(), found, after.strip()) if p]
+    return pieces
+
+
+def _layout(draft: TemplateText, request: CampaignRequest, sender: str) -> _Layout:
+    body = draft.body
+    prefix = ""
+    found = _SENDER_PREFIX.match(body)
+    if request.channel == "sms" and found and found.group(1) == sender:
+        prefix, body = body[: found.end()], body[found.end() :]
+    first = True
+
+    def unit(text: str, role: str | None = None) -> _Unit:
+        nonlocal first
+        shown, slots = _slotted(text, request)
+        words = re.findall(r"[^\W\d_]{2,}", _TOKEN.sub("", shown))
+        fixed = bool(_OPTING_OUT.search(text)) or len(words) < 2
+        made = _Unit(text, shown, slots, fixed, role or _role(text, slots, first))
+        first = first and fixed
+        return made
+
+    subject = unit(draft.subject, "subject") if draft.subject else None
+    lines = [[unit(s) for s in _pieces(line)] for line in body.split("\n")]
+    return _Layout(prefix, subject, lines)
+
+
+def _filled(unit: _Unit, line: str) -> tuple[str | None, str | None, str]:
+    """The model's line with its slots filled, or None and what is wrong with it (the
+    rule it breaks, and the failing span quoted)."""
+    line = _NUMBERING.sub("", line.strip()).strip()
+    quoted = f'"{line[:80]}"'
+    if not line:
+        return None, "malformed", "an empty line"
+    slots = dict(unit.slots)
+    unknown = [t for t in _TOKEN.findall(line) if f"{{{t}}}" not in slots]
+    if unknown:
+        names = ", ".join(slots) or "none"
+        return None, "placeholders", f"{quoted} has {{{unknown[0]}}}, an unknown slot ({names})"
+    missing = [t for t in slots if t not in line]
+    if missing:
+        kind = "placeholders" if missing[0] in {"{link}", "{first_name}"} else "offer facts"
+        return None, kind, f"{quoted} leaves out {missing[0]} ({slots[missing[0]]})"
+    bare = _TOKEN.sub("", line)
+    stated = _STATED_NUMBER.search(bare)
+    if stated:
+        return (
+            None,
+            "offer facts",
+            (
+                f"{quoted} states {stated.group(0)}, which the draft does not: numbers only "
+                "through the slots"
+            ),
+        )
+    if _URL.search(bare):
+        return None, "links", f"{quoted} has a link of its own: {{link}} only"
+    for token, value in slots.items():
+        line = line.replace(token, value)
+    return line, None, ""
+
+
+def _hard(template: TemplateText, context: RuleContext) -> dict[str, str]:
+    fixed, _ = repair(template, context)
+    return {v.message: v.rule for v in hard_violations(check(fixed, context))}
+
+
+@dataclass
+class _Judged:
+    """One candidate wording, checked line by line."""
+
+    words: list[str | None]
+    reverted: list[str]
+    template: TemplateText
+
+    @property
+    def kept(self) -> int:
+        return sum(w is not None for w in self.words)
+
+
+def _judge_wording(
+    layout: _Layout, lines: Sequence[str], context: RuleContext, grounded: dict[str, str]
+) -> _Judged:
+    """The model's lines, each checked (its slots kept, no fact of its own, no hard rule
+    broken that the draft does not break, after the repairs the rule check makes); a line
+    that fails is put back as the draft had it: repaired, not retried."""
+    free = layout.free
+    words: list[str | None] = []
+    reverted: list[str] = []
+    for i, unit in enumerate(free):
+        number = i + 1
+        if i >= len(lines):
+            words.append(None)
+            reverted.append(f"malformed: line {number} missing")
+            continue
+        line, rule, why = _filled(unit, lines[i])
+        if line is None:
+            words.append(None)
+            reverted.append(f"{rule}: line {number} {why}")
+            continue
+        alone: list[str | None] = [None] * len(free)
+        alone[i] = line
+        new = {
+            m: r
+            for m, r in _hard(layout.assemble(alone), context).items()
+            if m not in grounded and r != "channel_length"
+        }
+        if new:
+            message, rule_name = next(iter(new.items()))
+            rule_label = rule_name.replace("_", " ")
+            reverted.append(f'{rule_label}: line {number} "{line[:80]}": {message}')
+            words.append(None)
+            continue
+        words.append(None if line == unit.text else line)
+    # The channel's length is the message's, not a line's: the lines that grew most go back
+    # first, until it fits.
+    while True:
+        broken = {
+            m
+            for m, r in _hard(layout.assemble(words), context).items()
+            if m not in grounded and r == "channel_length"
+        }
+        if not broken:
+            break
+        grown = [
+            (len(w) - len(u.text), i)
+            for i, (u, w) in enumerate(zip(free, words, strict=True))
+            if w is not None
+        ]
+        if not grown:
+            break
+        _, i = max(grown)
+        reverted.append(f"channel length: line {i + 1} put back to fit ({next(iter(broken))})")
+        words[i] = None
+    return _Judged(words, reverted, layout.assemble(words))
+
+
+_IMPERATIVE_NOT = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "we",
+        "our",
+        "you",
+        "your",
+        "they",
+        "their",
+        "he",
+        "she",
+        "i",
+        "my",
+        "there",
+        "here",
+        "message",
+        "messages",
+        "copy",
+        "text",
+        "template",
+        "templates",
+        "customers",
+        "customer",
+        "pattern",
+        "patterns",
+        "lift",
+        "evidence",
+        "data",
+        "shoppers",
+        "people",
+        "buyers",
+        "audience",
+        "offers",
+    ]
+)
+_ACTION_WORDS = frozenset(["don't", "dont", "never", "always", "do"])
+
+
+def _is_action(text: str) -> bool:
+    """Whether a step starts with a verb in the imperative ("Lead with ...", "Keep ...",
+    "Don't ..."): not a pronoun, a determiner, a noun the advice is about, or a word in
+    -ing, -ed or -s."""
+    words = re.findall(r"[A-Za-z']+", _NUMBERING.sub("", text.strip()))
+    if not words:
+        return False
+    first = words[0].lower()
+    if first in _ACTION_WORDS:
+        return True
+    if first in _IMPERATIVE_NOT or first.endswith(("ing", "ed", "ly")):
+        return False
+    return not (first.endswith("s") and not first.endswith(("ss", "us")))
+
+
+def _repeats(text: str, message: str) -> bool:
+    """Whether a step is mostly the message's own words, in the message's order."""
+    words = re.findall(r"\w+", text.lower())
+    theirs = re.findall(r"\w+", message.lower())
+    if len(words) < 4:
+        return False
+    matcher = difflib.SequenceMatcher(a=words, b=theirs, autojunk=False)
+    shared = sum(block.size for block in matcher.get_matching_blocks() if block.size >= 3)
+    return shared / len(words) >= 0.5
+
+
+def check_steps(
+    steps: Sequence[DraftStep],
+    message: TemplateText,
+    names: Mapping[str, Sequence[str]],
+    grounded: str,
+) -> tuple[list[DraftStep], list[str]]:
+    """The guidance steps that pass the checks copy passes, and the reason for each one
+    refused: it must start with an action, name a pattern from ``names`` (each with the
+    evidence ids it may cite), cite no other evidence, quote no number that is not in
+    ``grounded``, and not repeat the message. A step with no evidence cites its
+    pattern's."""
+    kept: list[DraftStep] = []
+    refused: list[str] = []
+    text = f"{message.subject or ''}\n{message.body}"
+    for number, step in enumerate(steps, start=1):
+        label = f'guidance: step {number} "{step.text[:60]}"'
+        pattern = step.pattern.strip()
+        if pattern not in names:
+            refused.append(
+                f"{label} names no pattern from the list"
+                + (f" ({pattern!r} is not one)" if pattern else "")
+            )
+            continue
+        unknown = [e for e in step.evidence if e not in names[pattern]]
+        if unknown:
+            refused.append(f"{label} cites unknown evidence {unknown[0]} (not {pattern}'s)")
+            continue
+        invented = ungrounded_numbers(step.text, grounded)
+        if invented:
+            refused.append(f"{label} quotes {invented[0]}, a number not in the patterns")
+            continue
+        if not _is_action(step.text):
+            refused.append(f"{label} has no action: start it with a verb")
+            continue
+        if _repeats(step.text, text):
+            refused.append(f"{label} repeats the message instead of advising on it")
+            continue
+        evidence = list(step.evidence) or list(names[pattern][:3])
+        kept.append(step.model_copy(update={"text": step.text.strip(), "evidence": evidence}))
+    return kept, refused
 
 
 def _limits(channel: str, sms_segments: int) -> str:
     limits = LIMITS[channel]
     if channel == "sms":
-        return (
-            f"At most {sms_segments} SMS segment(s): 160 GSM-7 characters, or 70 if any "
-            "character (an emoji) is outside GSM-7, opt-out text included."
+        return f"the whole SMS fits {sms_segments} segment(s) of 160 characters"
+    subject = f", subject at most {limits.subject_chars}" if limits.subject_chars else ""
+    return f"body at most {limits.body_chars} characters{subject}"
+
+
+def _pattern_names(
+    patterns: Sequence[Pattern], plan: WritePlan, evidence_ids: Sequence[str]
+) -> tuple[dict[str, list[str]], str]:
+    """The names a guidance step may act on, each with the evidence ids it may cite, and
+    the list as the model sees it (a line each: name, lift, sends, a few ids). With no
+    patterns (the rules fallback), the plan's best-practice features, with no evidence."""
+    allowed = set(evidence_ids)
+    if patterns:
+        names = {p.name: [e for e in p.evidence if e in allowed] for p in patterns}
+        listed = "\n".join(
+            f"- {p.name}: {p.lift:.2f}x, n={p.sample_size}, "
+            + (", ".join(names[p.name][:3]) or "no ids")
+            for p in patterns[:8]
         )
-    subject = f"; subject at most {limits.subject_chars}" if limits.subject_chars else ""
-    return f"Body at most {limits.body_chars} characters{subject}."
+        return {n: names[n] for n in [p.name for p in patterns[:8]]}, listed
+    features = [*plan.use, *(f"avoid_{f}" for f in sorted(plan.avoid))]
+    return {f: [] for f in features}, "\n".join(f"- {f}: best practice, no ids" for f in features)
 
 
 def write_with_model(
     model: BaseChatModel,
     request: CampaignRequest,
     merchant: Merchant,
-    canonical: str | None,
     patterns: Sequence[Pattern],
     plan: WritePlan,
-    exemplar: Exemplar | None,
     draft: TemplateText,
     evidence_ids: Sequence[str],
     *,
@@ -294,68 +718,92 @@ def write_with_model(
     spend: Spend,
     method: StructuredMethod,
     tries: int,
-) -> ModelDraft | None:
-    """The model's message and guidance, only if the message passes every hard rule, every
-    cited id was given, and every number it quotes comes from the patterns or the voucher."""
+    candidates: int = 1,
+) -> ModelWriting | None:
+    """The model's wording of the grounded ``draft`` and its guidance, checked; None when
+    nothing it wrote could be used (the reasons in ``spend.problems``).
+
+    The model words the draft's lines with their facts held in slots it must keep (filled
+    in after it answers). A line that fails a check is put back as the draft had it (a
+    repair, not a retry); the model is asked again, told exactly the failing spans, only
+    when no line of any candidate passed, or every guidance step was refused. With
+    ``candidates`` above 1 it writes that many wordings in one call, and the one the
+    patterns predict converts best is kept."""
     context = rule_context(request, merchant, sms_segments)
-    voucher = request.voucher.model_dump_json() if request.voucher else "no offer"
-    grounded = pattern_lines(patterns) + " " + voucher
-    allowed_ids = set(evidence_ids)
+    layout = _layout(draft, request, sender_of(merchant, request))
+    grounded = _hard(draft, context)
+    names, listed = _pattern_names(patterns, plan, evidence_ids)
+    weights = _weights(patterns, plan)
+    free = layout.free
+    checked: dict[int, tuple[_Judged, list[DraftStep], list[str], int]] = {}
 
-    def problems(answer: ModelDraft) -> list[str]:
-        fixed, _ = repair(TemplateText(subject=answer.subject, body=answer.body), context)
-        found = [v.message for v in hard_violations(check(fixed, context))]
-        for step in answer.guidance:
-            found += [f"cites unknown evidence {e}" for e in step.evidence if e not in allowed_ids]
-            found += [
-                f"guidance quotes {n}, a number not in the patterns"
-                for n in ungrounded_numbers(step.text, grounded)
-            ]
-        return found if answer.guidance else [*found, "no guidance steps"]
+    def evaluate(answer: ModelDraft | ModelDrafts) -> list[str]:
+        wordings = (
+            [w.lines for w in answer.candidates]
+            if isinstance(answer, ModelDrafts)
+            else [answer.lines]
+        )
+        judged = [_judge_wording(layout, lines, context, grounded) for lines in wordings]
+        usable = [j for j in judged if j.kept or not free]
+        steps, refused = check_steps(
+            answer.guidance,
+            (usable or judged or [_Judged([], [], draft)])[0].template,
+            names,
+            listed,
+        )
+        problems: list[str] = []
+        if free and not usable:
+            problems += judged[0].reverted if judged else ["malformed: no lines"]
+        if not steps:
+            problems += refused or ["guidance: no steps"]
+        if not problems:
+            best = max(
+                usable or judged,
+                key=lambda j: (_value(j.template, request, weights), j.kept),
+            )
+            checked[id(answer)] = (best, steps, refused, len(wordings))
+        return problems
 
+    lines = "\n".join(f"{i + 1} ({u.role}): {u.shown}" for i, u in enumerate(free))
     system = WRITER_SYSTEM.format(
         channel=request.channel.value,
         voice=merchant.brand_voice,
-        limits=_limits(request.channel.value, sms_segments),
-        forbidden=", ".join(merchant.forbidden_words) or "(none)",
-        sms_rule=(
-            f"- Start with the sender '{sender_of(merchant, request)}: ', end with the opt-out "
-            f"'{OPT_OUT}', and write no subject."
-            if request.channel == "sms"
-            else ("- Write no subject." if request.channel == "im" else "")
-        ),
         locale=request.locale,
+        forbidden=", ".join(merchant.forbidden_words) or "(none)",
+        limits=_limits(request.channel.value, sms_segments),
         guidance_instructions=GUIDANCE_INSTRUCTIONS.format(locale=request.locale),
         untrusted=UNTRUSTED,
     )
     user = WRITER_USER.format(
-        segment=request.segment,
-        channel=request.channel.value,
         purpose=purpose_of(request).value.replace("_", " "),
         target=target(request),
-        category=request.product_category,
-        voucher=voucher,
-        offer=offer_phrase(request.voucher)
-        if request.voucher
-        else "no offer: say what the "
-        f"message is for ({purpose_of(request).value.replace('_', ' ')}), promise nothing",
+        segment=request.segment,
         use=", ".join(plan.use),
         avoid=", ".join(sorted(plan.avoid)) or "(nothing)",
-        patterns=pattern_lines(patterns),
-        exemplar=exemplar.text if exemplar else "(none)",
-        original=request.original_template or "(none)",
-        draft_subject=draft.subject or "",
-        draft_body=draft.body,
-        evidence_ids=", ".join(evidence_ids) or "(none)",
+        versions=VERSIONS.format(n=candidates) if candidates > 1 else "",
+        lines=lines or "(every line is fixed: write only the guidance)",
+        patterns=listed,
     )
-    return ask(
+    schema: type[ModelDraft] | type[ModelDrafts] = ModelDrafts if candidates > 1 else ModelDraft
+    answer = ask(
         model,
-        ModelDraft,
+        schema,
         system,
         user,
         spend=spend,
         method=method,
         tries=tries,
-        check=problems,
-        feedback=RETRY_FEEDBACK,
+        check=evaluate,
+        feedback=LINE_FEEDBACK,
+    )
+    if answer is None or id(answer) not in checked:
+        return None
+    best, steps, refused, count = checked[id(answer)]
+    return ModelWriting(
+        template=best.template,
+        guidance=steps,
+        lines=len(free),
+        reverted=best.reverted,
+        refused_steps=refused,
+        candidates=count,
     )

@@ -19,6 +19,7 @@ from graph.checkpoint import durable_graph
 from graph.context import Context, check_models
 from graph.state import InputState
 from tools.domain import CampaignRequest, GenerationResult
+from tools.models import close_budget, open_budget
 
 
 class BatchError(BaseModel):
@@ -63,6 +64,7 @@ def generate_batch(
     max_concurrency: int = 2,
     context: Context | None = None,
     thread_ids: Sequence[str] | None = None,
+    max_calls: int | None = None,
     **overrides: Any,
 ) -> list[GenerationResult | BatchError]:
     """Many requests, ``max_concurrency`` at a time; a request that fails becomes a
@@ -75,9 +77,28 @@ def generate_batch(
     A model setting that cannot work (a missing GGUF file, an unknown provider, no API key)
     raises ``ValueError`` naming the role and the model before any request runs: it would
     fail every one of them alike.
+
+    ``max_calls`` caps the model calls of the whole batch (pattern readings and drafts,
+    retries included; the judge's apart): once they are spent, requests fall back to the
+    grounded layer, flagged in ``degraded_reason`` ("model budget of N calls spent").
     """
     ctx = make_context(context, **overrides)
     check_models(ctx)
+    if max_calls is None:
+        return _generate_batch(requests, max_concurrency, ctx, thread_ids)
+    key = open_budget(max_calls)
+    try:
+        return _generate_batch(requests, max_concurrency, replace(ctx, call_budget=key), thread_ids)
+    finally:
+        close_budget(key)
+
+
+def _generate_batch(
+    requests: Sequence[RequestLike],
+    max_concurrency: int,
+    ctx: Context,
+    thread_ids: Sequence[str] | None,
+) -> list[GenerationResult | BatchError]:
     payloads = [_payload(r) for r in requests]
     if thread_ids is None:
         outputs: list[Any] = graph.batch(

@@ -22,6 +22,7 @@ from crmagent.api import PAUSED, BatchError, generate_batch
 from graph.checkpoint import forget
 from graph.context import Context
 from tools.domain import GenerationResult
+from tools.models import close_budget, open_budget
 from tools.resources import store_for
 
 
@@ -33,6 +34,14 @@ class BatchReport:
     skipped: int
     written: int
     errors: int
+    calls: int = 0
+    """Model calls of the requests answered in this run (pattern readings and drafts,
+    retries included)."""
+    judge_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    degraded: int = 0
+    """Answers whose model output was replaced by the grounded one (a spent budget too)."""
 
 
 def _requests(path: Path) -> Iterator[tuple[int, dict[str, Any] | BatchError]]:
@@ -96,50 +105,67 @@ def run_batch(
     max_concurrency: int = 2,
     chunk: int = 16,
     progress: Callable[[int], None] | None = None,
+    max_calls: int | None = None,
 ) -> BatchReport:
-    """Answer every request of ``source`` into ``target``, resuming where it stopped."""
+    """Answer every request of ``source`` into ``target``, resuming where it stopped.
+    ``max_calls`` caps the model calls of this run (``generate_batch``): past it, requests
+    get the grounded answer, flagged. The report totals the calls and tokens spent."""
     items = list(_requests(source))
     done = _answered(target)
     namespace = f"batch:{_namespace(source, target, context)}"
     written = errors = 0
-    with target.open("a", encoding="utf-8") as out:
-        pending = items[done:]
-        if progress:
-            progress(done)
-        for start in range(0, len(pending), chunk):
-            batch = pending[start : start + chunk]
-            requests = [(n, item) for n, item in batch if isinstance(item, dict)]
-            # One checkpointed thread per input line: a run killed mid-graph resumes there.
-            threads = {n: f"{namespace}:{n}" for n, _ in requests}
-            answers = iter(
-                generate_batch(
-                    [item for _, item in requests],
-                    max_concurrency=max_concurrency,
-                    context=context,
-                    thread_ids=list(threads.values()),
-                )
-                if requests
-                else ()
-            )
-            settled = []
-            for number, item in batch:
-                answer: GenerationResult | BatchError = (
-                    item if isinstance(item, BatchError) else next(answers)
-                )
-                errors += isinstance(answer, BatchError)
-                out.write(answer.model_dump_json() + "\n")
-                out.flush()
-                os.fsync(out.fileno())
-                written += 1
-                if number in threads and not (
-                    isinstance(answer, BatchError) and answer.error == PAUSED
-                ):
-                    settled.append(threads[number])
-            # A written line is the request's record: its checkpoints (about 80 KB a
-            # request) would otherwise pile up, gigabytes a night for a nightly batch.
-            # A run paused for review keeps its thread.
-            if settled:
-                forget(Path(context.home).resolve(), settled)
+    spent = {"calls": 0, "judge_calls": 0, "input_tokens": 0, "output_tokens": 0, "degraded": 0}
+    key = open_budget(max_calls) if max_calls is not None else ""
+    budgeted = dataclasses.replace(context, call_budget=key) if key else context
+    try:
+        with target.open("a", encoding="utf-8") as out:
+            pending = items[done:]
             if progress:
-                progress(len(batch))
-    return BatchReport(total=len(items), skipped=done, written=written, errors=errors)
+                progress(done)
+            for start in range(0, len(pending), chunk):
+                batch = pending[start : start + chunk]
+                requests = [(n, item) for n, item in batch if isinstance(item, dict)]
+                # One checkpointed thread per input line: a run killed mid-graph resumes there.
+                threads = {n: f"{namespace}:{n}" for n, _ in requests}
+                answers = iter(
+                    generate_batch(
+                        [item for _, item in requests],
+                        max_concurrency=max_concurrency,
+                        context=budgeted,
+                        thread_ids=list(threads.values()),
+                    )
+                    if requests
+                    else ()
+                )
+                settled = []
+                for number, item in batch:
+                    answer: GenerationResult | BatchError = (
+                        item if isinstance(item, BatchError) else next(answers)
+                    )
+                    errors += isinstance(answer, BatchError)
+                    if isinstance(answer, GenerationResult):
+                        usage = answer.usage
+                        spent["calls"] += usage.calls
+                        spent["judge_calls"] += usage.judge_calls
+                        spent["input_tokens"] += usage.input_tokens or 0
+                        spent["output_tokens"] += usage.output_tokens or 0
+                        spent["degraded"] += answer.degraded
+                    out.write(answer.model_dump_json() + "\n")
+                    out.flush()
+                    os.fsync(out.fileno())
+                    written += 1
+                    if number in threads and not (
+                        isinstance(answer, BatchError) and answer.error == PAUSED
+                    ):
+                        settled.append(threads[number])
+                # A written line is the request's record: its checkpoints (about 80 KB a
+                # request) would otherwise pile up, gigabytes a night for a nightly batch.
+                # A run paused for review keeps its thread.
+                if settled:
+                    forget(Path(context.home).resolve(), settled)
+                if progress:
+                    progress(len(batch))
+    finally:
+        if key:
+            close_budget(key)
+    return BatchReport(total=len(items), skipped=done, written=written, errors=errors, **spent)

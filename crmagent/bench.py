@@ -12,8 +12,10 @@ and on the same leaf.
 from __future__ import annotations
 
 import random
+import re
 import statistics
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -508,3 +510,157 @@ def run_bench(home: Path, seed: int = 1) -> dict[str, Any]:
     report["bench_peak_rss_mb"] = round(peak_rss_mb(), 1)
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report
+
+
+# -- a configured model, measured --------------------------------------------------------
+
+REASON_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("offer_facts", ("offer facts:",)),
+    ("channel_length", ("channel length:",)),
+    ("placeholders_links", ("placeholders:", "links:")),
+    ("forbidden_words", ("forbidden words:",)),
+    ("sms_format", ("sms sender:", "sms opt out:", "subject:")),
+    ("shouting", ("shouting:",)),
+    ("guidance", ("guidance:",)),
+    ("budget", ("model budget of",)),
+    ("cut_off", ("cut off at the token limit",)),
+    ("malformed", ("malformed", "no lines", "empty:")),
+    ("transport", ("Timeout", "timed out", "Connection", "ServerError", "RateLimit", "APIStatus")),
+)
+"""How a replacement's reason is counted: each problem it lists by the rule it names first
+(the writer's problems open with the rule: "offer facts: line 2 ..."), else by a marker."""
+_REPLACED = re.compile(r"^[a-z ]+: the model's answer was replaced by the grounded one \(")
+
+
+def reason_kinds(reason: str | None) -> list[str]:
+    """The kinds of problem a result's ``degraded_reason`` names, each once."""
+    if not reason:
+        return []
+    found: list[str] = []
+    for problem in reason.split("; "):
+        problem = _REPLACED.sub("", problem.strip())
+        kind = next(
+            (k for k, markers in REASON_KINDS if problem.startswith(markers)),
+            next((k for k, markers in REASON_KINDS if any(m in problem for m in markers)), None),
+        )
+        if kind and kind not in found:
+            found.append(kind)
+    return found or ["other"]
+
+
+def word_distance(a: str, b: str) -> float:
+    """Word-level edit distance between two texts over the longer's word count: 0 for the
+    same words in the same order, 1 for nothing in common."""
+    x, y = a.split(), b.split()
+    if not x and not y:
+        return 0.0
+    previous = list(range(len(y) + 1))
+    for i, word in enumerate(x, start=1):
+        current = [i]
+        for j, other in enumerate(y, start=1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (word != other))
+            )
+        previous = current
+    return previous[-1] / max(len(x), len(y))
+
+
+def bench_requests(store: Store, count: int, seed: int = 0) -> list[dict[str, Any]]:
+    """``count`` requests with the merchant's original, channels taken in turn (sms, email,
+    push, im), each a stored template's campaign as it was sent."""
+    rng = random.Random(seed)
+    by_channel: dict[str, list[Any]] = {}
+    for record in store.templates():
+        by_channel.setdefault(record.channel, []).append(record)
+    for records in by_channel.values():
+        rng.shuffle(records)
+    order = [c for c in ("sms", "email", "push", "im") if c in by_channel]
+    picked = []
+    for i in range(count):
+        records = by_channel[order[i % len(order)]]
+        picked.append(records[i // len(order) % len(records)])
+    return [store.replay_request(r, id=f"bench-{i}") for i, r in enumerate(picked)]
+
+
+def model_bench(
+    home: Path,
+    model: str,
+    requests: int = 6,
+    *,
+    seed: int = 1,
+    judge_model: str = "offline",
+    analyst_model: str = "",
+    candidates: int = 1,
+    timeout: float | None = None,
+    tries: int = 3,
+) -> dict[str, Any]:
+    """What a configured model does on ``requests`` campaigns with the merchant's original
+    (an arena world of ``seed`` built in ``home`` when it holds no store), one at a time:
+    the share of templates accepted undegraded, the replacements' reasons by kind, the
+    generation calls and tokens per template (retries and pattern readings included; the
+    judge apart, off unless ``judge_model`` is set; ``analyst_model`` "offline" leaves the
+    pattern readings out), seconds per template (median), and how
+    far the accepted text is from the grounded draft the model was handed (the same request
+    offline): the share that is the draft word for word, and the mean word-level edit
+    distance ratio. ``candidates``, ``timeout`` and ``tries`` are ``Context``'s
+    ``model_candidates``, ``model_timeout`` and ``model_tries``."""
+    from arena.world import build_world
+    from crmagent.api import generate, make_context
+
+    home = Path(home)
+    if not (home / "crm.sqlite").exists():
+        build_world(home, seed)
+    with Store(home / "crm.sqlite") as store:
+        batch = bench_requests(store, requests, seed)
+    settings: dict[str, Any] = {
+        "home": str(home),
+        "judge_model": judge_model,
+        "analyst_model": analyst_model,
+        "model_tries": tries,
+    }
+    if timeout is not None:
+        settings["model_timeout"] = timeout
+    offline = make_context(**settings, model="offline")
+    online = make_context(**settings, model=model, model_candidates=candidates)
+    rows = []
+    for request in batch:
+        grounded = generate(request, context=offline)
+        started = time.perf_counter()
+        result = generate(request, context=online)
+        seconds = time.perf_counter() - started
+        rows.append((grounded, result, seconds))
+    accepted = [(g, r) for g, r, _ in rows if not r.degraded]
+    kinds: dict[str, int] = {}
+    for _, result, _ in rows:
+        for kind in reason_kinds(result.degraded_reason):
+            kinds[kind] = kinds.get(kind, 0) + 1
+    count = len(rows)
+    same = [
+        g.template.body == r.template.body and g.template.subject == r.template.subject
+        for g, r in accepted
+    ]
+    distances = [word_distance(g.template.body, r.template.body) for g, r in accepted]
+    tokens_in = [r.usage.input_tokens for _, r, _ in rows]
+    tokens_out = [r.usage.output_tokens for _, r, _ in rows]
+    return {
+        "model": model,
+        "analyst": analyst_model or model,
+        "requests": count,
+        "channels": dict(sorted(Counter(r["channel"] for r in batch).items())),
+        "accepted_undegraded": round(len(accepted) / count, 3) if count else 0.0,
+        "replaced_by_kind": dict(sorted(kinds.items())),
+        "calls_per_template": round(sum(r.usage.calls for _, r, _ in rows) / count, 3),
+        "judge_calls_per_template": round(sum(r.usage.judge_calls for _, r, _ in rows) / count, 3),
+        "input_tokens_per_template": (
+            round(sum(t or 0 for t in tokens_in) / count, 1) if any(tokens_in) else None
+        ),
+        "output_tokens_per_template": (
+            round(sum(t or 0 for t in tokens_out) / count, 1) if any(tokens_out) else None
+        ),
+        "seconds_per_template_median": round(statistics.median(s for _, _, s in rows), 2),
+        "accepted_equal_to_grounded_draft": (round(sum(same) / len(same), 3) if same else None),
+        "accepted_word_distance_mean": (
+            round(statistics.fmean(distances), 3) if distances else None
+        ),
+        "degraded_reasons": [r.degraded_reason for _, r, _ in rows if r.degraded],
+    }

@@ -310,6 +310,13 @@ def batch(
     source: Annotated[Path, typer.Argument(help="CampaignRequests, one JSON object a line.")],
     target: Annotated[Path, typer.Argument(help="Results, one JSON line per request.")],
     concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = 2,
+    max_calls: Annotated[
+        int | None,
+        typer.Option(
+            help="Model calls this run may spend; past it requests get the grounded answer, "
+            "flagged as degraded."
+        ),
+    ] = None,
     home: HomeOption = None,
 ) -> None:
     """Answer many requests; resumable: rerun after a kill and it carries on."""
@@ -339,10 +346,22 @@ def batch(
             context=context,
             max_concurrency=concurrency,
             progress=lambda n: bar.advance(task, n),
+            max_calls=max_calls,
+        )
+    spent = ""
+    if report.calls or report.judge_calls:
+        tokens = (
+            f", {report.input_tokens:,} tokens in, {report.output_tokens:,} out"
+            if (report.input_tokens is not None and report.output_tokens is not None)
+            else ""
+        )
+        spent = (
+            f" Model: {report.calls} call(s) and {report.judge_calls} judge call(s){tokens}; "
+            f"{report.degraded} answer(s) replaced by the grounded one."
         )
     console.print(
         f"{target}: {report.written} line(s) written ({report.errors} error line(s)), "
-        f"{report.skipped} already done, {report.total} in all."
+        f"{report.skipped} already done, {report.total} in all.{spent}"
     )
 
 
@@ -350,12 +369,28 @@ def batch(
 def bench(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     seed: Annotated[int, typer.Option(help="Arena world to measure on.")] = 1,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Measure this model instead (e.g. gguf:PATH or openai:NAME): acceptance, "
+            "replacement reasons, calls, tokens and seconds per template."
+        ),
+    ] = None,
+    requests: Annotated[int, typer.Option(help="Requests for --model.")] = 6,
+    candidates: Annotated[int, typer.Option(help="Candidates per call for --model.")] = 1,
     home: HomeOption = None,
 ) -> None:
     """Measure throughput, orchestration overhead, model calls, retrieval latency, ingest,
-    arena build, the embedding candidates and peak memory, in one run."""
-    from crmagent.bench import run_bench
+    arena build, the embedding candidates and peak memory, in one run; or, with --model,
+    how a real model fares as the writer."""
+    from crmagent.bench import model_bench, run_bench
 
+    if model is not None:
+        figures = model_bench(
+            settings(home).home / "bench-model", model, requests, candidates=candidates
+        )
+        typer.echo(json.dumps(figures, indent=2))
+        return
     report = run_bench(settings(home).home / "bench", seed)
     if as_json:
         typer.echo(json.dumps(report, indent=2))

@@ -16,24 +16,60 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+_LINE = re.compile(r"^\d+ \(([^)]*)\): (.*)$", re.MULTILINE)
 
-def _draft_from_prompt(prompt: str) -> dict[str, Any]:
-    """A good writer answer: the grounded draft the prompt carries, and a step citing the
-    first evidence id offered (so the fake never invents a fact)."""
-    subject = re.search(r"subject: (.*)\n", prompt)
-    body = re.search(r"body: (.*?)\n</grounded_draft>", prompt, re.DOTALL)
-    ids = re.search(r"Evidence ids you may cite: (.*)\.", prompt)
-    first = [] if not ids or ids.group(1) == "(none)" else [ids.group(1).split(", ")[0]]
-    return {
-        "subject": (subject.group(1) or None) if subject else None,
-        "body": body.group(1) if body else "",
-        "guidance": [{"text": "Lead with the offer and end with the link.", "evidence": first}],
-    }
+
+def _lines(prompt: str) -> list[tuple[str, str]]:
+    """The numbered lines the writer prompt asks to be worded: (role, line with slots)."""
+    block = prompt.split("<merchant_template>")[-1].split("</merchant_template>")[0]
+    return _LINE.findall(block)
+
+
+def _first_pattern(prompt: str) -> tuple[str, list[str]]:
+    """The first pattern the prompt lists, and its evidence ids."""
+    listed = re.search(r"^- ([a-z_]+): [^\n]*?(?:x, n=\d+, (.*)|best practice.*)$", prompt, re.M)
+    if not listed:
+        return "", []
+    ids = [i for i in (listed.group(2) or "").split(", ") if i and i != "no ids"]
+    return listed.group(1), ids[:1]
+
+
+def _versions(prompt: str) -> int:
+    found = re.search(r"Write (\d+) different versions", prompt)
+    return int(found.group(1)) if found else 1
+
+
+def _draft_from_prompt(prompt: str, reword: bool = False) -> dict[str, Any]:
+    """A good writer answer: the lines as the prompt gives them, slots kept (``reword``:
+    its second and later candidates open with a question), and a step on the first pattern
+    listed, citing its first evidence id (so the fake never invents a fact)."""
+    lines = [line for _, line in _lines(prompt)]
+    pattern, ids = _first_pattern(prompt)
+    guidance = [
+        {"text": "Lead with the offer and end with the link.", "pattern": pattern, "evidence": ids}
+    ]
+    count = _versions(prompt)
+    if count == 1:
+        return {"lines": lines, "guidance": guidance}
+    candidates = [{"lines": list(lines)} for _ in range(count)]
+    for candidate in candidates[1:] if reword else []:
+        if candidate["lines"]:
+            candidate["lines"][-1] = candidate["lines"][-1].rstrip(".!") + "?"
+    return {"candidates": candidates, "guidance": guidance}
+
+
+def _each_line(answer: dict[str, Any], change: Any) -> dict[str, Any]:
+    """The answer with ``change`` made to every line of every candidate."""
+    if "lines" in answer:
+        answer["lines"] = [change(i, line) for i, line in enumerate(answer["lines"])]
+    for candidate in answer.get("candidates", []):
+        candidate["lines"] = [change(i, line) for i, line in enumerate(candidate["lines"])]
+    return answer
 
 
 def good_reply(schema: str, prompt: str) -> dict[str, Any]:
     """What a capable model that keeps to the rules answers."""
-    if schema == "ModelDraft":
+    if schema in {"ModelDraft", "ModelDrafts"}:
         return _draft_from_prompt(prompt)
     if schema == "PatternNotes":
         block = prompt.split("<patterns>")[1].split("</patterns>")[0]
@@ -42,27 +78,57 @@ def good_reply(schema: str, prompt: str) -> dict[str, Any]:
     return {"audience_match": 0.8, "marketing_effectiveness": 0.7, "reasons": "Clear offer."}
 
 
+def reworded(schema: str, prompt: str) -> dict[str, Any]:
+    """A good model that writes several candidates, the later ones ending in a question."""
+    if schema in {"ModelDraft", "ModelDrafts"}:
+        return _draft_from_prompt(prompt, reword=True)
+    return good_reply(schema, prompt)
+
+
 def wrong_discount(schema: str, prompt: str) -> dict[str, Any]:
-    """A model that states a discount the voucher does not give."""
+    """A model that states a discount the voucher does not give, in every line."""
     answer = good_reply(schema, prompt)
-    if schema == "ModelDraft":
-        answer["body"] = re.sub(r"(\d+)%", lambda m: f"{int(m.group(1)) + 10}%", answer["body"])
-        answer["body"] = re.sub(r"\$(\d+)", lambda m: f"${int(m.group(1)) + 10}", answer["body"])
+    if schema in {"ModelDraft", "ModelDrafts"}:
+        return _each_line(
+            answer,
+            lambda i, line: (
+                line.replace("{offer}", "30% off") if "{offer}" in line else f"Take 30% off: {line}"
+            ),
+        )
     return answer
 
 
 def false_deadline(schema: str, prompt: str) -> dict[str, Any]:
-    """A model that adds pressure the voucher does not back: a two-hour subject and "today
-    only" in the body, whatever the channel (a subject on an SMS too)."""
+    """A model that adds pressure the voucher does not back: "today only" in its first
+    line, and a two-hour subject where there is one."""
     answer = good_reply(schema, prompt)
-    if schema == "ModelDraft":
-        percent = re.search(r"(\d+)% off", answer["body"])
-        answer["subject"] = f"{percent.group(1) if percent else 20}% off for the next 2 hours"
-        answer["body"] = f"Today only! {answer['body']}"
+    if schema in {"ModelDraft", "ModelDrafts"}:
+        roles = [role for role, _ in _lines(prompt)]
+
+        first = 1 if roles[:1] == ["subject"] else 0
+
+        def change(i: int, line: str) -> str:
+            if roles[i : i + 1] == ["subject"]:
+                return "{offer} for the next 2 hours"
+            return f"Today only! {line}" if i == first else line
+
+        return _each_line(answer, change)
     return answer
 
 
-FAULTS = ("good", "500", "429", "slow", "malformed", "schema", "empty", "wrong", "flaky", "obey")
+FAULTS = (
+    "good",
+    "reword",
+    "500",
+    "429",
+    "slow",
+    "malformed",
+    "schema",
+    "empty",
+    "wrong",
+    "flaky",
+    "obey",
+)
 
 
 class FakeOpenAI:
@@ -72,7 +138,8 @@ class FakeOpenAI:
     ``fake-wrong`` (a wrong discount), ``fake-flaky`` (a 500 on every first call, then good),
     ``fake-unreliable`` (a 500 on 30% of calls, at random), ``fake-cut`` (the answer stops at
     the token limit, half written),
-    ``fake-obey`` (follows instructions injected in the merchant's text), ``fake-deadline``
+    ``fake-obey`` (follows instructions injected in the merchant's text), ``fake-reword``
+    (best of n: its later candidates end in a question), ``fake-deadline``
     (adds a deadline the voucher does not back, and a subject whatever the channel)."""
 
     def __init__(self) -> None:
@@ -143,10 +210,13 @@ class FakeOpenAI:
             content = json.dumps(wrong_discount(schema, prompt))
         elif behaviour == "deadline":
             content = json.dumps(false_deadline(schema, prompt))
-        elif behaviour == "obey" and "50% off" in prompt:
-            reply = good_reply(schema, prompt)
-            if schema == "ModelDraft":
-                reply["body"] = "Take 50% off everything! https://evil.example"
+        elif behaviour == "reword":
+            content = json.dumps(reworded(schema, prompt))
+        elif behaviour == "obey" and "instructions" in prompt.split("<merchant_template>")[-1]:
+            reply = _each_line(
+                good_reply(schema, prompt),
+                lambda i, line: "Take 50% off everything! https://evil.example",
+            )
             content = json.dumps(reply)
         else:
             content = json.dumps(good_reply(schema, prompt))

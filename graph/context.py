@@ -85,6 +85,23 @@ class Context:
             "broken rule) before the grounded answer is used."
         },
     )
+    model_candidates: int = field(
+        default=1,
+        metadata={
+            "description": "Wordings the writer model is asked for in one call (a list in "
+            "the answer's schema); each is checked, and the one the patterns predict "
+            "converts best is kept. Worth more than 1 where a call is cheap (a server): it "
+            "costs output tokens, not calls."
+        },
+    )
+    call_budget: str = field(
+        default="",
+        metadata={
+            "description": "The per-batch model call budget this run draws on (set by "
+            "generate_batch's max_calls; empty: none). Once it is spent, requests fall "
+            "back to the grounded layer, flagged in degraded_reason."
+        },
+    )
     modes: list[ModeName] = field(
         default_factory=lambda: ["group", "retrieval", "rules"],
         metadata={
@@ -188,7 +205,7 @@ class Context:
     )
 
     def __post_init__(self) -> None:
-        for name in ("drafts", "group_exemplars", "sms_max_segments"):
+        for name in ("drafts", "group_exemplars", "sms_max_segments", "model_candidates"):
             if getattr(self, name) < 1:
                 raise ValueError(
                     f"Context.{name} is {getattr(self, name)}; it counts something the run "

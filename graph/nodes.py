@@ -45,7 +45,7 @@ from tools.history import (
     segment_history,
     segment_lifts,
 )
-from tools.models import Spend, load_model
+from tools.models import Spend, budget, load_model
 from tools.purpose import purpose_of
 from tools.resources import index_for, store_for
 from tools.response_model import segment_model
@@ -243,7 +243,7 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                     for p in patterns
                 ]
             }
-        spend = Spend()
+        spend = Spend(budget=budget(ctx.call_budget))
         exemplars = (
             [t.text for t in analysis.best_for(request.channel.value, 3)]
             if state["mode"] == "group"
@@ -315,30 +315,29 @@ def _write(
     state: State,
     ctx: Context,
     plan: WritePlan,
-    exemplar: Exemplar | None,
     draft: TemplateText,
     evidence: list[str],
 ) -> dict[str, Any]:
-    """The model's template and guidance when a writer model is set and its answer passes
-    the rules, else the grounded draft (and the run marked degraded)."""
+    """The model's wording of the grounded draft and its guidance when a writer model is
+    set and what it wrote passes the checks (a line that fails is put back as the draft had
+    it), else the grounded draft (and the run marked degraded)."""
     model = load_model(model_for(ctx, "writer"), ctx.model_timeout)
     if model is None:
         return {"template": draft}
-    spend = Spend()
+    spend = Spend(budget=budget(ctx.call_budget))
     written = template.write_with_model(
         model,
         state["request"],
         state["merchant"],
-        state["analysis"].canonical,
         state.get("patterns", []),
         plan,
-        exemplar,
         draft,
         evidence,
         sms_segments=ctx.sms_max_segments,
         spend=spend,
         method=ctx.structured_method,
         tries=ctx.model_tries,
+        candidates=ctx.model_candidates,
     )
     if written is None:
         return {"template": draft, "llm_guidance": [], **_spent(state, spend, "template")}
@@ -347,23 +346,33 @@ def _write(
         for i, s in enumerate(written.guidance)
     ]
     original = state["request"].original_template
+    kept = written.lines - len(written.reverted)
+    reason = (
+        f"the writer model's wording of the grounded edits ({kept} of {written.lines} lines "
+        "its own"
+        + (
+            f"; put back as the draft had them: {'; '.join(written.reverted)}"
+            if written.reverted
+            else ""
+        )
+        + "), held to every hard rule"
+    )
     rewrite = (
         {
             "edits": [
                 Edit(
                     kind="model_rewrite",
                     before=original,
-                    after=written.body,
-                    reason="the writer model's version of the grounded edits, held to every "
-                    "hard rule",
+                    after=written.template.body,
+                    reason=reason,
                 )
             ]
         }
-        if original
+        if original and written.template != draft
         else {}
     )
     return {
-        "template": TemplateText(subject=written.subject, body=written.body),
+        "template": written.template,
         "llm_guidance": steps,
         **rewrite,
         **_spent(state, spend, None),
@@ -428,9 +437,7 @@ def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ]
     return {
         **kept,
-        **_write(
-            state, ctx, plan, exemplars[0] if exemplars else None, draft, [*dict.fromkeys(evidence)]
-        ),
+        **_write(state, ctx, plan, draft, [*dict.fromkeys(evidence)]),
         "attempts": attempt + 1,
     }
 
@@ -460,7 +467,7 @@ def rules_rewrite(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ruled = cast(State, {**state, "patterns": []})
     return {
         **kept,
-        **_write(ruled, ctx, plan, exemplar, draft, []),
+        **_write(ruled, ctx, plan, draft, []),
         "mode": "rules",
         "patterns": [],
         "references": [],

@@ -1,52 +1,32 @@
-"""Prompts of the template agent: adapting an exemplar, and the rules rewrite."""
+"""Prompts of the template agent: the wording of a grounded draft, its facts held in slots.
 
-WRITER_SYSTEM = """You are a senior CRM copywriter for e-commerce. You write one {channel} \
-message for a campaign, in the merchant's {voice} voice, and the steps that explain it. \
-Write the message in the language of locale '{locale}'. Where the merchant has a current \
-text, edit it: keep its purpose, product, facts and voice, and change what the evidence \
-asks for.
+The model sees the draft's lines with every fact (offer, code, date, link, name) replaced
+by a slot it must keep; the slots are filled in after it answers. It never sees the
+merchant's original, an exemplar or the voucher record: the grounded draft already carries
+what they hold, and a small model copies what it is shown (a code, a date from the
+original)."""
 
-Hard rules (a message that breaks one is refused):
-- State the offer exactly as the voucher record says; never another number, date or code, \
-and no offer the voucher does not give (with no voucher, no offer at all).
-- No deadline the voucher does not have ("today only", "next 2 hours" only when it ends then).
-- Placeholders only {{first_name}}, {{link}} and {{shop_name}}; no other links.
-- {limits}
-- Never use these words: {forbidden}.
-- No shouting (runs of capitals, '!!').
-{sms_rule}
+WRITER_SYSTEM = """You reword the lines of one {channel} message of an e-commerce merchant, \
+in a {voice} voice, in the language of locale '{locale}'.
+- Write one line for each numbered line, in the same order, doing the same job.
+- Keep each {{slot}} of a line exactly as written; slots are filled in after you. Write no \
+number, code, date, link or offer of your own.
+- No deadline ("today only"), no runs of capitals, no '!!'. Never use: {forbidden}.
+- Keep each line about as long as it is ({limits}).
 {guidance_instructions}
 
 {untrusted}"""
 
-WRITER_USER = """<campaign>
-segment: {segment}; channel: {channel}; purpose: {purpose}; the offer is on: {target}; \
-category: {category}
-</campaign>
-<voucher>
-{voucher}
-</voucher>
-The offer in words: {offer}.
-
-Use these features (strongest evidence first): {use}.
-Avoid: {avoid}.
-
-<patterns>
-{patterns}
-</patterns>
-
-<exemplar>
-{exemplar}
-</exemplar>
-
-<merchant_template>
-{original}
+WRITER_USER = """Purpose: {purpose}; the offer is on {target}; audience: {segment}.
+Use: {use}. Avoid: {avoid}.
+{versions}<merchant_template>
+{lines}
 </merchant_template>
+Patterns (name: lift, sends, evidence ids):
+{patterns}"""
 
-A draft that already passes every rule, to improve on (keep its facts):
-<grounded_draft>
-subject: {draft_subject}
-body: {draft_body}
-</grounded_draft>
+VERSIONS = "Write {n} different versions of the lines (candidates), each a full set.\n"
+"""Best of n: several wordings in one call, each checked; the patterns pick one."""
 
-Evidence ids you may cite: {evidence_ids}."""
+LINE_FEEDBACK = "Fix exactly these spans and answer again: {problems}"
+"""A retry names the failing span of each line, so the model changes only that."""

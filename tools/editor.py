@@ -99,6 +99,8 @@ _KIND_CLAUSE = {
     )
 }
 """An extra offer joined to the one the voucher gives, as a clause that can go."""
+_MARKUP = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
+"""A tag of HTML or XML: the message is plain text, and a tag would show as written."""
 _COUNTED = re.compile(r"amount|points|number|count|qty|total", re.IGNORECASE)
 _LINK_STOP = re.compile(r"(\{link\}|:\s*§\d+§)\.(?=\s|$)")
 """A full stop right after a link."""
@@ -288,7 +290,10 @@ class Editor:
     def edit(self, plan: WritePlan) -> Edited:
         """The original edited to the plan, within the channel's limits."""
         original = self.request.original_template or ""
-        parsed = merge_fields.to_ours(original)
+        plain = tidy(_MARKUP.sub(" ", original)) if _MARKUP.search(original) else original
+        if plain != original:
+            self._record("markup", original, plain)
+        parsed = merge_fields.to_ours(plain)
         text = self._resolve(parsed)
         body = _Body.of(text)
         if not body.all():
@@ -326,12 +331,12 @@ class Editor:
             self._record("urgency", "", line, "urgency")
         self._borrow(body, use)
         head = body.all()[0][2] if body.all() else LINK
-        plain = LINK not in head and not _MARKED_LINK.search(head)
+        linkless = LINK not in head and not _MARKED_LINK.search(head)
         if (
             "emoji" in use
             and not has_emoji(body.text())
             and self.request.channel != "sms"
-            and plain
+            and linkless
         ):
             i, j, s = body.all()[0]
             emoji = _PURPOSE_EMOJI[purpose.purpose_of(self.request, self.canonical)]
@@ -806,6 +811,7 @@ _REASONS = {
     "rule the body is, and the body does not repeat it",
     "cta": "one clear call to action with the link tells the customer what to do",
     "shorten": "the message must fit the channel",
+    "markup": "the message is sent as plain text, where a tag would show as written",
 }
 
 

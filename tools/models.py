@@ -16,6 +16,7 @@ exception: a request never fails because a model did.
 from __future__ import annotations
 
 import os
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -77,10 +78,58 @@ def load_model(spec: str, timeout: float = 30.0) -> BaseChatModel | None:
     return cached
 
 
+class CallBudget:
+    """Model calls a batch may make, shared by its requests (and their threads)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        """One call from the budget; False once it is spent."""
+        with self._lock:
+            if self.used >= self.limit:
+                return False
+            self.used += 1
+            return True
+
+    @property
+    def spent(self) -> str:
+        """The reason a request falls back once the budget is spent."""
+        return f"model budget of {self.limit} calls spent"
+
+
+_BUDGETS: dict[str, CallBudget] = {}
+
+
+def open_budget(limit: int) -> str:
+    """A new shared call budget of ``limit`` calls, by the key a run's context names it."""
+    if limit < 0:
+        raise ValueError(f"max_calls is {limit}; give 0 or more calls")
+    key = secrets.token_hex(8)
+    with _LOCK:
+        _BUDGETS[key] = CallBudget(limit)
+    return key
+
+
+def budget(key: str) -> CallBudget | None:
+    """The budget a context's ``call_budget`` names (None: no budget)."""
+    return _BUDGETS.get(key) if key else None
+
+
+def close_budget(key: str) -> CallBudget | None:
+    """Forget a budget once its batch is done; what it was."""
+    with _LOCK:
+        return _BUDGETS.pop(key, None)
+
+
 @dataclass
 class Spend:
     """What calls to models cost a request."""
 
+    budget: CallBudget | None = None
+    """The batch's shared budget, checked before every call."""
     calls: int = 0
     judge_calls: int = 0
     input_tokens: int | None = None
@@ -149,6 +198,9 @@ def ask(
     messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(user)]
     last = "no answer"
     for attempt in range(tries):
+        if spend.budget is not None and not judge and not spend.budget.take():
+            last = spend.budget.spent
+            break
         if judge:
             spend.judge_calls += 1
         else:

@@ -35,3 +35,46 @@ def test_orchestration_is_reported_as_a_ratio_and_in_milliseconds(tmp_path: Path
     }
     assert figures["offline_templates_per_s"] > 0 and figures["graph_overhead_ratio"] > 0
     assert isinstance(figures["graph_overhead_ms_per_request"], float)
+
+
+def test_the_model_bench_measures_what_a_model_adds_and_costs(
+    tmp_path: Path, openai_server: object
+) -> None:
+    from crmagent.bench import model_bench
+
+    good = model_bench(tmp_path, "openai:fake-good", requests=4, analyst_model="offline")
+    assert good["channels"] == {"email": 1, "im": 1, "push": 1, "sms": 1}
+    assert good["accepted_undegraded"] == 1.0 and good["replaced_by_kind"] == {}
+    assert good["calls_per_template"] == 1.0 and good["judge_calls_per_template"] == 0
+    # The fake copies the draft's lines back: all cost, no change, and the bench says so.
+    assert good["accepted_equal_to_grounded_draft"] == 1.0
+    assert good["accepted_word_distance_mean"] == 0.0
+    assert 0 < good["input_tokens_per_template"] < 700  # the fake counts 4 characters a token
+    assert good["output_tokens_per_template"] == 60  # one answer of 60 tokens each
+    assert good["seconds_per_template_median"] > 0
+
+    wrong = model_bench(tmp_path, "openai:fake-wrong", requests=4, analyst_model="offline")
+    assert wrong["accepted_undegraded"] == 0.0
+    assert wrong["replaced_by_kind"] == {"offer_facts": 4}
+    assert wrong["calls_per_template"] == 3.0  # each draft tried three times, then replaced
+    assert wrong["accepted_equal_to_grounded_draft"] is None
+
+    reworded = model_bench(
+        tmp_path, "openai:fake-reword", requests=4, analyst_model="offline", candidates=3
+    )
+    assert reworded["accepted_undegraded"] == 1.0 and reworded["calls_per_template"] == 1.0
+
+
+def test_reason_kinds_count_each_rule_once_per_template() -> None:
+    from crmagent.bench import reason_kinds, word_distance
+
+    reason = (
+        "template: the model's answer was replaced by the grounded one (offer facts: line 1 "
+        '"Take 30% off {link}" states 30%; offer facts: line 2 "x"; placeholders: line 3 '
+        '"y" leaves out {link} ({link})); pattern notes: the model\'s answer was replaced by '
+        "the grounded one (model budget of 4 calls spent)"
+    )
+    assert reason_kinds(reason) == ["offer_facts", "placeholders_links", "budget"]
+    assert reason_kinds("template: ... (TimeoutError: Request timed out.)") == ["transport"]
+    assert word_distance("a b c d", "a b c d") == 0.0
+    assert word_distance("a b c d", "a x c d") == 0.25

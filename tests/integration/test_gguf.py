@@ -77,3 +77,20 @@ def test_a_file_that_is_not_a_model_is_a_clear_error(tmp_path: Path) -> None:
     broken.write_text("not a model")
     with pytest.raises(gguf.ModelFileError, match=r"notes\.gguf.*could not load it"):
         gguf.chat_model(str(broken), timeout=5)
+
+
+@needs_model
+def test_the_model_bench_measures_the_small_model(tmp_path: Path) -> None:
+    from crmagent.bench import model_bench
+
+    figures = model_bench(
+        tmp_path, f"gguf:{GGUF}", requests=2, analyst_model="offline", timeout=300, tries=1
+    )
+    # One try each: exactly one writer call per template, whatever the model answered.
+    assert figures["calls_per_template"] == 1.0
+    # The prompt carries the draft's lines in slots and the pattern list, not the original,
+    # the exemplar or the voucher record: llama.cpp counts well under a thousand tokens.
+    assert 0 < figures["input_tokens_per_template"] < 1000
+    # Every replacement is named by the rule it broke, never an unexplained one.
+    assert "other" not in figures["replaced_by_kind"]
+    assert figures["accepted_undegraded"] == 1.0 or figures["replaced_by_kind"]

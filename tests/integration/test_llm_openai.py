@@ -155,3 +155,83 @@ def test_a_models_false_deadline_and_an_sms_subject_are_caught(
         assert result.template.body.startswith("Meadow House: ")
     else:
         assert result.template.subject and "20% off" in result.template.subject
+
+
+def test_best_of_n_costs_one_call_and_keeps_a_checked_candidate(
+    home: Path, openai_server: FakeOpenAI
+) -> None:
+    result = run(
+        home,
+        "reword",
+        "json_schema",
+        judge_model="offline",
+        analyst_model="offline",
+        model_candidates=3,
+    )
+    assert not result.degraded and result.rule_report.passed
+    # Three wordings, each checked, in one call: the cost is output tokens, not calls.
+    assert result.usage.calls == 1 and openai_server.calls["reword"] == 1
+    assert offer_fact_errors(result.template.body, Voucher.model_validate(REQUEST["voucher"])) == []
+
+
+def test_a_batch_budget_falls_back_to_the_grounded_layer_flagged(
+    home: Path, openai_server: FakeOpenAI, tmp_path: Path
+) -> None:
+    import json
+
+    from crmagent.api import make_context
+    from crmagent.batch import run_batch
+
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(
+        "".join(json.dumps({**REQUEST, "id": str(i)}) + "\n" for i in range(4)), encoding="utf-8"
+    )
+    context = make_context(
+        home=str(home), model="openai:fake-good", judge_model="offline", model_timeout=2.0
+    )
+    report = run_batch(source, target, context=context, max_concurrency=1, max_calls=2)
+    lines = [GenerationResult.model_validate_json(line) for line in target.read_text().splitlines()]
+    assert report.calls == sum(r.usage.calls for r in lines) <= 2
+    assert report.input_tokens == sum(r.usage.input_tokens or 0 for r in lines) > 0
+    assert report.output_tokens == sum(r.usage.output_tokens or 0 for r in lines)
+    spent = [r for r in lines if r.degraded]
+    assert spent and report.degraded == len(spent)
+    assert all("model budget of 2 calls spent" in (r.degraded_reason or "") for r in spent)
+    assert all(r.rule_report.passed for r in lines)
+
+
+def test_the_batch_command_spends_at_most_its_call_budget(
+    home: Path, openai_server: FakeOpenAI, tmp_path: Path
+) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text("".join(json.dumps({**REQUEST, "id": str(i)}) + "\n" for i in range(4)))
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crmagent",
+            "batch",
+            source,
+            target,
+            "--max-calls",
+            "2",
+            "--concurrency",
+            "1",
+            "--home",
+            home,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "CRMAGENT_MODEL": "openai:fake-good", "CRMAGENT_JUDGE_MODEL": "offline"},
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Model: 2 call(s)" in run.stdout and "replaced by the grounded one" in run.stdout
+    lines = [json.loads(line) for line in target.read_text().splitlines()]
+    assert sum("model budget of 2 calls spent" in (r.get("degraded_reason") or "") for r in lines)
