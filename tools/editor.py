@@ -498,9 +498,12 @@ class Editor:
         if voucher.type is VoucherType.PERCENT_OFF:
             for p in facts.percents - {voucher.value}:
                 fixed = re.sub(rf"\b{p:g}\s?%", f"{voucher.value:g}%", fixed)
+        wrong = sorted(facts.amounts - {voucher.value, voucher.min_spend})
         if voucher.type in {VoucherType.AMOUNT_OFF, VoucherType.THRESHOLD}:
-            for amount in facts.amounts - {voucher.value, voucher.min_spend}:
+            for amount in wrong:
                 fixed = fixed.replace(money(amount), money(voucher.value))
+        elif voucher.min_spend is not None and len(wrong) == 1:
+            fixed = fixed.replace(money(wrong[0]), money(voucher.min_spend))  # "over $40"
         for code in facts.codes - {voucher.code}:
             fixed = fixed.replace(code, voucher.code or "")
         if voucher.expires is not None:
@@ -706,20 +709,27 @@ class Editor:
                     or sentence == prefix.strip()
                 ):
                     continue
-                rest = prefix if sentence.startswith(prefix) else ""
-                loss = now - self._value(body.text_with(i, j, rest))
-                options.append((loss, -len(sentence), i, j, sentence, rest))
+                trial = _Body([list(line) for line in body.lines], list(body.breaks))
+                _drop(trial, i, j, prefix)
+                options.append((now - self._value(trial.text()), -len(sentence), i, j, sentence))
             if not options:
                 break
-            _, _, i, j, sentence, rest = min(options)
-            body.put(i, j, rest)
-            self._record("shorten", sentence, rest.strip(), "long_copy" if long_evidence else None)
+            _, _, i, j, sentence = min(options)
+            _drop(body, i, j, prefix)
+            self._record("shorten", sentence, "", "long_copy" if long_evidence else None)
         for i, j, s in body.all():
             if not fits() and LINK in s and s != LINK and not OFFER_PHRASE.search(s):
                 body.put(i, j, LINK)
                 self._record("shorten", s, LINK)
         if not fits() and has_emoji(body.text()):
             self._fix(body, "emoji", _no_emoji)
+        for i, j, sentence in body.all()[::-1]:
+            # Last, the code (the link can carry it) and then the name give way.
+            if not fits() and code and code in sentence and not OFFER_PHRASE.search(sentence):
+                _drop(body, i, j, prefix)
+                self._record("shorten", sentence, "")
+        if not fits() and NAME in body.text():
+            self._fix(body, "shorten", _no_name)
 
     def _subject(self, body: _Body) -> str | None:
         channel = self.request.channel.value
@@ -862,6 +872,18 @@ def _thing(match: re.Match[str]) -> str:
         return ""  # an e-mail builder's block ("[Product image + name + price]"), not copy
     word = "last purchase" if match.group(2).lower() == "purchase" else "favourite"
     return f"{match.group(1)}{word}" if match.group(1) else f"your {word}"
+
+
+def _drop(body: _Body, i: int, j: int, prefix: str) -> None:
+    """Leave sentence ``j`` of line ``i`` out; the sender it opened with ("Knix: ") moves
+    onto the sentence after it."""
+    sentence = body.lines[i][j]
+    del body.lines[i][j]
+    rest = body.all()
+    if sentence.startswith(prefix) and rest:
+        ni, nj, following = next(((a, b, c) for a, b, c in rest if (a, b) >= (i, j)), rest[0])
+        if not following.startswith(prefix):
+            body.lines[ni][nj] = prefix + following
 
 
 def _same(one: str, other: str) -> bool:
