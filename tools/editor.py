@@ -389,8 +389,10 @@ class Editor:
         }
         self.values = values
         text = self._hold(parsed)
-        text, unfilled = merge_fields.fill(_BRACKET_LINK.sub(LINK, text), values)
-        text = _smooth(text)
+        before = _BRACKET_LINK.sub(LINK, text)
+        text, unfilled = merge_fields.fill(before, values)
+        if text != before:  # only where a blank was filled: the merchant's own text stays
+            text = _smooth(text)
         if text != parsed.text:
             self._record("template_choice", parsed.text, text)
         for found in _BUTTON.finditer(text):
@@ -908,7 +910,9 @@ def _smooth(text: str) -> str:
         lambda m: ("Y" if m.group(1) == "T" else "y") + "our favourite",
         text,
     )
-    text = re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
+    text = re.sub(
+        r"(^|[.!?]\s+)([a-z])(?!ttps?://|ww\.)", lambda m: m.group(1) + m.group(2).upper(), text
+    )
     return re.sub(r"\boff off\b", "off", text)
 
 
