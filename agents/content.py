@@ -20,7 +20,7 @@ from prompts.common import RETRY_FEEDBACK, UNTRUSTED
 from prompts.content import PATTERNS_SYSTEM, PATTERNS_USER
 from tools.best_practice import Practice, contradicts
 from tools.domain import Pattern
-from tools.features import FEATURES
+from tools.features import FEATURES, feature_of
 from tools.history import campaign_rows, feature_lifts, features_of
 from tools.models import Spend, StructuredMethod, ask
 from tools.statistics import Lift, joint_lifts, lift_from_log, log_se, shifted
@@ -90,11 +90,6 @@ def extract(
 
 def _share(features: dict[str, dict[str, bool]], ids: Sequence[str], feature: str) -> float:
     return sum(features[i][feature] for i in ids) / len(ids) if ids else 0.0
-
-
-def feature_of(pattern: Pattern) -> str:
-    """The copy feature a pattern is about."""
-    return pattern.name.removeprefix("avoid_")
 
 
 def evidence_decides(

@@ -9,13 +9,13 @@ from collections.abc import Sequence
 from langchain_core.language_models.chat_models import BaseChatModel
 from pydantic import BaseModel, Field
 
-from agents.content import evidence_decides, feature_of, pattern_lines
+from agents.content import evidence_decides, pattern_lines
 from prompts.common import UNTRUSTED
 from prompts.judge import JUDGE_SYSTEM, JUDGE_USER
 from tools.best_practice import practice
 from tools.channels import LIMITS
 from tools.domain import CampaignRequest, Pattern, RuleReport, Scores, TemplateText
-from tools.features import template_features
+from tools.features import feature_of, template_features
 from tools.models import Spend, StructuredMethod, ask
 from tools.response_model import ResponseModel
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from agents.content import LEAN_NOTE, evidence_decides, feature_of
+from agents.content import LEAN_NOTE, evidence_decides
 from agents.segment_analyst import SegmentAnalysis
 from agents.template import ALWAYS, NEVER
 from tools.best_practice import practice
 from tools.domain import GuidanceStep, Mode, Pattern, Reference, RuleReport
+from tools.features import feature_of
 from tools.writer import QUIET_VOICES
 
 _ADVICE: dict[str, tuple[str, str]] = {

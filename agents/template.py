@@ -4,7 +4,6 @@ writing plan and has the grounded writer adapt an exemplar slot by slot."""
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 from langchain_core.language_models.chat_models import BaseChatModel
 from pydantic import BaseModel, Field
 
-from agents.content import evidence_decides, feature_of
+from agents.content import evidence_decides
 from agents.rule_checker import rule_context
 from prompts.common import UNTRUSTED
 from prompts.guidance import GUIDANCE_INSTRUCTIONS
@@ -23,12 +22,11 @@ from tools.best_practice import practice
 from tools.channels import LIMITS
 from tools.domain import CampaignRequest, Merchant, Pattern, TemplateText
 from tools.editor import Edited, Editor
-from tools.features import template_features
+from tools.features import feature_of, pattern_weights, weighed
 from tools.models import Spend, StructuredMethod, ask
 from tools.offers import OFFER_PHRASE, offer_phrase
 from tools.purpose import purpose_of, target
 from tools.rules import OPT_OUT, RuleContext, check, hard_violations, repair, sender_of
-from tools.statistics import certainty
 from tools.text import sentences, ungrounded_numbers
 from tools.writer import Exemplar, WritePlan, Writer, request_seed
 
@@ -103,24 +101,9 @@ def draft_value(
     is. A pattern the ``plan`` overruled counts for nothing: evidence too unsure to turn
     best practice in the plan does not turn it through the pick among phrasings either.
     Only differences between drafts of one request mean anything."""
-    return _value(draft, request, _weights(patterns, plan))
-
-
-def _weights(patterns: Sequence[Pattern], plan: WritePlan | None) -> list[tuple[str, float]]:
-    """Each pattern's feature and what carrying it is worth (``draft_value``), read once
-    for all the drafts of a request."""
-    return [
-        (feature_of(p), certainty(p.confidence) * math.log(p.lift))
-        for p in patterns
-        if p.lift > 0 and not (plan and plan.overrules(feature_of(p), p.lift >= 1))
-    ]
-
-
-def _value(
-    draft: TemplateText, request: CampaignRequest, weights: list[tuple[str, float]]
-) -> float:
-    features = template_features(draft, request)
-    return sum(weight for feature, weight in weights if features.get(feature, False))
+    return weighed(
+        draft, request, pattern_weights(patterns, None if plan is None else plan.overrules)
+    )
 
 
 def write_best(
@@ -153,21 +136,21 @@ def write_best(
         )
         candidates += [writer.write(plan, exemplar) for _ in range(drafts)]
     soon = "offer_early" not in plan.avoid
-    weights = _weights(patterns, plan)
+    weights = pattern_weights(patterns, None if plan is None else plan.overrules)
 
     def value(draft: TemplateText) -> tuple[float, int]:
         # Of drafts the patterns value alike, the one whose offer is read soonest (a
         # preview shows more of it), unless evidence has the plan hold the offer back.
         offer = OFFER_PHRASE.search(draft.body)
         read_by = offer.end() if offer else len(draft.body)
-        return _value(draft, request, weights), -read_by if soon else 0
+        return weighed(draft, request, weights), -read_by if soon else 0
 
     best = max(candidates, key=value)
     if request.original_template and patterns:
         original = TemplateText(subject=best.subject, body=request.original_template)
         context = rule_context(request, merchant, plan.sms_segments)
         sound = not hard_violations(check(original, context))
-        if sound and _value(original, request, weights) > _value(best, request, weights):
+        if sound and weighed(original, request, weights) > weighed(best, request, weights):
             return original
     return best
 
@@ -194,9 +177,11 @@ def edit(
             body=merge_fields.to_ours(request.original_template).text,
         )
         context = rule_context(request, merchant, plan.sms_segments)
-        weights = _weights(patterns, plan)
+        weights = pattern_weights(patterns, None if plan is None else plan.overrules)
         sound = not hard_violations(check(original, context))
-        if sound and _value(original, request, weights) > _value(edited.template, request, weights):
+        if sound and weighed(original, request, weights) > weighed(
+            edited.template, request, weights
+        ):
             return Edited(original, (), edited.syntax)
     return edited
 
@@ -733,7 +718,7 @@ def write_with_model(
     layout = _layout(draft, request, sender_of(merchant, request))
     grounded = _hard(draft, context)
     names, listed = _pattern_names(patterns, plan, evidence_ids)
-    weights = _weights(patterns, plan)
+    weights = pattern_weights(patterns, None if plan is None else plan.overrules)
     free = layout.free
     checked: dict[int, tuple[_Judged, list[DraftStep], list[str], int]] = {}
 
@@ -759,7 +744,7 @@ def write_with_model(
         if not problems:
             best = max(
                 usable or judged,
-                key=lambda j: (_value(j.template, request, weights), j.kept),
+                key=lambda j: (weighed(j.template, request, weights), j.kept),
             )
             checked[id(answer)] = (best, steps, refused, len(wordings))
         return problems

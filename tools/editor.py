@@ -10,7 +10,6 @@ request, and the message comes back in the merchant's own merge-field syntax.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,10 +31,13 @@ from tools.domain import (
 )
 from tools.features import (
     FEATURES,
+    feature_of,
     has_emoji,
     is_shouting,
     offer_early,
+    pattern_weights,
     template_features,
+    weighed,
 )
 from tools.offers import (
     OFFER_PHRASE,
@@ -46,7 +48,6 @@ from tools.offers import (
     stated_facts,
 )
 from tools.rules import OPT_OUT, SUBJECTLESS, allowed_sms_segments, with_sender
-from tools.statistics import certainty
 from tools.text import ACRONYMS, sentence_case, sentences, tidy
 from tools.writer import NAME, QUIET_VOICES, Exemplar, WritePlan, Writer
 
@@ -161,15 +162,6 @@ class _Body:
             out += tidy(" ".join(line))
         return out
 
-    def text_with(self, i: int, j: int, sentence: str) -> str:
-        """The text with sentence ``j`` of line ``i`` replaced ('' removes it)."""
-        lines = [list(line) for line in self.lines]
-        if sentence:
-            lines[i][j] = sentence
-        else:
-            del lines[i][j]
-        return _Body(lines, self.breaks).text()
-
     def add_paragraph(self, sentence: str, first: bool = False) -> None:
         """A paragraph of its own, at the end (or the start), as e-mails set them."""
         if first:
@@ -224,10 +216,6 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:] if text and not text.startswith("{") else text
 
 
-def _feature(pattern: Pattern) -> str:
-    return pattern.name.removeprefix("avoid_")
-
-
 @dataclass
 class Editor:
     """Edits one request's original text following a plan."""
@@ -251,7 +239,7 @@ class Editor:
     # -- recording ------------------------------------------------------------------------
 
     def _record(self, kind: str, before: str, after: str, feature: str | None = None) -> None:
-        pattern = next((p for p in self.patterns if feature and _feature(p) == feature), None)
+        pattern = next((p for p in self.patterns if feature and feature_of(p) == feature), None)
         if pattern is not None:
             reason = (
                 f"messages whose copy {FEATURES.get(feature or '', feature)} converted "
@@ -428,17 +416,12 @@ class Editor:
     def _value(self, text: str) -> float:
         """What the patterns predict for a text: the log lifts of the features it carries,
         each weighed by how sure its pattern is (only differences mean anything)."""
-        features = template_features(TemplateText(body=text), self.request)
-        return sum(
-            certainty(p.confidence) * math.log(p.lift)
-            for p in self.patterns
-            if p.lift > 0 and features.get(_feature(p), False)
-        )
+        return weighed(TemplateText(body=text), self.request, pattern_weights(self.patterns))
 
     def _evidence(self, feature: str, *, helps: bool) -> bool:
         """Whether a pattern of the merchant's or the segment's data backs acting on a
         feature (best practice alone leaves the merchant's own sentences as they are)."""
-        return any(_feature(p) == feature and (p.lift > 1) == helps for p in self.patterns)
+        return any(feature_of(p) == feature and (p.lift > 1) == helps for p in self.patterns)
 
     def _hold(self, parsed: merge_fields.Parsed) -> str:
         """The parsed text with each merge field of the merchant's tool that CRMAgent does
@@ -554,7 +537,7 @@ class Editor:
                 body.lines[0].insert(min(at, len(body.lines[0])), line)
                 self._record("offer_stated", "", line, "offer_stated")
             found = body.find(OFFER_PHRASE)
-        evidence = any(_feature(p) == "offer_early" and p.lift > 1 for p in self.patterns)
+        evidence = any(feature_of(p) == "offer_early" and p.lift > 1 for p in self.patterns)
         if found is None or not evidence or "offer_early" not in use or offer_early(body.text()):
             return
         # Only a short opening gives way, so the message still reads in its own order.
@@ -679,7 +662,7 @@ class Editor:
         segments = allowed_sms_segments(
             plan.sms_segments, self.request.original_template, self.sender
         )
-        long_evidence = any(_feature(p) == "long_copy" and p.lift < 1 for p in self.patterns)
+        long_evidence = any(feature_of(p) == "long_copy" and p.lift < 1 for p in self.patterns)
         limit = LIMITS[channel].ideal_body_chars[1] if long_evidence else None
 
         def fits() -> bool:
@@ -829,20 +812,6 @@ _REASONS = {
 
 def _has(text: str, feature: str, editor: Editor) -> bool:
     return template_features(TemplateText(body=text), editor.request).get(feature, False)
-
-
-def _carries(sentence: str, request: CampaignRequest) -> bool:
-    """Whether a sentence carries what the message cannot lose: the offer, the code, the
-    link, the opt-out, the product, what the message is for, or a placeholder."""
-    code = request.voucher.code if request.voucher else None
-    return bool(
-        OFFER_PHRASE.search(sentence)
-        or purpose.states_purpose(sentence, purpose.purpose_of(request))
-        or (code and code in sentence)
-        or "{" in sentence
-        or _STOP.search(sentence)
-        or (request.product_name and request.product_name.lower() in sentence.lower())
-    )
 
 
 def _merchant_syntax(syntax: merge_fields.MergeSyntax, original: str) -> merge_fields.MergeSyntax:

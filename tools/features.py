@@ -8,13 +8,16 @@ words the guidance uses.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tools.channels import LIMITS
-from tools.domain import CampaignRequest, TemplateText
+from tools.domain import CampaignRequest, Pattern, TemplateText
 from tools.offers import OFFER_PHRASE
+from tools.statistics import certainty
 
 FEATURES: dict[str, str] = {
     "offer_stated": "states the offer concretely (the discount, free shipping, the gift)",
@@ -149,3 +152,30 @@ def template_features(template: TemplateText, request: CampaignRequest) -> dict[
     code = request.voucher.code if request.voucher else None
     context = CopyContext(request.channel.value, request.product_name or "", code)
     return copy_features(template.body, template.subject, context)
+
+
+def feature_of(pattern: Pattern) -> str:
+    """The copy feature a pattern is about."""
+    return pattern.name.removeprefix("avoid_")
+
+
+def pattern_weights(
+    patterns: Sequence[Pattern], overrules: Callable[[str, bool], bool] | None = None
+) -> list[tuple[str, float]]:
+    """Each pattern's feature and what carrying it is worth: its log lift weighted by how
+    sure it is (an avoided feature's is negative). A pattern ``overrules`` says a plan went
+    the other way on counts for nothing."""
+    return [
+        (feature_of(p), certainty(p.confidence) * math.log(p.lift))
+        for p in patterns
+        if p.lift > 0 and not (overrules and overrules(feature_of(p), p.lift >= 1))
+    ]
+
+
+def weighed(
+    template: TemplateText, request: CampaignRequest, weights: Sequence[tuple[str, float]]
+) -> float:
+    """What the patterns predict for a template: the weights of the features it carries
+    (only differences between texts for one request mean anything)."""
+    features = template_features(template, request)
+    return sum(weight for feature, weight in weights if features.get(feature, False))

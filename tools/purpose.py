@@ -94,11 +94,6 @@ def infer_purpose(
     return Purpose.ANNOUNCEMENT
 
 
-def states_purpose(sentence: str, purpose: Purpose) -> bool:
-    """Whether a sentence says what the message is for ("They're back in stock")."""
-    return any(p is purpose and cue.search(sentence) for p, cue in _CUES)
-
-
 def purpose_of(request: CampaignRequest, canonical: str | None = None) -> Purpose:
     """The request's purpose: as given, else read from its original text."""
     if request.purpose is not None:
