@@ -17,10 +17,10 @@ from agents.rule_checker import rule_context
 from prompts.common import UNTRUSTED
 from prompts.guidance import GUIDANCE_INSTRUCTIONS
 from prompts.template import LINE_FEEDBACK, VERSIONS, WRITER_SYSTEM, WRITER_USER
-from tools import merge_fields
+from tools import merge_fields, wording
 from tools.best_practice import practice
 from tools.channels import LIMITS
-from tools.domain import CampaignRequest, Merchant, Pattern, TemplateText
+from tools.domain import CampaignRequest, Merchant, Pattern, TemplateText, WordingLift
 from tools.editor import Edited, Editor
 from tools.features import feature_of, pattern_weights, weighed
 from tools.models import Spend, StructuredMethod, ask
@@ -162,13 +162,21 @@ def edit(
     plan: WritePlan,
     patterns: Sequence[Pattern],
     own: Sequence[Exemplar] = (),
+    wordings: Sequence[WordingLift] = (),
 ) -> Edited:
     """The merchant's original edited to the plan, each edit with its reason (group
-    learning may borrow lines from ``own``, the merchant's best texts). The original itself
-    stays when the patterns predict it beats the edit and it breaks no hard rule: an edit
-    must earn its place."""
+    learning may borrow lines from ``own``, the merchant's best texts; ``wordings`` may
+    replace an opening, an offer's verb or a call to action's words). The original itself
+    stays when the patterns and wordings predict it does at least as well as the edit and
+    it breaks no hard rule: an edit must earn its place."""
     editor = Editor(
-        request, merchant, canonical, patterns, sender=sender_of(merchant, request), own=own
+        request,
+        merchant,
+        canonical,
+        patterns,
+        sender=sender_of(merchant, request),
+        own=own,
+        wordings=wordings,
     )
     edited = editor.edit(plan)
     if patterns and request.original_template:
@@ -179,9 +187,11 @@ def edit(
         context = rule_context(request, merchant, plan.sms_segments)
         weights = pattern_weights(patterns, None if plan is None else plan.overrules)
         sound = not hard_violations(check(original, context))
-        if sound and weighed(original, request, weights) > weighed(
-            edited.template, request, weights
-        ):
+
+        def predicted(text: TemplateText) -> float:
+            return weighed(text, request, weights) + wording.value(text.body, wordings)
+
+        if sound and predicted(original) > predicted(edited.template):
             return Edited(original, (), edited.syntax)
     return edited
 

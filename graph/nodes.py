@@ -20,7 +20,7 @@ from agents.evaluate import judge
 from agents.rule_checker import check_template
 from graph.context import Context, model_for
 from graph.state import InputState, State
-from tools import merge_fields
+from tools import merge_fields, wording
 from tools.domain import (
     CampaignRequest,
     Edit,
@@ -219,9 +219,21 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             lifts=lifts,
             leans=leans,
         )
+    # The words themselves (openings, offer verbs, calls to action), read the same way: the
+    # segment's, and in group learning the merchant's own moved from them.
+    wordings = per_data_version(
+        store,
+        "wordings",
+        (request.merchant_id if group else "", segment, spread),
+        lambda: wording.learn(
+            [s.record for s in everyone],
+            own_history(store, request.merchant_id, segment) if group else (),
+            spread,
+        ),
+    )
     model = load_model(model_for(ctx, "analyst"), ctx.model_timeout)
     if model is None or not patterns:
-        return {"patterns": patterns}
+        return {"patterns": patterns, "wordings": wordings}
     # A model's reading of the patterns is computed once per merchant x segment x channel and
     # data version, and reused by every request of a batch; requests for the same pair wait
     # for one reading (one lock per pair, whatever the data version: imports do not add any).
@@ -238,10 +250,11 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         if cached is not None:
             notes = dict(json.loads(cached))
             return {
+                "wordings": wordings,
                 "patterns": [
                     p.model_copy(update={"description": notes.get(p.name, p.description)})
                     for p in patterns
-                ]
+                ],
             }
         spend = Spend(budget=budget(ctx.call_budget))
         exemplars = (
@@ -263,6 +276,7 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             store.cache(key, json.dumps([[p.name, p.description] for p in read]))
     return {
         "patterns": read or patterns,
+        "wordings": wordings,
         **_spent(state, spend, None if read is not None else "pattern notes"),
     }
 
@@ -410,7 +424,13 @@ def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if request.original_template:
         own = exemplars if state["mode"] == "group" else []
         edited = template.edit(
-            request, state["merchant"], analysis.canonical, plan, state["patterns"], own
+            request,
+            state["merchant"],
+            analysis.canonical,
+            plan,
+            state["patterns"],
+            own,
+            state.get("wordings", []),
         )
         draft, kept = edited.template, _edited(edited)
     else:

@@ -23,6 +23,7 @@ from tools.domain import (
     Scores,
     TemplateText,
     Usage,
+    WordingLift,
 )
 
 
@@ -104,6 +105,8 @@ class State(InputState, OutputState, total=False):
     """The merchant's history in the segment, scored, and the mode verdict."""
     merchant: NotRequired[Merchant]
     """The merchant's profile (brand voice, discount cap, forbidden words)."""
+    wordings: NotRequired[list[WordingLift]]
+    """Openings, offer verbs and calls to action with what they went with in conversions."""
     llm_guidance: NotRequired[list[GuidanceStep]]
     """Guidance a model wrote with the template (checked), used instead of the grounded."""
     require_approval: NotRequired[bool]

@@ -431,6 +431,23 @@ class Pattern(_Model):
     )
 
 
+class WordingLift(_Model):
+    """The words a message used in one slot (its opening, the verb into its offer, its
+    call to action) and how its A/B siblings did without them (``tools.wording``)."""
+
+    slot: Literal["opening", "offer_verb", "call"]
+    key: str = Field(description="The wording, normalised ('' for an opening that is the offer).")
+    surface: str = Field(description="The words as a template wrote them.")
+    lift: float = Field(description="Conversion ratio with the wording vs its siblings without.")
+    ci_low: float
+    ci_high: float
+    confidence: float = Field(ge=0, le=1, description="Probability the lift's direction is real.")
+    sample_size: int = Field(default=0, ge=0, description="Sends behind the estimate.")
+    channels: list[str] = Field(default_factory=list, description="Channels it was sent in.")
+    voucher_types: list[str] = Field(default_factory=list, description="Offers it led into.")
+    evidence: list[str] = Field(default_factory=list, description="Template ids that used it.")
+
+
 class Reference(_Model):
     """A template the result learned from."""
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from tools import merge_fields, purpose
+from tools import merge_fields, purpose, wording
 from tools.best_practice import practice
 from tools.channels import LIMITS, body_fits
 from tools.deadlines import deadline_claims, drop_unsupported
@@ -28,6 +28,7 @@ from tools.domain import (
     TemplateText,
     Voucher,
     VoucherType,
+    WordingLift,
 )
 from tools.features import (
     FEATURES,
@@ -227,6 +228,9 @@ class Editor:
     sender: str = "{shop_name}"
     own: Sequence[Exemplar] = ()
     """The merchant's own best texts in the segment, whose lines group learning may borrow."""
+    wordings: Sequence[WordingLift] = ()
+    """What the history says of each opening, offer verb and call to action
+    (``tools.wording``): a wording that did clearly better replaces the original's."""
     edits: list[Edit] = field(default_factory=list)
     kept: dict[str, str] = field(default_factory=dict)
     values: dict[str, str | None] = field(default_factory=dict)
@@ -303,6 +307,8 @@ class Editor:
         if "personalised" in plan.avoid:
             self._fix(body, "personalised", _no_name, "personalised")
         self._offer(body, use)
+        self._reword_opening(body)
+        self._reword_offer_verb(body)
         if "personalised" in use and NAME not in body.text():
             self._greet(body)
         code = self.request.voucher.code if self.request.voucher else None
@@ -331,6 +337,7 @@ class Editor:
             body.put(i, j, f"{s} {emoji}")
             self._record("emoji", s, f"{s} {emoji}", "emoji")
         self._call_to_action(body)
+        self._reword_call(body)
         self._sms(body)
         self._finish(body)
         self._fit(body, plan)
@@ -415,8 +422,10 @@ class Editor:
 
     def _value(self, text: str) -> float:
         """What the patterns predict for a text: the log lifts of the features it carries,
-        each weighed by how sure its pattern is (only differences mean anything)."""
-        return weighed(TemplateText(body=text), self.request, pattern_weights(self.patterns))
+        each weighed by how sure its pattern is, and the worth of its wordings (only
+        differences mean anything)."""
+        features = weighed(TemplateText(body=text), self.request, pattern_weights(self.patterns))
+        return features + wording.value(text, self.wordings)
 
     def _evidence(self, feature: str, *, helps: bool) -> bool:
         """Whether a pattern of the merchant's or the segment's data backs acting on a
@@ -590,6 +599,107 @@ class Editor:
                     body.insert_before_close(line)
                     self._record("borrowed_line", "", line, feature)
                     text = body.text()
+
+    # -- wordings -----------------------------------------------------------------------------
+
+    def _better_wording(self, slot: str, current: str | None) -> WordingLift | None:
+        """The wording of ``slot`` this campaign's channel (and offer) has seen that the
+        history says beats the ``current`` one by at least ``wording.MARGIN``."""
+        voucher = self.request.voucher
+        kind = voucher.type.value if voucher else None
+        fits = [
+            w
+            for w in wording.by_slot(self.wordings).get(slot, [])
+            if self.request.channel.value in w.channels
+            and (slot != "offer_verb" or (kind in w.voucher_types and _verb_fits(w.key, kind)))
+        ]
+        if not fits:
+            return None
+        known = {w.key: wording.worth(w) for w in wording.by_slot(self.wordings).get(slot, [])}
+        now = known.get(current, 0.0) if current is not None else 0.0
+        best = fits[0]
+        return best if best.key != current and wording.worth(best) - now > wording.MARGIN else None
+
+    def _reworded(self, wording_: WordingLift, before: str, after: str) -> None:
+        self.edits.append(
+            Edit(
+                kind="wording",
+                before=before,
+                after=after,
+                reason=(
+                    f"messages that {wording.SLOTS[wording_.slot]} "
+                    f'"{wording_.surface or "the offer itself"}" converted '
+                    f"{wording_.lift:.2f}x as often as their A/B siblings that did not "
+                    f"(90% interval {wording_.ci_low:.2f}-{wording_.ci_high:.2f})"
+                ),
+                pattern=f"wording:{wording_.slot}",
+                evidence=list(wording_.evidence[:3]),
+            )
+        )
+
+    def _reword_opening(self, body: _Body) -> None:
+        """The opening the history favours: a hook in place of another, a hook before an
+        offer that opened the text, or the offer first where hooks did worse."""
+        if not self.wordings or len(body.all()) < 2:
+            return
+        i, j, first = body.all()[0]
+        prefix = f"{self.sender}: " if first.startswith(f"{self.sender}: ") else ""
+        own = first[len(prefix) :]
+        current = wording.read(own)["opening"]
+        better = self._better_wording("opening", current.key)
+        if better is None:
+            return
+        if current.key and better.key:  # a hook for a hook
+            after = prefix + _with_name(better.surface, NAME in own)
+        elif better.key:  # a hook before the offer the text opened with
+            after = f"{prefix}{better.surface} {own}"
+        elif NAME in own or prefix:
+            return  # the hook carries the name or the sender: it stays
+        else:  # the offer first: the hook goes
+            after = ""
+        body.put(i, j, after)
+        self._reworded(better, first, after)
+
+    def _reword_offer_verb(self, body: _Body) -> None:
+        """The verb into the offer the history favours ("Take $15 off" for "Save $15 on")."""
+        if not self.wordings:
+            return
+        found = body.find(OFFER_PHRASE)
+        if found is None:
+            return
+        i, j, sentence = found
+        current = wording.read(sentence).get("offer_verb")
+        if current is None:
+            return
+        better = self._better_wording("offer_verb", current.key)
+        if better is None:
+            return
+        after = _swap_verb(sentence, current.surface, better.key)
+        if after != sentence:
+            body.put(i, j, after)
+            self._reworded(better, sentence, after)
+
+    def _reword_call(self, body: _Body) -> None:
+        """The call to action's words the history favours, before the same link."""
+        if not self.wordings:
+            return
+        found = body.find(LINK)
+        if found is None:
+            return
+        i, j, sentence = found
+        current = wording.read(body.text()).get("call")
+        better = self._better_wording("call", current.key if current else None)
+        if better is None:
+            return
+        lead, rest = sentence.split(LINK, 1)
+        call = f"{better.surface}: {LINK}{rest}"
+        if current is not None:
+            body.put(i, j, call)
+        else:
+            lead = lead.rstrip(" :-\u2013\u2014")
+            call = f"{_closed(lead)} {call}" if lead else call
+            body.put(i, j, call)
+        self._reworded(better, sentence, call)
 
     def _call_to_action(self, body: _Body) -> None:
         if LINK in body.text() or _MARKED_LINK.search(body.text()):
@@ -812,6 +922,40 @@ _REASONS = {
 
 def _has(text: str, feature: str, editor: Editor) -> bool:
     return template_features(TemplateText(body=text), editor.request).get(feature, False)
+
+
+def _with_name(sentence: str, named: bool) -> str:
+    """A hook greeting the customer by name where the one it replaces did."""
+    if not named:
+        return sentence
+    words, mark = re.fullmatch(r"(.*?)([.!?]*)", sentence).groups()  # type: ignore[union-attr]
+    return f"{words}, {NAME}{mark or '!'}"
+
+
+def _verb_fits(verb: str, kind: str | None) -> bool:
+    """Whether a verb reads before this kind of offer ("Take" before an amount only)."""
+    amount = kind in (
+        VoucherType.PERCENT_OFF.value,
+        VoucherType.AMOUNT_OFF.value,
+        VoucherType.THRESHOLD.value,
+    )
+    return verb in wording.OFFER_VERBS and (amount or verb not in wording.AMOUNT_ONLY)
+
+
+def _swap_verb(sentence: str, old: str, new: str) -> str:
+    """The offer's sentence led in with another verb, the amount tied to what it applies to
+    as that verb wants ("Save $15 on" -> "Take $15 off")."""
+    at = sentence.find(old)
+    if at < 0:
+        return sentence
+    word = new.upper() if old.isupper() else new.capitalize() if old[:1].isupper() else new
+    out = sentence[:at] + word + sentence[at + len(old) :]
+    offer = OFFER_PHRASE.search(out, at)
+    if offer and re.search(r"\d", offer.group()):
+        tie = wording.OFFER_VERBS[new]
+        rest = re.sub(r"^(\s+)(?:on|off)\b", rf"\g<1>{tie}", out[offer.end() :], count=1)
+        out = out[: offer.end()] + rest
+    return out
 
 
 def _merchant_syntax(syntax: merge_fields.MergeSyntax, original: str) -> merge_fields.MergeSyntax:

@@ -1,0 +1,250 @@
+"""Wordings: which words a message opens with, states its offer with and calls to action
+with, and what each went with in conversions.
+
+The copy features (``tools.features``) say *whether* a message has a call to action; a
+wording says *which* one ("Claim it now" or "Shop now"). Customers answer words, not
+features, and a merchant's A/B siblings differ in exactly these words, so the same
+within-campaign reading that gives the features' lifts gives each wording's: the share of
+sends that converted when a campaign's variant used it against its siblings that did not.
+
+Three slots are read, each as a key (lower case, the name and the link left out, numbers
+as ``#``) and the words it came from:
+
+- ``opening``: the first sentence, when it is not the offer itself ("We miss you!");
+  the key ``""`` is a message that opens with its offer.
+- ``offer_verb``: the one word that leads into the offer ("Take", "Save", "Enjoy").
+- ``call``: the words before the link ("Grab yours today"), or a short closing line
+  where a push has none.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from tools.domain import WordingLift
+from tools.history import LEARNED, campaign_key, features_of
+from tools.offers import OFFER_PHRASE
+from tools.statistics import joint_lifts, lift_from_log
+from tools.store import TemplateRecord
+from tools.text import sentences, tidy
+
+SLOTS: dict[str, str] = {
+    "opening": "opened with",
+    "offer_verb": "led into the offer with",
+    "call": "called to action with",
+}
+"""The slots, and how the guidance says a message used one."""
+SPREAD = 0.25
+"""How far a wording's effect is expected to stray from none (log scale): the prior that
+shrinks each reading toward 'no different', so that a wording seen in a few sends moves
+the choice little and one seen in thousands moves it much."""
+MARGIN = 0.03
+"""How much better (log scale, about 3%) a wording must be expected to do than the
+merchant's own before the editor changes it: a merchant's words are not churned for less."""
+_VAGUE = (0.0, 1.0)
+"""A copy feature's prior here: read beside the wordings only so they are not credited
+with what it did."""
+OFFER_VERBS: dict[str, str] = {
+    "save": "on",
+    "take": "off",
+    "get": "off",
+    "enjoy": "off",
+    "grab": "off",
+    "claim": "off",
+    "unlock": "off",
+}
+"""The verbs an offer may be led into with, each with the word that ties an amount to
+what it applies to ("Save $15 on", "Take $15 off"). Only these are swapped for one another."""
+AMOUNT_ONLY = frozenset({"save", "take"})
+"""Verbs that read only before an amount or a percent ("Take free shipping" does not)."""
+NAME = "{first_name}"
+LINK = "{link}"
+_SENDER = re.compile(r"^[A-Z][\w'&.\- ]{0,38}:\s+(?=[^\s{])")
+"""A sender's name before the text ("Knix: "), not a call to action before its link."""
+_NAME_AROUND = re.compile(r",?\s*\{first_name\}\s*,?")
+_MERGE = re.compile(r"\{[^{}]*\}|§\d+§")
+_WORDS = re.compile(r"[^a-z#]+")
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
+_STOP = re.compile(r"\bSTOP\b")
+_IMPERATIVE = re.compile(
+    r"(?:shop|buy|order|claim|grab|get|tap|click|discover|explore|see|find|check|book|"
+    r"redeem|complete|visit|browse|view|reorder|try|pick|finish|continue|unlock|join)\b",
+    re.IGNORECASE,
+)
+"""How a push's closing line calls to action when it has no link to lead into."""
+_MAX_CALL_WORDS = 6
+
+
+@dataclass
+class _Seen:
+    """Where a wording was seen: its first words as written, channels, vouchers, ids."""
+
+    surface: str
+    channels: set[str] = field(default_factory=set)
+    vouchers: set[str] = field(default_factory=set)
+    ids: list[str] = field(default_factory=list)
+    sends: int = 0
+
+
+@dataclass(frozen=True)
+class Read:
+    """A slot's wording in one text: its key and the words as written."""
+
+    key: str
+    surface: str
+
+
+def normalise(text: str) -> str:
+    """A wording's key: lower case, merge fields out, numbers as #, words only."""
+    text = _DIGITS.sub("#", _MERGE.sub(" ", text.lower()))
+    return _WORDS.sub(" ", text).strip()
+
+
+def _opening(first: str) -> Read:
+    if OFFER_PHRASE.search(first) or LINK in first or _DIGITS.search(first):
+        return Read("", "")
+    return Read(normalise(first), tidy(_NAME_AROUND.sub(" ", first)))
+
+
+def _offer_verb(parts: Sequence[str]) -> Read | None:
+    for sentence in parts:
+        offer = OFFER_PHRASE.search(sentence)
+        if offer is None:
+            continue
+        lead = _NAME_AROUND.sub(" ", sentence[: offer.start()]).strip(" ,")
+        verb = lead.lower()
+        return Read(verb, lead) if verb in OFFER_VERBS else None
+    return None
+
+
+def _call(parts: Sequence[str]) -> Read | None:
+    linked = next((s for s in parts if LINK in s), None)
+    if linked is not None:
+        lead = linked.split(LINK, 1)[0].rstrip(" :-\u2013\u2014")
+    else:
+        closing = [s for s in parts if not _STOP.search(s)]
+        last = closing[-1] if len(closing) > 1 else ""
+        lead = last.rstrip(".!") if _IMPERATIVE.match(last) else ""
+    key = normalise(lead)
+    short = 0 < len(key.split()) <= _MAX_CALL_WORDS
+    if not short or OFFER_PHRASE.search(lead) or "#" in key:
+        return None
+    return Read(key, _NAME_AROUND.sub(" ", lead).strip(" ,"))
+
+
+def read(body: str) -> dict[str, Read]:
+    """The slots a text fills, with their wordings."""
+    parts = sentences(body.replace("\n", " "))
+    if not parts:
+        return {}
+    parts[0] = _SENDER.sub("", parts[0])
+    found = {"opening": _opening(parts[0])}
+    verb, call = _offer_verb(parts), _call(parts)
+    if verb is not None:
+        found["offer_verb"] = verb
+    if call is not None:
+        found["call"] = call
+    return found
+
+
+def _rows(
+    records: Sequence[TemplateRecord], columns: Sequence[tuple[str, str]]
+) -> list[list[tuple[int, int, list[bool]]]]:
+    """Templates by campaign as ``joint_lifts`` reads them: the learned copy features, then
+    whether each of ``columns`` (slot, key) is the template's wording."""
+    campaigns: defaultdict[tuple[object, ...], list[tuple[int, int, list[bool]]]] = defaultdict(
+        list
+    )
+    for record in records:
+        features, found = features_of(record), read(record.text)
+        has = [features[f] for f in LEARNED] + [
+            slot in found and found[slot].key == key for slot, key in columns
+        ]
+        campaigns[campaign_key(record)].append((record.conversions, record.sends, has))
+    return list(campaigns.values())
+
+
+def learn(
+    segment: Sequence[TemplateRecord],
+    own: Sequence[TemplateRecord] = (),
+    spread: float = 0.15,
+) -> list[WordingLift]:
+    """The wordings of a segment's templates with their lifts, the most worth first.
+
+    Every wording and copy feature is read at once within campaigns
+    (``tools.statistics.joint_lifts``): a variant's opening is not credited with what its
+    call to action did. Each wording's log lift has a normal prior of mean 0 and sd
+    ``SPREAD``. With the merchant's ``own`` templates (group learning), the segment's
+    reading, widened by ``spread`` (the between-merchant spread of log lifts), is the prior
+    its own campaigns update, and its own texts come first as evidence. A wording two
+    templates or fewer used is left out."""
+    seen: dict[tuple[str, str], _Seen] = {}
+    for record in [*own, *segment]:
+        for slot, wording in read(record.text).items():
+            entry = seen.setdefault((slot, wording.key), _Seen(wording.surface))
+            if entry.surface.isupper() and not wording.surface.isupper():
+                entry.surface = wording.surface  # as a merchant writes it, not shouted
+            entry.channels.add(record.channel)
+            entry.vouchers.add(record.voucher_type)
+            if record.template_id not in entry.ids:
+                entry.ids.append(record.template_id)
+                entry.sends += record.sends
+    columns = sorted(c for c, entry in seen.items() if len(entry.ids) > 2)
+    if not columns:
+        return []
+    prior = [_VAGUE] * len(LEARNED) + [(0.0, SPREAD**2)] * len(columns)
+    posterior = joint_lifts(_rows(segment, columns), prior)
+    total = sum(r.sends for r in segment)
+    if own:
+        widened = [(mean, variance + spread**2) for mean, variance in posterior]
+        posterior = joint_lifts(_rows(own, columns), widened)
+    wordings = []
+    for column, (mean, variance) in zip(columns, posterior[len(LEARNED) :], strict=True):
+        entry = seen[column]
+        lift = lift_from_log(mean, math.sqrt(variance), entry.sends, total - entry.sends)
+        wordings.append(
+            WordingLift(
+                slot=column[0],
+                key=column[1],
+                surface=entry.surface,
+                lift=round(lift.ratio, 4),
+                ci_low=round(lift.ci_low, 4),
+                ci_high=round(lift.ci_high, 4),
+                confidence=round(max(lift.confidence, 1 - lift.confidence), 4),
+                sample_size=lift.sample_size,
+                channels=sorted(entry.channels),
+                voucher_types=sorted(entry.vouchers),
+                evidence=entry.ids[:10],
+            )
+        )
+    wordings.sort(key=lambda w: (abs(worth(w)), w.slot, w.key), reverse=True)
+    return wordings
+
+
+def worth(wording: WordingLift) -> float:
+    """What a wording is expected to do to conversion: its log lift (a posterior mean, so
+    already shrunk toward none by how little was seen of it)."""
+    return math.log(wording.lift)
+
+
+def value(body: str, wordings: Sequence[WordingLift]) -> float:
+    """What the wordings predict for a text: the worth of each wording it uses (only
+    differences between texts for one request mean anything)."""
+    known: dict[tuple[str, str], WordingLift] = {(w.slot, w.key): w for w in wordings}
+    return math.fsum(
+        worth(known[(slot, found.key)])
+        for slot, found in read(body).items()
+        if (slot, found.key) in known
+    )
+
+
+def by_slot(wordings: Sequence[WordingLift]) -> Mapping[str, list[WordingLift]]:
+    """The wordings of each slot, the most worth first."""
+    slots: dict[str, list[WordingLift]] = defaultdict(list)
+    for wording in sorted(wordings, key=worth, reverse=True):
+        slots[wording.slot].append(wording)
+    return slots
