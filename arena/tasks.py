@@ -184,10 +184,12 @@ def draw_marketer_tasks(store_path: Path, rng: random.Random, count: int) -> Tas
 
     rich_pairs = sorted(p for p, n in sizes.items() if n >= 12)
     rng.shuffle(rich_pairs)
+    rich_merchants = set()
     for pair in rich_pairs[: quota["rewrite_rich"]]:
         options = [c for c in per_pair[pair] if len(c["templates"]) >= 2]
         if not options:
             continue
+        rich_merchants.add(pair[0])
         campaign = rng.choice(options)
         worst = min(campaign["templates"], key=cvr)
         tasks.hidden_campaigns.add(campaign["campaign_id"])
@@ -203,8 +205,12 @@ def draw_marketer_tasks(store_path: Path, rng: random.Random, count: int) -> Tas
     little_pairs = sorted(p for p, n in sizes.items() if n <= 3)
     rng.shuffle(little_pairs)
     merchants_little = {m for m, _ in little_pairs}
+    # A cold-start merchant's history is all held out: never one whose rich history a
+    # rewrite_rich task is about, or that task would have none to learn from.
     cold = sorted(
-        m for m in merchants_little if sum(n for (mm, _), n in sizes.items() if mm == m) <= 40
+        m
+        for m in merchants_little - rich_merchants
+        if sum(n for (mm, _), n in sizes.items() if mm == m) <= 40
     )
     rng.shuffle(cold)
     cold_chosen = set(cold[: quota["cold_start"]])

@@ -42,6 +42,7 @@ from tools.history import (
     own_dispersion,
     own_history,
     per_data_version,
+    segment_dispersion,
     segment_history,
     segment_lifts,
 )
@@ -229,6 +230,7 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             [s.record for s in everyone],
             own_history(store, request.merchant_id, segment) if group else (),
             spread,
+            (segment_dispersion(store), own_dispersion(store) if group else 1.0),
         ),
     )
     model = load_model(model_for(ctx, "analyst"), ctx.model_timeout)

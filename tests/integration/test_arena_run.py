@@ -208,3 +208,24 @@ def test_a_sweep_pools_the_head_to_heads_of_every_world(tmp_path: Path) -> None:
     assert (tmp_path / "arena-runs" / "seed-4" / "world" / "crm.sqlite").exists()
     refused = _crmagent("arena", "sweep", "--seeds", "seven")
     assert refused.returncode == 2 and "give seeds as 7-16 or 1,2,3" in refused.stderr
+
+
+@pytest.mark.parametrize("seed", [2, 5])
+def test_a_rich_merchant_task_keeps_the_rich_history_it_is_named_for(
+    tmp_path: Path, seed: int
+) -> None:
+    """A cold-start merchant's history is held out whole: it is never the merchant of a
+    rewrite_rich task, which would then have nothing of its own to learn from."""
+    world = prepare(tmp_path, seed)
+    hidden = load_hidden(hidden_path(world))
+    tasks = draw_tasks(world / "crm.sqlite", hidden, seed, 60, 6, 6, tmp_path / "view")
+    rich = [t for t in tasks.marketer if t.kind == "rewrite_rich"]
+    assert rich and not {t.request["merchant_id"] for t in rich} & tasks.cold_merchants
+    view = sqlite3.connect(tmp_path / "view" / "crm.sqlite")
+    for task in rich:
+        (own,) = view.execute(
+            "SELECT COUNT(*) FROM templates WHERE merchant_id = ? AND segment = ?",
+            (task.request["merchant_id"], task.request["segment"]),
+        ).fetchone()
+        assert own == task.own_templates >= 9, task.task_id
+    view.close()
