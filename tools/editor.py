@@ -302,7 +302,7 @@ class Editor:
         self._fix(body, "false_urgency", self._true_deadline)
         if "urgency" in plan.avoid and self._evidence("urgency", helps=False):
             self._fix(body, "urgency", lambda s: "" if _URGENT_ONLY.match(s) else s, "urgency")
-        if "emoji" in plan.avoid:
+        if "emoji" in plan.avoid and self._evidence("emoji", helps=False):
             self._fix(body, "emoji", _no_emoji, "emoji")
         if "personalised" in plan.avoid:
             self._fix(body, "personalised", _no_name, "personalised")
