@@ -230,7 +230,7 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             [s.record for s in everyone],
             own_history(store, request.merchant_id, segment) if group else (),
             spread,
-            (segment_dispersion(store), own_dispersion(store) if group else 1.0),
+            segment_dispersion(store),
         ),
     )
     model = load_model(model_for(ctx, "analyst"), ctx.model_timeout)

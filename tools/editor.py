@@ -595,7 +595,8 @@ class Editor:
             lines = self.writer.own_lines(exemplar)
             for feature in ("social_proof", "exclusivity"):
                 line = lines.get(feature)
-                if feature in use and line and line not in text and not _has(text, feature, self):
+                asked = feature in use and self._evidence(feature, helps=True)
+                if asked and line and line not in text and not _has(text, feature, self):
                     body.insert_before_close(line)
                     self._record("borrowed_line", "", line, feature)
                     text = body.text()

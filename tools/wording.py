@@ -172,7 +172,7 @@ def learn(
     segment: Sequence[TemplateRecord],
     own: Sequence[TemplateRecord] = (),
     spread: float = 0.15,
-    dispersion: tuple[float, float] = (1.0, 1.0),
+    dispersion: float = 1.0,
 ) -> list[WordingLift]:
     """The wordings of a segment's templates with their lifts, the most worth first.
 
@@ -182,11 +182,11 @@ def learn(
     ``SPREAD``. With the merchant's ``own`` templates (group learning), the segment's
     reading, widened by ``spread`` (the between-merchant spread of log lifts), is the prior
     its own campaigns update, and its own texts come first as evidence. ``dispersion``
-    (segment, own) divides each reading's information by how much more the store's data
-    err than their sampling error says (``tools.history.segment_dispersion`` and
-    ``own_dispersion``): read as if exact, the wordings of a segment came out about twice
-    as far apart as the effects behind them. A wording two templates or fewer used is left
-    out."""
+    divides every reading's information by how much more the store's data err than their
+    sampling error says (``tools.history.segment_dispersion``): read as if exact, the
+    wordings of a segment came out about twice as far apart as the effects behind them,
+    and a merchant's own campaigns are read no more exactly than its segment's. A wording
+    two templates or fewer used is left out."""
     seen: dict[tuple[str, str], _Seen] = {}
     for record in [*own, *segment]:
         for slot, wording in read(record.text).items():
@@ -202,11 +202,11 @@ def learn(
     if not columns:
         return []
     prior = [_VAGUE] * len(LEARNED) + [(0.0, SPREAD**2)] * len(columns)
-    posterior = joint_lifts(_rows(segment, columns), prior, dispersion[0])
+    posterior = joint_lifts(_rows(segment, columns), prior, dispersion)
     total = sum(r.sends for r in segment)
     if own:
         widened = [(mean, variance + spread**2) for mean, variance in posterior]
-        posterior = joint_lifts(_rows(own, columns), widened, dispersion[1])
+        posterior = joint_lifts(_rows(own, columns), widened, dispersion)
     wordings = []
     for column, (mean, variance) in zip(columns, posterior[len(LEARNED) :], strict=True):
         entry = seen[column]
