@@ -10,7 +10,7 @@ from agents.content import LEAN_NOTE, evidence_decides
 from agents.segment_analyst import SegmentAnalysis
 from agents.template import ALWAYS, NEVER
 from tools.best_practice import practice
-from tools.domain import GuidanceStep, Mode, Pattern, Reference, RuleReport
+from tools.domain import Edit, GuidanceStep, Mode, Pattern, Reference, RuleReport
 from tools.features import feature_of
 from tools.writer import QUIET_VOICES
 
@@ -117,12 +117,14 @@ def write_guidance(
     code: str | None = None,
     edits: int = 0,
     dated: bool = True,
+    worded: Sequence[Edit] = (),
 ) -> list[GuidanceStep]:
     """The steps, most important first, at most ``MAX_STEPS``: those the new message acts
     on, then one that gathers the rest ("More evidence"); no step asks for what the message
     does not do. ``written`` are the new template's features, ``voice`` the merchant's brand
-    voice, ``code`` the voucher's, ``dated`` whether it has an end date and ``edits`` how
-    many edits were made to the original."""
+    voice, ``code`` the voucher's, ``dated`` whether it has an end date, ``edits`` how
+    many edits were made to the original and ``worded`` those that put in the words the
+    history favours (``tools.wording``)."""
     steps: list[tuple[str, list[str]]] = []
     more: list[str] = []
     not_done: list[str] = []
@@ -174,6 +176,15 @@ def write_guidance(
             f"{text} Your own text was kept: {edits} edit{'s' if edits > 1 else ''}, each with "
             "its reason, are listed with the result.",
             evidence,
+        )
+    if worded:
+        steps.append(
+            (
+                "Use the words your customers answered: "
+                + "; ".join(e.reason for e in worded)
+                + ".",
+                list(dict.fromkeys(i for e in worded for i in e.evidence)),
+            )
         )
     best = practice(analysis.canonical, channel)
     strong = [p for p in patterns if p.confidence >= min_confidence]

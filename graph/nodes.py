@@ -553,6 +553,7 @@ def write_guidance(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         voice=state["merchant"].brand_voice,
         code=state["request"].voucher.code if state["request"].voucher else None,
         edits=len(state.get("edits", [])),
+        worded=[e for e in state.get("edits", []) if e.kind == "wording"],
     )
     return {"guidance": steps}
 

@@ -192,7 +192,8 @@ class _Body:
         """Before the call to action and the opt-out, or at the end."""
         for i, j, s in reversed(self.all()):
             closing = LINK in s or _MARKED_LINK.search(s) or _STOP.search(s)
-            if not closing and not _CTA_VERB.match(s):
+            sign_off = not re.search(r"\w", s)  # an emoji (or two) the text ends on
+            if not closing and not sign_off and not _CTA_VERB.match(s):
                 self.lines[i][j] = _closed(s)
                 self.lines[i].insert(j + 1, sentence)
                 return
