@@ -609,15 +609,16 @@ class Editor:
         history says beats the ``current`` one by at least ``wording.MARGIN``."""
         voucher = self.request.voucher
         kind = voucher.type.value if voucher else None
+        ranked = wording.by_slot(self.wordings).get(slot, [])
         fits = [
             w
-            for w in wording.by_slot(self.wordings).get(slot, [])
+            for w in ranked
             if self.request.channel.value in w.channels
             and (slot != "offer_verb" or (kind in w.voucher_types and _verb_fits(w.key, kind)))
         ]
         if not fits:
             return None
-        known = {w.key: wording.worth(w) for w in wording.by_slot(self.wordings).get(slot, [])}
+        known = {w.key: wording.worth(w) for w in ranked}
         now = known.get(current, 0.0) if current is not None else 0.0
         best = fits[0]
         return best if best.key != current and wording.worth(best) - now > wording.MARGIN else None
