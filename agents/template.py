@@ -26,7 +26,16 @@ from tools.features import feature_of, pattern_weights, weighed
 from tools.models import Spend, StructuredMethod, ask
 from tools.offers import OFFER_PHRASE, offer_phrase
 from tools.purpose import purpose_of, target
-from tools.rules import OPT_OUT, RuleContext, check, hard_violations, repair, sender_of
+from tools.rules import (
+    OPT_OUT,
+    STOP_WORD,
+    URL,
+    RuleContext,
+    check,
+    hard_violations,
+    repair,
+    sender_of,
+)
 from tools.text import sentences, ungrounded_numbers
 from tools.writer import Exemplar, WritePlan, Writer, request_seed
 
@@ -323,8 +332,6 @@ _TOKEN = re.compile(r"\{([a-z][a-z_0-9]*)\}")
 _MARKER = re.compile(r"\{[a-z_]+\}|§\d+§")
 _NUMBERING = re.compile(r"^\s*\d+\s*(?:\([^)]*\))?\s*[:.)-]\s*")
 _STATED_NUMBER = re.compile(r"[$€£¥]?\d+(?:[.,]\d+)*%?")
-_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
-_OPTING_OUT = re.compile(r"\bSTOP\b")
 _SENDER_PREFIX = re.compile(r"^\s*([^:\n]{2,40}):\s")
 
 
@@ -440,7 +447,7 @@ def _layout(draft: TemplateText, request: CampaignRequest, sender: str) -> _Layo
         nonlocal first
         shown, slots = _slotted(text, request)
         words = re.findall(r"[^\W\d_]{2,}", _TOKEN.sub("", shown))
-        fixed = bool(_OPTING_OUT.search(text)) or len(words) < 2
+        fixed = bool(STOP_WORD.search(text)) or len(words) < 2
         made = _Unit(text, shown, slots, fixed, role or _role(text, slots, first))
         first = first and fixed
         return made
@@ -477,7 +484,7 @@ def _filled(unit: _Unit, line: str) -> tuple[str | None, str | None, str]:
                 "through the slots"
             ),
         )
-    if _URL.search(bare):
+    if URL.search(bare):
         return None, "links", f"{quoted} has a link of its own: {{link}} only"
     for token, value in slots.items():
         line = line.replace(token, value)

@@ -48,11 +48,10 @@ from tools.offers import (
     offer_phrase,
     stated_facts,
 )
-from tools.rules import OPT_OUT, SUBJECTLESS, allowed_sms_segments, with_sender
+from tools.rules import OPT_OUT, STOP_WORD, SUBJECTLESS, allowed_sms_segments, with_sender
 from tools.text import ACRONYMS, sentence_case, sentences, tidy
-from tools.writer import NAME, QUIET_VOICES, Exemplar, WritePlan, Writer
+from tools.writer import LINK, NAME, QUIET_VOICES, Exemplar, WritePlan, Writer
 
-LINK = "{link}"
 _PROFANITY = re.compile(
     r"\b(?:f+u+c+k\w*|f\*+c?k\w*|sh[i*]t+(?:ty)?|damn(?:ed|it)?|crap(?:py)?|hell|wtf|"
     r"bitch\w*|ass(?:hole)?s?|bullshit|piss(?:ed)?|bloody)\b",
@@ -68,12 +67,9 @@ _URGENT_ONLY = re.compile(
     re.IGNORECASE,
 )
 _CTA_VERB = re.compile(
-    r"^(?:shop|buy|order|claim|grab|get|tap|click|discover|explore|see|find|check|book|"
-    r"redeem|complete|treat|come|visit|browse|view|use|spend|start|reorder|try|pick|finish|"
-    r"continue|unlock|join|save|reserve|book)\b[^.!?]{0,40}[.!]?$",
+    rf"^(?:{wording.CALL_VERBS}|treat|come|use|spend|start|save|reserve)\b[^.!?]{{0,40}}[.!]?$",
     re.IGNORECASE,
 )
-_STOP = re.compile(r"\bSTOP\b")
 _URL = re.compile(
     r"\b(?:https?://|www\.)\S+?(?=[.,!?]?(?:\s|$))|\b[a-z][\w-]*\.[a-z][\w-]*\.[a-z][\w/-]*\b|"
     r"\b[a-z][\w-]*\.(?:com|co|io|shop|store|net|org|ly|me)\b(?:/\S*)?",
@@ -191,7 +187,7 @@ class _Body:
     def insert_before_close(self, sentence: str) -> None:
         """Before the call to action and the opt-out, or at the end."""
         for i, j, s in reversed(self.all()):
-            closing = LINK in s or _MARKED_LINK.search(s) or _STOP.search(s)
+            closing = LINK in s or _MARKED_LINK.search(s) or STOP_WORD.search(s)
             sign_off = not re.search(r"\w", s)  # an emoji (or two) the text ends on
             if not closing and not sign_off and not _CTA_VERB.match(s):
                 self.lines[i][j] = _closed(s)
@@ -715,7 +711,7 @@ class Editor:
                 self._record("cta", "", line, "cta")
             return
         for i, j, s in reversed(body.all()):
-            if _CTA_VERB.match(s) and not _STOP.search(s):
+            if _CTA_VERB.match(s) and not STOP_WORD.search(s):
                 after = f"{s.rstrip('.!')}: {LINK}"
                 body.put(i, j, after)
                 self._record("cta", s, after, "cta")
@@ -759,7 +755,7 @@ class Editor:
         if self.request.channel != "sms":
             return
         before = body.text()
-        if not _STOP.search(before):
+        if not STOP_WORD.search(before):
             body.append(OPT_OUT)
             self._record("opt_out", "", OPT_OUT)
         i, j, first = body.all()[0]
@@ -802,7 +798,7 @@ class Editor:
                 if (
                     OFFER_PHRASE.search(sentence)
                     or LINK in sentence
-                    or _STOP.search(sentence)
+                    or STOP_WORD.search(sentence)
                     or (code and code in sentence)
                     or sentence == prefix.strip()
                 ):

@@ -36,8 +36,10 @@ SHOP_NAME = "{shop_name}"
 SUBJECTLESS = frozenset({"sms", "im"})
 """Channels whose messages have no subject or title."""
 OPT_OUT = "Reply STOP to opt out."
-_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
-_OPT_OUT = re.compile(r"\bSTOP\b")
+URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+"""A literal web address."""
+STOP_WORD = re.compile(r"\bSTOP\b")
+"""How a text tells its reader to opt out ("Reply STOP", "Text STOP")."""
 _EXCLAMATIONS = re.compile(r"!+")
 _BLANK = re.compile(r"\[[^\[\]\n]{1,40}\]")
 """A template's blank in square brackets ("[Product Name]", "[discount / free shipping]")."""
@@ -112,7 +114,7 @@ def check(template: TemplateText, context: RuleContext) -> list[RuleViolation]:
     stray = PLACEHOLDER.sub("", text)
     if "{" in stray or "}" in stray:
         hard("placeholders", "a stray brace: placeholders are written {first_name}")
-    if _URL.search(text):
+    if URL.search(text):
         hard("links", "a literal link: use {link}, which your system fills with your URL")
     for word in context.forbidden_words:
         if _forbidden_pattern(word).search(text):
@@ -127,7 +129,7 @@ def check(template: TemplateText, context: RuleContext) -> list[RuleViolation]:
                 f"{count.encoding} units); at most {context.sms_max_segments} allowed"
                 + ("; an emoji switched it to UCS-2" if count.encoding == "UCS-2" else ""),
             )
-        if not _OPT_OUT.search(body):
+        if not STOP_WORD.search(body):
             hard("sms_opt_out", f"an SMS must say how to opt out ({OPT_OUT!r})")
         if not names_sender(body, context.sender):
             hard("sms_sender", f"an SMS must name its sender first ({context.sender}: ...)")
@@ -164,8 +166,8 @@ def _repair_text(text: str, context: RuleContext, repairs: list[str], label: str
     if is_shouting(text, context.code):
         text = re.sub(r"!{2,}", "!", sentence_case(text))
         repairs.append(f"{label}: capitals and '!!' toned down")
-    if _URL.search(text):
-        text = _URL.sub("{link}", text)
+    if URL.search(text):
+        text = URL.sub("{link}", text)
         repairs.append(f"{label}: literal link replaced by {{link}}")
 
     def _fix_placeholder(match: re.Match[str]) -> str:
@@ -240,7 +242,7 @@ def repair(template: TemplateText, context: RuleContext) -> tuple[TemplateText, 
         if not names_sender(body, context.sender):
             body = with_sender(body, context.sender)
             repairs.append(f"body: sender named first ({context.sender}:)")
-        if not _OPT_OUT.search(body):
+        if not STOP_WORD.search(body):
             body = f"{body} {OPT_OUT}"
             repairs.append("body: SMS opt-out added")
         if sms_count(body).segments > context.sms_max_segments and has_emoji(body):

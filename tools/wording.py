@@ -28,9 +28,11 @@ from dataclasses import dataclass, field
 from tools.domain import WordingLift
 from tools.history import LEARNED, campaign_key, features_of
 from tools.offers import OFFER_PHRASE
+from tools.rules import STOP_WORD
 from tools.statistics import joint_lifts, lift_from_log
 from tools.store import TemplateRecord
 from tools.text import sentences, tidy
+from tools.writer import LINK, NAME
 
 SLOTS: dict[str, str] = {
     "opening": "opened with",
@@ -61,20 +63,18 @@ OFFER_VERBS: dict[str, str] = {
 what it applies to ("Save $15 on", "Take $15 off"). Only these are swapped for one another."""
 AMOUNT_ONLY = frozenset({"save", "take"})
 """Verbs that read only before an amount or a percent ("Take free shipping" does not)."""
-NAME = "{first_name}"
-LINK = "{link}"
 _SENDER = re.compile(r"^[A-Z][\w'&.\- ]{0,38}:\s+(?=[^\s{])")
 """A sender's name before the text ("Knix: "), not a call to action before its link."""
-_NAME_AROUND = re.compile(r",?\s*\{first_name\}\s*,?")
+_NAME_AROUND = re.compile(rf",?\s*{re.escape(NAME)}\s*,?")
 _MERGE = re.compile(r"\{[^{}]*\}|§\d+§")
 _WORDS = re.compile(r"[^a-z#]+")
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
-_STOP = re.compile(r"\bSTOP\b")
-_IMPERATIVE = re.compile(
-    r"(?:shop|buy|order|claim|grab|get|tap|click|discover|explore|see|find|check|book|"
-    r"redeem|complete|visit|browse|view|reorder|try|pick|finish|continue|unlock|join)\b",
-    re.IGNORECASE,
+CALL_VERBS = (
+    "shop|buy|order|claim|grab|get|tap|click|discover|explore|see|find|check|book|redeem|"
+    "complete|visit|browse|view|reorder|try|pick|finish|continue|unlock|join"
 )
+"""The verbs a call to action opens with (a regular-expression alternation)."""
+_IMPERATIVE = re.compile(rf"(?:{CALL_VERBS})\b", re.IGNORECASE)
 """How a push's closing line calls to action when it has no link to lead into."""
 _MAX_CALL_WORDS = 6
 
@@ -126,7 +126,7 @@ def _call(parts: Sequence[str]) -> Read | None:
     if linked is not None:
         lead = linked.split(LINK, 1)[0].rstrip(" :-\u2013\u2014")
     else:
-        closing = [s for s in parts if not _STOP.search(s)]
+        closing = [s for s in parts if not STOP_WORD.search(s)]
         last = closing[-1] if len(closing) > 1 else ""
         lead = last.rstrip(".!") if _IMPERATIVE.match(last) else ""
     key = normalise(lead)
