@@ -52,21 +52,13 @@ OPEN_FEATURES: tuple[str, ...] = ("offer_early", "personalised", "question", "sh
 WORLD_KINDS: tuple[str, ...] = ("default", "contrarian", "mixed")
 """World kinds: best practice's structure, one drawn against it, and half of each."""
 
-DRAWN_FEATURES: tuple[str, ...] = (
-    "offer_early",
-    "product_named",
-    "urgency",
-    "personalised",
-    "exclusivity",
-    "social_proof",
-    "code_stated",
-    "cta",
-    "emoji",
-    "question",
-)
-"""Features whose effects a contrarian world may draw against best practice. A concrete
-offer, shouting and a vague offer keep their sign: the rules bind the agent on those, and a
-world that rewarded shouting would score compliance, not learning."""
+SIGN_KEPT: frozenset[str] = frozenset({"offer_stated", "shouting", "vague_offer"})
+"""Features whose effects keep their sign in every world: the rules bind the agent on a
+concrete offer, shouting and a vague offer, and a world that rewarded shouting would score
+compliance, not learning."""
+
+DRAWN_FEATURES: tuple[str, ...] = tuple(f for f in COPY_FEATURES if f not in SIGN_KEPT)
+"""Features whose effects a contrarian world may draw against best practice."""
 
 PHRASES: dict[str, str] = {
     "hook_miss": r"\bmiss(?:ed)? you\b|long time no see|been a (?:while|few weeks)",

@@ -152,15 +152,18 @@ def read(body: str) -> dict[str, Read]:
 
 
 def _rows(
-    records: Sequence[TemplateRecord], columns: Sequence[tuple[str, str]]
+    records: Sequence[TemplateRecord],
+    columns: Sequence[tuple[str, str]],
+    reads: Mapping[str, dict[str, Read]],
 ) -> list[list[tuple[int, int, list[bool]]]]:
     """Templates by campaign as ``joint_lifts`` reads them: the learned copy features, then
-    whether each of ``columns`` (slot, key) is the template's wording."""
+    whether each of ``columns`` (slot, key) is the template's wording (``reads``, by
+    template id)."""
     campaigns: defaultdict[tuple[object, ...], list[tuple[int, int, list[bool]]]] = defaultdict(
         list
     )
     for record in records:
-        features, found = features_of(record), read(record.text)
+        features, found = features_of(record), reads[record.template_id]
         has = [features[f] for f in LEARNED] + [
             slot in found and found[slot].key == key for slot, key in columns
         ]
@@ -187,9 +190,10 @@ def learn(
     wordings of a segment came out about twice as far apart as the effects behind them,
     and a merchant's own campaigns are read no more exactly than its segment's. A wording
     two templates or fewer used is left out."""
+    reads = {r.template_id: read(r.text) for r in [*own, *segment]}
     seen: dict[tuple[str, str], _Seen] = {}
     for record in [*own, *segment]:
-        for slot, wording in read(record.text).items():
+        for slot, wording in reads[record.template_id].items():
             entry = seen.setdefault((slot, wording.key), _Seen(wording.surface))
             if entry.surface.isupper() and not wording.surface.isupper():
                 entry.surface = wording.surface  # as a merchant writes it, not shouted
@@ -202,11 +206,11 @@ def learn(
     if not columns:
         return []
     prior = [_VAGUE] * len(LEARNED) + [(0.0, SPREAD**2)] * len(columns)
-    posterior = joint_lifts(_rows(segment, columns), prior, dispersion)
+    posterior = joint_lifts(_rows(segment, columns, reads), prior, dispersion)
     total = sum(r.sends for r in segment)
     if own:
         widened = [(mean, variance + spread**2) for mean, variance in posterior]
-        posterior = joint_lifts(_rows(own, columns), widened, dispersion)
+        posterior = joint_lifts(_rows(own, columns, reads), widened, dispersion)
     wordings = []
     for column, (mean, variance) in zip(columns, posterior[len(LEARNED) :], strict=True):
         entry = seen[column]
