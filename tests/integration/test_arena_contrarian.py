@@ -4,12 +4,11 @@ alone, and the command line prints the new figures for a world kind."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from arena.runner import run_arena
 from crmagent.arena_agent import CRMAgent
+from tests.integration.cli import crmagent
 
 
 def test_rules_only_loses_to_full_on_a_contrarian_world(tmp_path: Path) -> None:
@@ -33,18 +32,8 @@ def test_rules_only_loses_to_full_on_a_contrarian_world(tmp_path: Path) -> None:
     assert run.figures["rule_pass_rate"] == 1.0 and run.figures["offer_fact_accuracy"] == 1.0
 
 
-def _crmagent(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crmagent", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-
-
 def test_cli_runs_a_contrarian_world_and_prints_good_original_figures(tmp_path: Path) -> None:
-    result = _crmagent(
+    result = crmagent(
         "arena",
         "run",
         "--seed",
@@ -64,6 +53,7 @@ def test_cli_runs_a_contrarian_world_and_prints_good_original_figures(tmp_path: 
         "--json",
         "--home",
         str(tmp_path),
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
@@ -77,5 +67,5 @@ def test_cli_runs_a_contrarian_world_and_prints_good_original_figures(tmp_path: 
     # The contrarian world is kept apart from the seed's default world.
     assert (tmp_path / "arena-runs" / "contrarian" / "seed-3" / "world" / "crm.sqlite").exists()
     assert not (tmp_path / "arena-runs" / "seed-3").exists()
-    refused = _crmagent("arena", "run", "--world", "upside", "--home", str(tmp_path))
+    refused = crmagent("arena", "run", "--world", "upside", "--home", str(tmp_path), timeout=600)
     assert refused.returncode == 2 and "the world is one of default" in refused.stderr

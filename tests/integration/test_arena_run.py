@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from arena.hidden import HIDDEN_TABLES, hidden_path, load_hidden
 from arena.runner import HEAD_TO_HEAD, prepare, run_arena
 from arena.tasks import draw_tasks, oracle_pool
 from crmagent.arena_agent import CRMAgent
+from tests.integration.cli import crmagent
 from tools.domain import CampaignRequest, GenerationResult
 
 
@@ -118,19 +117,8 @@ def test_figures_are_reproducible_for_a_seed(tmp_path: Path) -> None:
     assert figures(tmp_path / "a") == figures(tmp_path / "b")
 
 
-def _crmagent(*args: str) -> subprocess.CompletedProcess[str]:
-    """The command line, as a user runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "crmagent", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-
-
 def test_cli_prints_the_leaderboard_json(tmp_path: Path) -> None:
-    result = _crmagent(
+    result = crmagent(
         "arena",
         "run",
         "--seed",
@@ -142,6 +130,7 @@ def test_cli_prints_the_leaderboard_json(tmp_path: Path) -> None:
         "--json",
         "--home",
         str(tmp_path),
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
@@ -176,7 +165,7 @@ def test_unknown_variant_is_refused(tmp_path: Path, variant: str) -> None:
 
 
 def test_a_sweep_pools_the_head_to_heads_of_every_world(tmp_path: Path) -> None:
-    result = _crmagent(
+    result = crmagent(
         "arena",
         "sweep",
         "--seeds",
@@ -188,6 +177,7 @@ def test_a_sweep_pools_the_head_to_heads_of_every_world(tmp_path: Path) -> None:
         "--json",
         "--home",
         str(tmp_path),
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
@@ -206,7 +196,7 @@ def test_a_sweep_pools_the_head_to_heads_of_every_world(tmp_path: Path) -> None:
         assert low <= pooled["full_mean_lift"] - pooled["variant_mean_lift"] <= high
     # A seed's world is the one `crmagent arena run --seed N` keeps: built once.
     assert (tmp_path / "arena-runs" / "seed-4" / "world" / "crm.sqlite").exists()
-    refused = _crmagent("arena", "sweep", "--seeds", "seven")
+    refused = crmagent("arena", "sweep", "--seeds", "seven", timeout=600)
     assert refused.returncode == 2 and "give seeds as 7-16 or 1,2,3" in refused.stderr
 
 

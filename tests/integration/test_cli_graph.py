@@ -17,19 +17,10 @@ from typing import Any
 import pytest
 
 from arena.world import build_world
+from tests.integration.cli import crmagent
 from tools.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def crmagent(*args: str | Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crmagent", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

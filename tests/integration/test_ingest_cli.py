@@ -6,21 +6,11 @@ import csv
 import hashlib
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from crmagent.bench import write_synthetic_csv
+from tests.integration.cli import crmagent
 from tools.store import TEMPLATE_COLUMNS, Store
-
-
-def crmagent(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crmagent", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def digest(path: Path) -> str:

@@ -14,6 +14,7 @@ import pytest
 
 from arena.world import build_world
 from crmagent.api import generate
+from tests.integration.cli import crmagent
 from tests.requests import REAL_CAMPAIGNS, assert_natural
 
 RICH = {"merchant_id": "m037", "segment": "new_customer"}
@@ -110,13 +111,7 @@ def test_a_merchant_profile_sets_the_merge_field_style(tmp_path: Path) -> None:
     home = tmp_path / "shop"
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "crmagent", *args, "--home", str(home)],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        return crmagent(*args, "--home", home)
 
     assert cli("merchant", "shop1", "--name", "Knix", "--merge-fields", "mailchimp").returncode == 0
     refused = cli("merchant", "shop1", "--merge-fields", "klaviyo")
