@@ -21,9 +21,9 @@ from prompts.content import PATTERNS_SYSTEM, PATTERNS_USER
 from tools.best_practice import Practice, contradicts
 from tools.domain import Pattern
 from tools.features import FEATURES, feature_of
-from tools.history import campaign_rows, feature_lifts, features_of
+from tools.history import campaign_lifts, columns_of, feature_lifts, features_of
 from tools.models import Spend, StructuredMethod, ask
-from tools.statistics import Lift, joint_lifts, lift_from_log, log_se, shifted
+from tools.statistics import Lift, lift_from_log, log_se, shifted
 from tools.store import TemplateRecord
 from tools.text import ungrounded_numbers
 
@@ -48,11 +48,14 @@ def extract(
     that show a harmful one. Ordered by strength of evidence. ``lifts`` may be given when
     they were computed (and cached) for the population already; ``leans``, when they moved
     those lifts, are named in each description they changed by 5% or more."""
-    features = {r.template_id: features_of(r) for r in population}
+    shown = {*focus_ids, *contrast_ids}
+    features = {r.template_id: features_of(r) for r in population if r.template_id in shown}
     focus = [i for i in focus_ids if i in features]
     contrast = [i for i in contrast_ids if i in features]
     patterns = []
-    for feature, lift in (feature_lifts(population) if lifts is None else lifts).items():
+    if lifts is None:
+        lifts = feature_lifts(columns_of(population))
+    for feature, lift in lifts.items():
         helpful = lift.ratio >= 1
         confidence = lift.confidence if helpful else 1 - lift.confidence
         if confidence < min_confidence:
@@ -124,7 +127,7 @@ def own_lifts(
     read = [(r.sends, features_of(r)) for r in own]
     sends_with = {f: sum(n for n, has in read if has[f]) for f in names}
     prior = [(math.log(lift.ratio), log_se(lift) ** 2) for lift in expected.values()]
-    posterior = joint_lifts(campaign_rows(own, names), prior, dispersion)
+    posterior = campaign_lifts(columns_of(own), prior, dispersion, names)
     return {
         feature: lift_from_log(
             log_ratio,

@@ -483,6 +483,100 @@ def serving_memory(
     return {"peak_rss_mb": round(_fresh(_serving_peak_rss, home, vectors, batch, size), 1)}
 
 
+TEMPLATES_PER_MERCHANT = 42
+"""How many templates an arena world's merchant holds, about (seed 1: 100,580 for 2,400)."""
+
+
+def changed_statistics(store: Store, path: Path, share: float, seed: int) -> Path:
+    """An import file that updates ``share`` of the store's templates with a few more sends
+    (a nightly statistics refresh: the texts are unchanged, the data version is new)."""
+    import csv
+
+    from tools.store import TEMPLATE_COLUMNS
+
+    records = store.templates()
+    picked = random.Random(seed).sample(records, max(1, round(len(records) * share)))
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(TEMPLATE_COLUMNS)
+        writer.writerows(r._replace(sends=r.sends + 10, opens=r.opens + 1) for r in picked)
+    return path
+
+
+def _request_costs(
+    homes: dict[str, Path], requests: dict[str, list[dict[str, Any]]], warm: int, imports: int
+) -> dict[str, dict[str, float]]:
+    """In a process of its own, as a server meets them, for each store: the first request
+    (every text read); ``warm`` requests for other campaigns, the stores taken in turn so
+    that the machine's drift falls on both alike (the median); the rows read and texts
+    parsed by one more; then, ``imports`` times, an import that refreshes 1% of the
+    statistics and the first request after it (the median). Requests after the first are
+    for segments the server has answered for (a segment's first request also reads its
+    wordings, once a process)."""
+    from crmagent.api import generate, make_context
+    from tools.ingest import ingest_file
+    from tools.store import WORK
+
+    contexts = {
+        name: make_context(home=str(home), modes=["group", "rules"]) for name, home in homes.items()
+    }
+
+    def seconds(name: str, request: dict[str, Any]) -> float:
+        started = time.perf_counter()
+        generate(request, context=contexts[name])
+        return time.perf_counter() - started
+
+    figures: dict[str, dict[str, Any]] = {name: {} for name in homes}
+    for name in homes:
+        figures[name]["first_request_s"] = round(seconds(name, requests[name][0]), 3)
+    times: dict[str, list[float]] = {name: [] for name in homes}
+    for i in range(1, 1 + warm):
+        for name in homes:
+            times[name].append(seconds(name, requests[name][i]))
+    for name, home in homes.items():
+        seen = {r["segment"] for r in requests[name][: 1 + warm]}
+        rest = [r for r in requests[name][1 + warm :] if r["segment"] in seen]
+        before = WORK.copy()
+        seconds(name, rest[0])
+        rows, texts = WORK["rows"] - before["rows"], WORK["texts"] - before["texts"]
+        after = []
+        for round_, request in enumerate(rest[1 : 1 + imports]):
+            with Store(home / "crm.sqlite") as store:
+                ingest_file(store, changed_statistics(store, home / "refresh.csv", 0.01, round_))
+            after.append(seconds(name, request))
+        figures[name] |= {
+            "warm_request_s": round(statistics.median(times[name]), 4),
+            "first_after_import_s": round(statistics.median(after), 3),
+            "warm_rows_read": rows,
+            "warm_texts_parsed": texts,
+        }
+    return figures
+
+
+def scaling_figures(
+    folder: Path, sizes: tuple[int, ...] = (10_000, 100_000), seed: int = 1
+) -> dict[str, Any]:
+    """Time per request on arena worlds of each size in templates (merchants in proportion,
+    so every merchant's history is as deep in both: the same world shape), measured in one
+    fresh process (``_request_costs``), and the ratio of the largest's warm request to the
+    smallest's."""
+    from arena.world import build_world
+
+    homes, requests, figures = {}, {}, {}
+    for size in sizes:
+        name = f"{size // 1000}k"
+        homes[name] = folder / name
+        merchants = max(10, round(size / TEMPLATES_PER_MERCHANT))
+        build_world(homes[name], seed, merchants=merchants, replace=True)
+        with Store(homes[name] / "crm.sqlite") as store:
+            requests[name] = sample_requests(store, 60, seed)
+            figures[name] = {"templates": store.count("templates")}
+    for name, measured in _fresh(_request_costs, homes, requests, 30, 3).items():
+        figures[name] |= measured
+    small, large = (figures[f"{size // 1000}k"] for size in (min(sizes), max(sizes)))
+    return {**figures, "warm_ratio": round(large["warm_request_s"] / small["warm_request_s"], 2)}
+
+
 def run_bench(home: Path, seed: int = 1) -> dict[str, Any]:
     """Every figure of the performance page (docs/performance.md), measured in one run."""
     import shutil
@@ -502,6 +596,8 @@ def run_bench(home: Path, seed: int = 1) -> dict[str, Any]:
     report |= retrieval_figures(home / "retrieval")
     report |= ingest_figures(home / "ingest")
     report |= serving_memory(home / "ingest", home / "retrieval")
+    report["scaling"] = scaling_figures(home / "scaling", seed=seed)
+    shutil.rmtree(home / "scaling", ignore_errors=True)
     shutil.rmtree(home / "retrieval", ignore_errors=True)
     arena_started = time.perf_counter()
     build_world(home / "arena-400", seed, merchants=400, replace=True)

@@ -399,10 +399,16 @@ def bench(
     table.add_column("figure")
     table.add_column("value", justify="right")
     for name, value in report.items():
-        if name != "embeddings":
+        if not isinstance(value, dict):
             table.add_row(name, str(value))
-    for name, figures in report["embeddings"].items():
-        table.add_row(f"embedding {name}", ", ".join(f"{k} {v}" for k, v in figures.items()))
+            continue
+        for part, figures in value.items():  # the embeddings, the store sizes
+            shown = (
+                ", ".join(f"{k} {v}" for k, v in figures.items())
+                if isinstance(figures, dict)
+                else str(figures)
+            )
+            table.add_row(f"{name} {part}", shown)
     console.print(table, soft_wrap=False)
 
 

@@ -222,15 +222,18 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         )
     # The words themselves (openings, offer verbs, calls to action), read the same way: the
     # segment's, and in group learning the merchant's own moved from them.
+    reading = per_data_version(
+        store,
+        "segment_wordings",
+        segment,
+        lambda: wording.read_segment([s.record for s in everyone], segment_dispersion(store)),
+    )
     wordings = per_data_version(
         store,
         "wordings",
         (request.merchant_id if group else "", segment, spread),
         lambda: wording.learn(
-            [s.record for s in everyone],
-            own_history(store, request.merchant_id, segment) if group else (),
-            spread,
-            segment_dispersion(store),
+            reading, own_history(store, request.merchant_id, segment) if group else (), spread
         ),
     )
     model = load_model(model_for(ctx, "analyst"), ctx.model_timeout)

@@ -8,9 +8,8 @@ import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from itertools import chain, pairwise
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 import numpy as np
 
@@ -29,7 +28,7 @@ from tools.statistics import (
     stratified_lifts,
     widened,
 )
-from tools.store import Store, TemplateRecord
+from tools.store import WORK, Store, TemplateRecord
 from tools.text import sentences
 
 T = TypeVar("T")
@@ -38,9 +37,9 @@ LEARNED: tuple[str, ...] = tuple(f for f in FEATURES if f != "product_named")
 """Features learned from history (a past template's product is not on record)."""
 
 
-@dataclass(frozen=True)
-class ScoredTemplate:
-    """A template with its shrunk conversion rate and rank."""
+class ScoredTemplate(NamedTuple):
+    """A template with its shrunk conversion rate and rank (a tuple: a segment's history
+    builds one per template)."""
 
     record: TemplateRecord
     shrunk_cvr: float
@@ -58,12 +57,11 @@ def score(
     """Shrink and rank templates; the prior is fitted on them unless given."""
     if prior is None:
         prior = fit_prior([r.conversions for r in records], [r.sends for r in records])
-    shrunk = [shrink(r.conversions, r.sends, prior) for r in records]
+    conversions = np.array([r.conversions for r in records], dtype=float)
+    sends = np.array([r.sends for r in records], dtype=float)
+    shrunk = shrink(conversions, sends, prior).tolist()
     ranks = percentile_ranks(shrunk)
-    return prior, [
-        ScoredTemplate(record, rate, rank)
-        for record, rate, rank in zip(records, shrunk, ranks, strict=True)
-    ]
+    return prior, list(map(ScoredTemplate, records, shrunk, ranks))
 
 
 _DERIVED: dict[tuple[str, str, str, object], Any] = {}
@@ -94,21 +92,34 @@ def segment_history(store: Store, segment: str) -> tuple[BetaPrior, list[ScoredT
     )
 
 
-_FEATURE_CACHE: dict[tuple[str, int], dict[str, bool]] = {}
+_PER_TEXT: dict[tuple[str, str, int], Any] = {}
+
+
+def per_text(kind: str, record: TemplateRecord, compute: Callable[[], T]) -> T:
+    """``compute()`` once per ``kind`` and stored text: what is read from a template's words
+    (its copy features, its wordings) is read once, whatever imports come after, until its
+    text changes."""
+    key = (kind, record.template_id, hash((record.text, record.subject)))
+    found = _PER_TEXT.get(key)
+    if found is None:
+        found = compute()
+        WORK["texts"] += 1
+        with _CACHE_LOCK:
+            if len(_PER_TEXT) > 1_000_000:
+                _PER_TEXT.clear()
+            _PER_TEXT[key] = found
+    return cast(T, found)
 
 
 def features_of(record: TemplateRecord) -> dict[str, bool]:
-    """A stored template's copy features (cached: history is read by every request)."""
-    key = (record.template_id, hash((record.text, record.subject)))
-    found = _FEATURE_CACHE.get(key)
-    if found is None:
-        context = CopyContext(record.channel, "", record.code)
-        found = copy_features(record.text, record.subject, context)
-        with _CACHE_LOCK:
-            if len(_FEATURE_CACHE) > 500_000:
-                _FEATURE_CACHE.clear()
-            _FEATURE_CACHE[key] = found
-    return found
+    """A stored template's copy features (read once per text: ``per_text``)."""
+    return per_text(
+        "features",
+        record,
+        lambda: copy_features(
+            record.text, record.subject, CopyContext(record.channel, "", record.code)
+        ),
+    )
 
 
 def campaign_key(record: TemplateRecord) -> tuple[object, ...]:
@@ -123,28 +134,86 @@ def campaign_key(record: TemplateRecord) -> tuple[object, ...]:
     )
 
 
-def feature_lifts(records: Sequence[TemplateRecord]) -> dict[str, Lift]:
+class Columns(NamedTuple):
+    """Templates as arrays, a row each: what the readings of a history compute on, built
+    once per segment and data version (``segment_columns``) so that a reading of a subset
+    (a channel, a merchant, a half) costs array operations, not another pass over texts."""
+
+    features: np.ndarray
+    """Whether each template has each learned copy feature (``LEARNED``, a column each)."""
+    campaigns: np.ndarray
+    """Each template's campaign (``campaign_key``) as its rank among the templates'
+    campaigns in ``repr`` order."""
+    coarse: np.ndarray
+    """Each template's channel x voucher type, numbered."""
+    conversions: np.ndarray
+    """Each template's conversions."""
+    sends: np.ndarray
+    """Each template's sends."""
+    channels: np.ndarray
+    """Each template's channel."""
+    merchants: np.ndarray
+    """Each template's merchant."""
+
+    def take(self, rows: np.ndarray) -> Columns:
+        """The rows ``rows`` selects (indices or a mask)."""
+        return Columns._make(column[rows] for column in self)
+
+    def halves(self) -> tuple[Columns, Columns]:
+        """The rows split into two by alternate campaigns (every template stays with its
+        A/B siblings): two readings of the same thing, whose difference is error alone."""
+        _, order = np.unique(self.campaigns, return_inverse=True)
+        side = order % 2 == 1
+        return self.take(~side), self.take(side)
+
+
+def columns_of(records: Sequence[TemplateRecord]) -> Columns:
+    """``records`` as ``Columns`` (each text's features read once: ``features_of``)."""
+    keys = [campaign_key(r) for r in records]
+    rank = {key: i for i, key in enumerate(sorted(set(keys), key=repr))}
+    coarse: dict[tuple[str, str], int] = {}
+    return Columns(
+        features=np.array(
+            [[has[f] for f in LEARNED] for has in map(features_of, records)], dtype=bool
+        ).reshape(len(records), len(LEARNED)),
+        campaigns=np.array([rank[k] for k in keys], dtype=np.int64),
+        coarse=np.array(
+            [coarse.setdefault((r.channel, r.voucher_type), len(coarse)) for r in records],
+            dtype=np.int64,
+        ),
+        conversions=np.array([r.conversions for r in records], dtype=float),
+        sends=np.array([r.sends for r in records], dtype=float),
+        channels=np.array([r.channel for r in records], dtype=object),
+        merchants=np.array([r.merchant_id for r in records], dtype=object),
+    )
+
+
+def segment_columns(store: Store, segment: str) -> Columns:
+    """``segment_history``'s templates as ``Columns``, row for row; cached like it."""
+    return per_data_version(
+        store,
+        "columns",
+        segment,
+        lambda: columns_of([s.record for s in segment_history(store, segment)[1]]),
+    )
+
+
+def feature_lifts(columns: Columns) -> dict[str, Lift]:
     """Each learned feature's lift within campaigns (coarser strata when campaigns tested
     too little); features no stratum tested both ways are left out."""
-    read = (features_of(r) for r in records)
-    has = np.array([[features[f] for f in LEARNED] for features in read], dtype=bool)
     lifts = stratified_lifts(
-        [campaign_key(r) for r in records],
-        [(r.channel, r.voucher_type) for r in records],
-        [r.conversions for r in records],
-        [r.sends for r in records],
-        has.reshape(len(records), len(LEARNED)),
+        columns.campaigns, columns.coarse, columns.conversions, columns.sends, columns.features
     )
     return {f: lift for f, lift in zip(LEARNED, lifts, strict=True) if lift is not None}
 
 
-def trusted_lifts(store: Store, records: Sequence[TemplateRecord]) -> dict[str, Lift]:
+def trusted_lifts(store: Store, columns: Columns) -> dict[str, Lift]:
     """``feature_lifts`` with each interval widened by what the store measured of that
     reading's real error (``segment_dispersion``): one feature read at a time is credited
     with what its A/B siblings also did differently, which its sampling error alone does
     not own up to."""
     factor = segment_dispersion(store)
-    return {f: widened(lift, factor) for f, lift in feature_lifts(records).items()}
+    return {f: widened(lift, factor) for f, lift in feature_lifts(columns).items()}
 
 
 def segment_lifts(
@@ -156,12 +225,11 @@ def segment_lifts(
     ``segment_history``."""
 
     def compute() -> dict[str, Lift]:
-        _, scored = segment_history(store, segment)
-        records = [s.record for s in scored]
+        columns = segment_columns(store, segment)
         if channel is None:
-            return trusted_lifts(store, records)
+            return trusted_lifts(store, columns)
         overall = segment_lifts(store, segment)
-        mine = trusted_lifts(store, [r for r in records if r.channel == channel])
+        mine = trusted_lifts(store, columns.take(columns.channels == channel))
         pooled = {f: pooled_lift(mine.get(f), overall.get(f), spread) for f in {*mine, *overall}}
         return {f: lift for f, lift in sorted(pooled.items()) if lift is not None}
 
@@ -189,7 +257,7 @@ def merchant_leans(
         deviations: defaultdict[str, list[tuple[float, float]]] = defaultdict(list)
         for other, theirs in sorted(elsewhere.items()):
             typical = segment_lifts(store, other)
-            for feature, mine in trusted_lifts(store, theirs).items():
+            for feature, mine in trusted_lifts(store, columns_of(theirs)).items():
                 if feature in typical:
                     deviations[feature].append(
                         (
@@ -266,6 +334,7 @@ def segment_vocabulary(store: Store, segment: str) -> tuple[int, Counter[str]]:
 
     def compute() -> tuple[int, Counter[str]]:
         _, scored = segment_history(store, segment)
+        WORK["texts"] += len(scored)
         # Counter counts an iterable in C, not a term at a time in Python.
         return len(scored), Counter(chain.from_iterable(terms_of(s.record.text) for s in scored))
 
@@ -305,20 +374,23 @@ _VAGUE_PRIOR = (0.0, 1.0)
 """A log lift's prior when a half of a history is to speak for itself."""
 
 
-def campaign_rows(
-    records: Sequence[TemplateRecord], features: Sequence[str]
-) -> list[list[tuple[int, int, list[bool]]]]:
-    """Templates as ``tools.statistics.joint_lifts`` reads them: by campaign, each as its
-    conversions, sends and whether it has each of ``features``."""
-    campaigns: defaultdict[tuple[object, ...], list[tuple[int, int, list[bool]]]] = defaultdict(
-        list
+def campaign_lifts(
+    columns: Columns,
+    prior: Sequence[tuple[float, float]],
+    scale: float = 1.0,
+    features: Sequence[str] = LEARNED,
+) -> list[tuple[float, float]]:
+    """``tools.statistics.joint_lifts`` of ``features`` within the campaigns ``columns``'
+    templates ran in."""
+    where = [LEARNED.index(f) for f in features]
+    return joint_lifts(
+        columns.campaigns,
+        columns.conversions,
+        columns.sends,
+        columns.features[:, where],
+        prior,
+        scale,
     )
-    for record in records:
-        has = features_of(record)
-        campaigns[campaign_key(record)].append(
-            (record.conversions, record.sends, [has[f] for f in features])
-        )
-    return list(campaigns.values())
 
 
 def joint_segment_lifts(store: Store, segment: str) -> dict[str, float]:
@@ -329,24 +401,10 @@ def joint_segment_lifts(store: Store, segment: str) -> dict[str, float]:
     ``segment_history``."""
 
     def compute() -> dict[str, float]:
-        records = [s.record for s in segment_history(store, segment)[1]]
-        found = joint_lifts(campaign_rows(records, LEARNED), [_VAGUE_PRIOR] * len(LEARNED))
+        found = campaign_lifts(segment_columns(store, segment), [_VAGUE_PRIOR] * len(LEARNED))
         return {f: log_lift for f, (log_lift, _) in zip(LEARNED, found, strict=True)}
 
     return per_data_version(store, "joint_lifts", segment, compute)
-
-
-def alternate_halves(
-    records: Sequence[TemplateRecord],
-) -> tuple[list[TemplateRecord], list[TemplateRecord]]:
-    """A history split into two by alternate campaigns (every template stays with its A/B
-    siblings): two readings of the same thing, whose difference is error alone."""
-    keys = [campaign_key(r) for r in records]
-    side = {c: i % 2 for i, c in enumerate(sorted(set(keys), key=repr))}
-    halves: tuple[list[TemplateRecord], list[TemplateRecord]] = ([], [])
-    for record, key in zip(records, keys, strict=True):
-        halves[side[key]].append(record)
-    return halves
 
 
 def segment_dispersion(store: Store) -> float:
@@ -362,8 +420,7 @@ def segment_dispersion(store: Store) -> float:
     def compute() -> float:
         halves = []
         for segment in store.learning_segments():
-            records = [s.record for s in segment_history(store, segment)[1]]
-            first, second = (feature_lifts(half) for half in alternate_halves(records))
+            first, second = map(feature_lifts, segment_columns(store, segment).halves())
             halves += [
                 (
                     (math.log(first[f].ratio), log_se(first[f]) ** 2),
@@ -383,22 +440,25 @@ def own_dispersion(store: Store, min_campaigns: int = 4, histories: int = 400) -
     merchant x segment histories of ``min_campaigns`` or more campaigns (the ``histories``
     richest: plenty for one factor, and a big store's first request after an import stays
     quick) are each split into alternate campaigns by send date and read half by half, and
-    ``tools.statistics.dispersion`` compares the halves. Cached like ``segment_history``."""
+    ``tools.statistics.dispersion`` compares the halves. The histories are the segments'
+    (``segment_history``, which the requests read too, so the store is not read again).
+    Cached like ``segment_history``."""
 
     def compute() -> float:
-        by_pair: defaultdict[tuple[str, str], list[TemplateRecord]] = defaultdict(list)
-        for record in store.templates():
-            by_pair[(record.merchant_id, record.segment)].append(record)
         split = []
-        for pair, records in by_pair.items():
-            campaigns = len({campaign_key(r) for r in records})
-            if campaigns >= min_campaigns:
-                split.append((-campaigns, pair, records))
+        for segment in store.learning_segments():
+            columns = segment_columns(store, segment)
+            merchants, of = np.unique(columns.merchants, return_inverse=True)
+            order = np.argsort(of, kind="stable")
+            bounds = np.cumsum(np.bincount(of, minlength=len(merchants)))[:-1]
+            for merchant, rows in zip(merchants, np.split(order, bounds), strict=True):
+                campaigns = len(np.unique(columns.campaigns[rows]))
+                if campaigns >= min_campaigns:
+                    split.append((-campaigns, (str(merchant), segment), columns.take(rows)))
         halves = []
-        for _, _, records in sorted(split, key=lambda s: s[:2])[:histories]:
+        for _, _, history in sorted(split, key=lambda s: s[:2])[:histories]:
             first, second = (
-                joint_lifts(campaign_rows(half, LEARNED), [_VAGUE_PRIOR] * len(LEARNED))
-                for half in alternate_halves(records)
+                campaign_lifts(half, [_VAGUE_PRIOR] * len(LEARNED)) for half in history.halves()
             )
             # Only what both halves measured: a feature a half never varied is the prior.
             halves += [

@@ -15,7 +15,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tools.history import features_of, per_data_version, segment_history, segment_lifts
+from tools.history import (
+    LEARNED,
+    per_data_version,
+    segment_columns,
+    segment_history,
+    segment_lifts,
+)
 from tools.statistics import certainty
 from tools.store import Store
 
@@ -43,13 +49,11 @@ def segment_model(store: Store, segment: str) -> ResponseModel:
 
 
 def _fit(store: Store, segment: str) -> ResponseModel:
-    prior, scored = segment_history(store, segment)
+    prior, _ = segment_history(store, segment)
     lifts = segment_lifts(store, segment)
-    records = [s.record for s in scored]
+    has = segment_columns(store, segment).features
     coefficients, shares = {}, {}
     for feature, lift in lifts.items():
         coefficients[feature] = certainty(lift.confidence) * math.log(lift.ratio)
-        shares[feature] = (
-            sum(features_of(r)[feature] for r in records) / len(records) if records else 0.0
-        )
+        shares[feature] = float(has[:, LEARNED.index(feature)].mean()) if len(has) else 0.0
     return ResponseModel(prior.mean, coefficients, shares)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -75,8 +76,11 @@ def fit_prior(conversions: Sequence[int], sends: Sequence[int]) -> BetaPrior:
     return BetaPrior(mean * strength, (1 - mean) * strength)
 
 
-def shrink(conversions: int, sends: int, prior: BetaPrior) -> float:
-    """The posterior mean conversion rate of one template."""
+Rates = TypeVar("Rates", float, np.ndarray)
+
+
+def shrink(conversions: Rates, sends: Rates, prior: BetaPrior) -> Rates:
+    """The posterior mean conversion rate of a template (or of each, given arrays)."""
     return (conversions + prior.alpha) / (sends + prior.alpha + prior.beta)
 
 
@@ -85,12 +89,9 @@ def percentile_ranks(values: Sequence[float]) -> list[float]:
     array = np.asarray(values, dtype=float)
     if array.size <= 1:
         return [1.0] * int(array.size)
-    order = array.argsort(kind="stable")
-    ranks = np.empty(array.size)
-    ranks[order] = np.arange(array.size)
-    for value in np.unique(array):
-        tied = array == value
-        ranks[tied] = ranks[tied].mean()
+    _, tie, counts = np.unique(array, return_inverse=True, return_counts=True)
+    first = np.cumsum(counts) - counts  # where each value's run starts in sorted order
+    ranks = (first + (counts - 1) / 2)[tie]
     return [float(r) for r in ranks / (array.size - 1)]
 
 
@@ -158,8 +159,11 @@ def lift_from_log(log_ratio: float, se: float, sends_with: int, sends_without: i
     )
 
 
-def _numbered(keys: Sequence[Hashable]) -> np.ndarray:
-    """Each key as the number of its first appearance."""
+def _numbered(keys: Sequence[Hashable] | np.ndarray) -> np.ndarray:
+    """Each key as the number of its first appearance (keys already numbered, an integer
+    array, as they are)."""
+    if isinstance(keys, np.ndarray) and keys.dtype.kind in "iu":
+        return keys
     numbers: dict[Hashable, int] = {}
     return np.fromiter(
         (numbers.setdefault(k, len(numbers)) for k in keys), dtype=np.int64, count=len(keys)
@@ -190,10 +194,10 @@ def _mantel_haenszel(
 
 
 def stratified_lifts(
-    strata: Sequence[Hashable],
-    coarse_strata: Sequence[Hashable],
-    conversions: Sequence[int],
-    sends: Sequence[int],
+    strata: Sequence[Hashable] | np.ndarray,
+    coarse_strata: Sequence[Hashable] | np.ndarray,
+    conversions: Sequence[int] | np.ndarray,
+    sends: Sequence[int] | np.ndarray,
     has: np.ndarray,
     min_sends: int = 500,
 ) -> list[Lift | None]:
@@ -277,46 +281,59 @@ def widened(lift: Lift, factor: float) -> Lift:
 
 
 def joint_lifts(
-    campaigns: Sequence[Sequence[tuple[int, int, Sequence[bool]]]],
+    campaigns: Sequence[Hashable] | np.ndarray,
+    conversions: Sequence[int] | np.ndarray,
+    sends: Sequence[int] | np.ndarray,
+    has: np.ndarray,
     prior: Sequence[tuple[float, float]],
     scale: float = 1.0,
     iterations: int = 50,
 ) -> list[tuple[float, float]]:
     """Every feature's log lift at once, within campaigns: each campaign's conversions are
-    shared out among its templates (``(conversions, sends, features)``) in proportion to
-    sends x exp(the sum of their features' log lifts), so what the campaign's offer and
-    audience did to all its templates cancels (a conditional Poisson model). Read one at a
-    time, a feature takes the credit for whatever its templates also did differently; read
-    together, each is credited for itself only. Each log lift has a normal ``prior``
-    ``(mean, variance)``, and the data's information is divided by ``scale`` (how much more
-    the data err than their sampling error says, ``dispersion``). Returns each log lift's
-    posterior ``(mean, variance)``, found by Newton's method (the log posterior is concave;
-    steps are capped at 1 so that a feature one arm of which never converted cannot
-    overshoot)."""
+    shared out among its templates in proportion to sends x exp(the sum of their features'
+    log lifts), so what the campaign's offer and audience did to all its templates cancels
+    (a conditional Poisson model). Read one at a time, a feature takes the credit for
+    whatever its templates also did differently; read together, each is credited for
+    itself only. One row per template, as ``stratified_lifts`` takes them: its campaign,
+    conversions, sends and, a column per feature, whether it has it. Each log lift has a
+    normal ``prior`` ``(mean, variance)``, and the data's information is divided by
+    ``scale`` (how much more the data err than their sampling error says,
+    ``dispersion``). Returns each log lift's posterior ``(mean, variance)``, found by
+    Newton's method (the log posterior is concave; steps are capped at 1 so that a feature
+    one arm of which never converted cannot overshoot). A step costs a few array operations
+    over the templates, however many campaigns they ran in."""
     if not prior:
         return []
+    width = len(prior)
     mean = np.array([m for m, _ in prior], dtype=float)
     prior_precision = np.diag([1 / v for _, v in prior])
-    blocks = [
-        (
-            np.array([c for c, _, _ in rows], dtype=float),
-            np.array([n for _, n, _ in rows], dtype=float),
-            np.array([list(x) for _, _, x in rows], dtype=float).reshape(len(rows), len(prior)),
-        )
-        for rows in campaigns
-        if len(rows) > 1 and sum(c for c, _, _ in rows) > 0
-    ]
+    group = _numbered(campaigns)
+    converted = np.asarray(conversions, dtype=float).reshape(len(group))
+    sent = np.asarray(sends, dtype=float).reshape(len(group))
+    # Only campaigns that can say something (two templates or more, some conversion), each
+    # a run of rows once sorted, so that sums within campaigns are one ``reduceat``.
+    counts = np.bincount(group)
+    useful = (counts > 1) & (np.bincount(group, weights=converted) > 0)
+    rows = np.flatnonzero(useful[group]) if len(group) else np.zeros(0, dtype=np.intp)
+    rows = rows[np.argsort(group[rows], kind="stable")]
+    x = np.asarray(has, dtype=float).reshape(len(group), width)[rows]
+    converted, sent, group = converted[rows], sent[rows], group[rows]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(rows) else rows
+    owner = np.cumsum(np.r_[0, group[1:] != group[:-1]]) if len(rows) else rows
+    totals = np.add.reduceat(converted, starts) if len(rows) else converted
+    observed = converted @ x
     beta = mean.copy()
+    hessian = prior_precision
     for _ in range(iterations):
         gradient = -prior_precision @ (beta - mean)
         hessian = prior_precision.copy()
-        for conversions, sends, x in blocks:
-            weights = sends * np.exp(x @ beta)
-            share = weights / weights.sum()
-            centre = share @ x
-            total = conversions.sum()
-            gradient += (conversions @ x - total * centre) / scale
-            hessian += total * ((x * share[:, None]).T @ x - np.outer(centre, centre)) / scale
+        if len(rows):
+            weights = sent * np.exp(x @ beta)
+            share = weights / np.add.reduceat(weights, starts)[owner]
+            centre = np.add.reduceat(share[:, None] * x, starts)
+            gradient += (observed - totals @ centre) / scale
+            weighted = x * (totals[owner] * share)[:, None]
+            hessian += (weighted.T @ x - (centre * totals[:, None]).T @ centre) / scale
         step = np.linalg.solve(hessian, gradient)
         step *= min(1.0, 1 / max(float(np.max(np.abs(step))), 1e-12))
         beta += step

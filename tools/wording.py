@@ -24,9 +24,12 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
+
+import numpy as np
 
 from tools.domain import WordingLift
-from tools.history import LEARNED, campaign_key, features_of
+from tools.history import LEARNED, columns_of, per_text
 from tools.offers import OFFER_PHRASE
 from tools.rules import STOP_WORD
 from tools.statistics import joint_lifts, lift_from_log
@@ -77,17 +80,6 @@ CALL_VERBS = (
 _IMPERATIVE = re.compile(rf"(?:{CALL_VERBS})\b", re.IGNORECASE)
 """How a push's closing line calls to action when it has no link to lead into."""
 _MAX_CALL_WORDS = 6
-
-
-@dataclass
-class _Seen:
-    """Where a wording was seen: its first words as written, channels, vouchers, ids."""
-
-    surface: str
-    channels: set[str] = field(default_factory=set)
-    vouchers: set[str] = field(default_factory=set)
-    ids: list[str] = field(default_factory=list)
-    sends: int = 0
 
 
 @dataclass(frozen=True)
@@ -151,83 +143,139 @@ def read(body: str) -> dict[str, Read]:
     return found
 
 
-def _rows(
+def reads_of(record: TemplateRecord) -> dict[str, Read]:
+    """A stored template's wordings (``read``), read once per text like its copy features."""
+    return per_text("wordings", record, lambda: read(record.text))
+
+
+@dataclass
+class _Seen:
+    """Where a wording was seen: its surfaces as written (the first, and the first not in
+    capitals), channels, vouchers, and the templates in order with their sends (a dict:
+    insertion-ordered and a set at once)."""
+
+    surface: str
+    quiet: str | None = None
+    channels: set[str] = field(default_factory=set)
+    vouchers: set[str] = field(default_factory=set)
+    ids: dict[str, int] = field(default_factory=dict)
+    sends: int = 0
+
+    def add(self, record: TemplateRecord, wording: Read) -> None:
+        """One template that used the wording (seen before: counted once)."""
+        if record.template_id in self.ids:
+            return
+        if self.quiet is None and not wording.surface.isupper():
+            self.quiet = wording.surface  # as a merchant writes it, not shouted
+        self.channels.add(record.channel)
+        self.vouchers.add(record.voucher_type)
+        self.ids[record.template_id] = record.sends
+        self.sends += record.sends
+
+
+def _seen(records: Sequence[TemplateRecord]) -> dict[tuple[str, str], _Seen]:
+    seen: dict[tuple[str, str], _Seen] = {}
+    for record in records:
+        for slot, wording in reads_of(record).items():
+            entry = seen.get((slot, wording.key))
+            if entry is None:
+                entry = seen[(slot, wording.key)] = _Seen(wording.surface)
+            entry.add(record, wording)
+    return seen
+
+
+def _lifts(
     records: Sequence[TemplateRecord],
     columns: Sequence[tuple[str, str]],
-    reads: Mapping[str, dict[str, Read]],
-) -> list[list[tuple[int, int, list[bool]]]]:
-    """Templates by campaign as ``joint_lifts`` reads them: the learned copy features, then
-    whether each of ``columns`` (slot, key) is the template's wording (``reads``, by
-    template id)."""
-    campaigns: defaultdict[tuple[object, ...], list[tuple[int, int, list[bool]]]] = defaultdict(
-        list
+    prior: Sequence[tuple[float, float]],
+    dispersion: float,
+) -> list[tuple[float, float]]:
+    """The learned copy features and whether each template uses each of ``columns`` (slot,
+    key) read at once within campaigns (``joint_lifts``)."""
+    where = {column: i for i, column in enumerate(columns, start=len(LEARNED))}
+    read = columns_of(records)
+    has = np.zeros((len(records), len(LEARNED) + len(where)), dtype=bool)
+    has[:, : len(LEARNED)] = read.features
+    for row, record in enumerate(records):
+        for slot, wording in reads_of(record).items():
+            column = where.get((slot, wording.key))
+            if column is not None:
+                has[row, column] = True
+    return joint_lifts(read.campaigns, read.conversions, read.sends, has, prior, dispersion)
+
+
+@dataclass(frozen=True)
+class SegmentReading:
+    """A segment's wordings read over all its merchants' templates: every merchant of the
+    segment starts from it (``learn``), so a big segment is read once per data version."""
+
+    columns: list[tuple[str, str]]
+    """The wordings three templates or more used, as (slot, key)."""
+    seen: dict[tuple[str, str], _Seen]
+    """Where each column was seen."""
+    posterior: list[tuple[float, float]]
+    """Each learned feature's, then each column's log lift (mean, variance)."""
+    sends: int
+    """The segment's sends."""
+    dispersion: float
+    """How much more the store's data err than their sampling error says."""
+
+
+def read_segment(segment: Sequence[TemplateRecord], dispersion: float = 1.0) -> SegmentReading:
+    """Every wording and copy feature of a segment's templates read at once within campaigns
+    (``tools.statistics.joint_lifts``): a variant's opening is not credited with what its
+    call to action did. Each wording's log lift has a normal prior of mean 0 and sd
+    ``SPREAD``. ``dispersion`` divides every reading's information by how much more the
+    store's data err than their sampling error says (``tools.history.segment_dispersion``):
+    read as if exact, the wordings of a segment came out about twice as far apart as the
+    effects behind them. A wording two templates or fewer used is left out. Time linear in
+    the segment's templates."""
+    seen = _seen(segment)
+    columns = sorted(c for c, entry in seen.items() if len(entry.ids) > 2)
+    prior = [_VAGUE] * len(LEARNED) + [(0.0, SPREAD**2)] * len(columns)
+    posterior = _lifts(segment, columns, prior, dispersion) if columns else []
+    return SegmentReading(
+        columns, {c: seen[c] for c in columns}, posterior, sum(r.sends for r in segment), dispersion
     )
-    for record in records:
-        features, found = features_of(record), reads[record.template_id]
-        has = [features[f] for f in LEARNED] + [
-            slot in found and found[slot].key == key for slot, key in columns
-        ]
-        campaigns[campaign_key(record)].append((record.conversions, record.sends, has))
-    return list(campaigns.values())
 
 
 def learn(
-    segment: Sequence[TemplateRecord],
-    own: Sequence[TemplateRecord] = (),
-    spread: float = 0.15,
-    dispersion: float = 1.0,
+    reading: SegmentReading, own: Sequence[TemplateRecord] = (), spread: float = 0.15
 ) -> list[WordingLift]:
-    """The wordings of a segment's templates with their lifts, the most worth first.
-
-    Every wording and copy feature is read at once within campaigns
-    (``tools.statistics.joint_lifts``): a variant's opening is not credited with what its
-    call to action did. Each wording's log lift has a normal prior of mean 0 and sd
-    ``SPREAD``. With the merchant's ``own`` templates (group learning), the segment's
-    reading, widened by ``spread`` (the between-merchant spread of log lifts), is the prior
-    its own campaigns update, and its own texts come first as evidence. ``dispersion``
-    divides every reading's information by how much more the store's data err than their
-    sampling error says (``tools.history.segment_dispersion``): read as if exact, the
-    wordings of a segment came out about twice as far apart as the effects behind them,
-    and a merchant's own campaigns are read no more exactly than its segment's. A wording
-    two templates or fewer used is left out."""
-    reads = {r.template_id: read(r.text) for r in [*own, *segment]}
-    seen: dict[tuple[str, str], _Seen] = {}
-    for record in [*own, *segment]:
-        for slot, wording in reads[record.template_id].items():
-            entry = seen.setdefault((slot, wording.key), _Seen(wording.surface))
-            if entry.surface.isupper() and not wording.surface.isupper():
-                entry.surface = wording.surface  # as a merchant writes it, not shouted
-            entry.channels.add(record.channel)
-            entry.vouchers.add(record.voucher_type)
-            if record.template_id not in entry.ids:
-                entry.ids.append(record.template_id)
-                entry.sends += record.sends
-    columns = sorted(c for c, entry in seen.items() if len(entry.ids) > 2)
+    """The wordings of a segment (``read_segment``) with their lifts, the most worth first.
+    With the merchant's ``own`` templates (group learning), the segment's reading, widened
+    by ``spread`` (the between-merchant spread of log lifts), is the prior its own campaigns
+    update, read with the segment's dispersion (a merchant's own campaigns are read no more
+    exactly than its segment's), and its own texts come first as evidence. The work is the
+    merchant's own campaigns, not the segment's."""
+    columns, posterior = reading.columns, reading.posterior
     if not columns:
         return []
-    prior = [_VAGUE] * len(LEARNED) + [(0.0, SPREAD**2)] * len(columns)
-    posterior = joint_lifts(_rows(segment, columns, reads), prior, dispersion)
-    total = sum(r.sends for r in segment)
+    mine = _seen(own)
     if own:
         widened = [(mean, variance + spread**2) for mean, variance in posterior]
-        posterior = joint_lifts(_rows(own, columns, reads), widened, dispersion)
+        posterior = _lifts(own, columns, widened, reading.dispersion)
     wordings = []
     for column, (mean, variance) in zip(columns, posterior[len(LEARNED) :], strict=True):
-        entry = seen[column]
-        lift = lift_from_log(mean, math.sqrt(variance), entry.sends, total - entry.sends)
+        entry, own_entry = reading.seen[column], mine.get(column, _Seen(""))
+        surface = own_entry.quiet or entry.quiet or own_entry.surface or entry.surface
+        sends = entry.sends + sum(n for i, n in own_entry.ids.items() if i not in entry.ids)
+        others = (i for i in entry.ids if i not in own_entry.ids)
+        evidence = [*islice(own_entry.ids, 10), *islice(others, 10)][:10]
+        lift = lift_from_log(mean, math.sqrt(variance), sends, reading.sends - sends)
         wordings.append(
             WordingLift(
                 slot=column[0],
                 key=column[1],
-                surface=entry.surface,
+                surface=surface,
                 lift=round(lift.ratio, 4),
                 ci_low=round(lift.ci_low, 4),
                 ci_high=round(lift.ci_high, 4),
                 confidence=round(max(lift.confidence, 1 - lift.confidence), 4),
                 sample_size=lift.sample_size,
-                channels=sorted(entry.channels),
-                voucher_types=sorted(entry.vouchers),
-                evidence=entry.ids[:10],
+                channels=sorted(entry.channels | own_entry.channels),
+                voucher_types=sorted(entry.vouchers | own_entry.vouchers),
+                evidence=evidence,
             )
         )
     wordings.sort(key=lambda w: (abs(worth(w)), w.slot, w.key), reverse=True)

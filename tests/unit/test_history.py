@@ -11,6 +11,7 @@ import pytest
 from agents.analyst import top_element
 from agents.content import extract, own_lifts
 from tools.history import (
+    columns_of,
     feature_lifts,
     foreign_terms,
     merchant_leans,
@@ -216,7 +217,8 @@ def test_a_merchants_habit_does_not_make_a_feature_look_harmful() -> None:
         for campaign in range(4)
         for arm, (text, conversions) in enumerate(zip(texts, (260, 400), strict=True))
     ]
-    assert feature_lifts(records)["urgency"].ratio < 0.7  # read alone: blamed for the offer
+    # Read alone, urgency is blamed for the offer.
+    assert feature_lifts(columns_of(records))["urgency"].ratio < 0.7
     segment = {
         "urgency": lift_from_log(math.log(1.3), 0.05, 50_000, 50_000),
         "offer_stated": lift_from_log(math.log(2.0), 0.05, 50_000, 50_000),
@@ -257,14 +259,14 @@ def test_a_segments_lifts_are_trusted_as_far_as_its_halves_agree(
     assert segment_dispersion(store) == 1.0
     assert (
         segment_lifts(store, "vip")["emoji"]
-        == feature_lifts(store.templates(segment="vip"))["emoji"]
+        == feature_lifts(columns_of(store.templates(segment="vip")))["emoji"]
     )
     # Read one feature at a time over the whole segment, the emoji's 1.5x looks certain;
     # alternate campaigns say 1x and 2x, so the store widens its interval by as much.
     noisy = _fickle(tmp_path / "noisy.sqlite")
     factor = segment_dispersion(noisy)
     assert factor > 10
-    raw = feature_lifts(noisy.templates(segment="vip"))["emoji"]
+    raw = feature_lifts(columns_of(noisy.templates(segment="vip")))["emoji"]
     trusted = segment_lifts(noisy, "vip")["emoji"]
     assert trusted.ratio == pytest.approx(raw.ratio)
     assert log_se(trusted) == pytest.approx(log_se(raw) * math.sqrt(factor))

@@ -63,6 +63,10 @@ def test_offer_facts_read_dates_and_amounts_in_several_forms() -> None:
     no_expiry = Voucher(type=VoucherType.AMOUNT_OFF, value=10)
     assert "no expiry" in offer_fact_errors("$10 off until Dec 31.", no_expiry)[0]
     assert offer_fact_errors("Loved by 20,000 customers, rated 4.8 stars.", VOUCHER) == []
+    # A word that only starts like a month is no date: a shop named "Market 2" states none.
+    for name in ("Brightside Market 2", "Decor 10", "Mayfair 3", "Juniper 5"):
+        assert offer_fact_errors(f"{name}: 20% off over $50.", VOUCHER) == [], name
+    assert offer_fact_errors("Sale ends Sept 4.", VOUCHER) != []
 
 
 def test_offer_phrase_states_each_voucher_type() -> None:

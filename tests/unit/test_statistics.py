@@ -160,16 +160,44 @@ def test_features_read_together_are_each_credited_for_themselves_only() -> None:
     ]
     alone = stratified_lift(observations)
     assert alone is not None and alone.ratio < 0.8
-    urgency, offer = joint_lifts(campaigns, [(0.0, 1.0), (0.0, 1.0)])
+
+    def read(
+        campaigns: list[list[tuple[int, int, tuple[bool, ...]]]],
+        prior: list[tuple[float, float]],
+        scale: float = 1.0,
+    ) -> list[tuple[float, float]]:
+        rows = [(i, *row) for i, rows in enumerate(campaigns) for row in rows]
+        has = np.array([x for *_, x in rows], dtype=bool).reshape(len(rows), len(prior))
+        return joint_lifts(
+            [i for i, *_ in rows],
+            [c for _, c, _, _ in rows],
+            [n for *_, n, _ in rows],
+            has,
+            prior,
+            scale,
+        )
+
+    urgency, offer = read(campaigns, [(0.0, 1.0), (0.0, 1.0)])
     assert math.exp(urgency[0]) == pytest.approx(1.3, rel=0.05)
     assert math.exp(offer[0]) == pytest.approx(2.0, rel=0.05)
+    # The rows of a campaign need not be together: a campaign is its key.
+    shuffled = [(i, *row) for i, rows in enumerate(campaigns) for row in rows][::-1]
+    assert joint_lifts(
+        [i for i, *_ in shuffled],
+        [c for _, c, _, _ in shuffled],
+        [n for *_, n, _ in shuffled],
+        np.array([x for *_, x in shuffled], dtype=bool),
+        [(0.0, 1.0), (0.0, 1.0)],
+    ) == [pytest.approx(urgency), pytest.approx(offer)]
     # A feature no campaign varied is what the prior says; distrusted data moves less.
-    (only,) = joint_lifts([[(10, 500, (True,)), (12, 500, (True,))]], [(0.2, 0.04)])
+    (only,) = read([[(10, 500, (True,)), (12, 500, (True,))]], [(0.2, 0.04)])
     assert only == pytest.approx((0.2, 0.04))
-    assert joint_lifts([], [(0.1, 0.01)]) == [pytest.approx((0.1, 0.01))]
-    assert joint_lifts(campaigns, []) == []  # a segment that never tested a feature
+    assert read([], [(0.1, 0.01)]) == [pytest.approx((0.1, 0.01))]
+    assert (
+        joint_lifts([], [], [], np.zeros((0, 0)), []) == []
+    )  # a segment that never tested a feature
     prior = [(0.0, 0.01), (math.log(2.0), 0.01)]
-    trusted, distrusted = (joint_lifts(campaigns, prior, scale)[0] for scale in (1.0, 4.0))
+    trusted, distrusted = (read(campaigns, prior, scale)[0] for scale in (1.0, 4.0))
     assert 0 < distrusted[0] < trusted[0] and distrusted[1] > trusted[1]
 
 

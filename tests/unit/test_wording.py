@@ -73,7 +73,10 @@ def _history(better: int, worse: int, campaigns: int = 12) -> list[TemplateRecor
 
 
 def test_a_wording_is_credited_within_campaigns_against_its_siblings() -> None:
-    learned = {(w.slot, w.key): w for w in wording.learn(_history(better=40, worse=20))}
+    learned = {
+        (w.slot, w.key): w
+        for w in wording.learn(wording.read_segment(_history(better=40, worse=20)))
+    }
     claim, shop = learned[("call", "claim it now")], learned[("call", "shop now")]
     assert claim.lift > 1.2 and claim.confidence > 0.95 and claim.surface == "Claim it now"
     assert shop.lift < 1 and wording.worth(claim) > wording.worth(shop)
@@ -83,8 +86,13 @@ def test_a_wording_is_credited_within_campaigns_against_its_siblings() -> None:
 
 
 def test_a_few_sends_move_a_wording_little() -> None:
-    few = {(w.slot, w.key): w for w in wording.learn(_history(4, 2, campaigns=3))}
-    many = {(w.slot, w.key): w for w in wording.learn(_history(40, 20, campaigns=12))}
+    few = {
+        (w.slot, w.key): w for w in wording.learn(wording.read_segment(_history(4, 2, campaigns=3)))
+    }
+    many = {
+        (w.slot, w.key): w
+        for w in wording.learn(wording.read_segment(_history(40, 20, campaigns=12)))
+    }
     assert wording.worth(few[("call", "claim it now")]) < wording.worth(
         many[("call", "claim it now")]
     )
@@ -93,8 +101,9 @@ def test_a_few_sends_move_a_wording_little() -> None:
 def test_a_merchants_own_campaigns_move_the_segments_reading() -> None:
     segment = _history(better=30, worse=30)
     own = _history(better=45, worse=15, campaigns=6)
-    alone = {(w.slot, w.key): w.lift for w in wording.learn(segment)}
-    mine = {(w.slot, w.key): w.lift for w in wording.learn(segment, own)}
+    reading = wording.read_segment(segment)
+    alone = {(w.slot, w.key): w.lift for w in wording.learn(reading)}
+    mine = {(w.slot, w.key): w.lift for w in wording.learn(reading, own)}
     assert mine[("call", "claim it now")] > alone[("call", "claim it now")]
 
 
