@@ -549,7 +549,9 @@ def _join(left: str, right: str) -> str:
     if not bare_right or bare_right.startswith("\n"):
         return bare_left + bare_right
     if bare_left[-1] in ",;:\uff0c\uff1b\uff1a" and bare_right[0] in ".!?,;。\uff01\uff1f":
-        bare_left = bare_left[:-1]
+        bare_left = bare_left[:-1].rstrip(" \t")
+        if not bare_left:  # the piece was a lone comma: nothing stands before the rest
+            return bare_right
     if bare_left[-1] in ".!?。\uff01\uff1f" and bare_right[0] in ".,;:。\uff0c":
         bare_right = bare_right[1:].lstrip(" \t")
         return _join(bare_left, bare_right)
@@ -606,7 +608,7 @@ def drop_unsupported(text: str, expires: date | None, send_date: date) -> tuple[
     are never removed; a claim inside one of them stays.
     """
     removed: list[str] = []
-    for _ in range(3):  # a cut can join words into a new claim ("48-hour ... sale")
+    while True:  # a cut can join words into a new claim ("48-hour ... sale"): read again
         unsupported = [c for c in deadline_claims(text) if not c.holds(expires, send_date)]
         if not unsupported:
             break
@@ -618,6 +620,9 @@ def drop_unsupported(text: str, expires: date | None, send_date: date) -> tuple[
                 cuts += _sentence_cuts(text, start, end, inside, protected)
         if not cuts:
             break
+        before = text
         text, gone = _apply(text, cuts)
         removed += gone
+        if text == before:  # every claim left sits inside what is never cut
+            break
     return text, removed

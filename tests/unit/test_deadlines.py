@@ -307,3 +307,14 @@ def test_any_mix_loses_its_false_deadlines_and_nothing_else(fragments: list[str]
     kept, _ = drop_unsupported(text, DEC_31, SEND)
     assert deadline_errors(kept, DEC_31, SEND) == []
     assert sorted(_OFFER_BITS.findall(kept)) == sorted(_OFFER_BITS.findall(text))
+
+
+def test_cuts_that_make_new_claims_are_read_until_none_is_left() -> None:
+    # Each pass leaves a new "48-hour" standing; the text is read until none is.
+    text = "ends tonight \n Only 3 days left to 48-hour — 48-hour"
+    kept, removed = drop_unsupported(text, DEC_31, SEND)
+    assert kept == "" and removed.count("48-hour") == 2
+    # A lone comma left before a cut piece is no sentence to join the rest to.
+    from tools.deadlines import _join
+
+    assert _join(",", ". Shop now") == ". Shop now"
