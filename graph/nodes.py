@@ -51,6 +51,7 @@ from tools.purpose import purpose_of
 from tools.resources import index_for, store_for
 from tools.response_model import segment_model
 from tools.rules import hard_violations
+from tools.text import unpaste
 from tools.writer import Exemplar, WritePlan
 
 REQUEST_KEYS = tuple(InputState.__annotations__)
@@ -101,10 +102,35 @@ def locale_problem(request: CampaignRequest, ctx: Context) -> str | None:
     return None
 
 
+def unpasted(request: CampaignRequest) -> tuple[CampaignRequest, Edit | None]:
+    """An e-mail pasted whole into the text ("Subject: ... | Preview: ... | Body: ...") read
+    into its subject, preheader and body, and the edit that says so; the labels never reach
+    the body. A subject or preheader the request gives wins over a pasted one."""
+    original = request.original_template or ""
+    pasted = unpaste(original)
+    if pasted is None:
+        return request, None
+    split = request.model_copy(
+        update={
+            "original_template": pasted.body or None,
+            "original_subject": request.original_subject or pasted.subject,
+            "original_preheader": request.original_preheader or pasted.preheader,
+        }
+    )
+    edit = Edit(
+        kind="pasted",
+        before=original,
+        after=pasted.body,
+        reason="an e-mail pasted with its labels: the subject and preheader read as such, "
+        "the labels left out of the body",
+    )
+    return split, edit
+
+
 def analyze_segment(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Score the merchant's history in the segment and pick the first mode that can run."""
     ctx = runtime.context
-    request = parse_request(state)
+    request, pasted = unpasted(parse_request(state))
     store = store_for(ctx.home)
     known = store.merchant(request.merchant_id)
     merchant = known or Merchant(merchant_id=request.merchant_id, name=request.merchant_id)
@@ -136,7 +162,7 @@ def analyze_segment(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "merchant": merchant,
         "analysis": analysis,
         "purpose": purpose_of(request, analysis.canonical),
-        "edits": [],
+        "edits": [pasted] if pasted else [],
         "merge_tokens": {},
         "mode": mode,
         "fallback_trail": trail,
@@ -398,14 +424,16 @@ def _write(
     }
 
 
-def _edited(edited: Edited | None) -> dict[str, Any]:
-    """The state's record of an edit of the merchant's text: the edits, and the merge-field
-    tokens the result is written back in."""
+def _edited(state: State, edited: Edited | None) -> dict[str, Any]:
+    """The state's record of an edit of the merchant's text: the edits (after the reading
+    of a pasted e-mail, which every draft starts from), and the merge-field tokens the
+    result is written back in."""
+    pasted = [e for e in state.get("edits", []) if e.kind == "pasted"]
     if edited is None:
-        return {"edits": [], "merge_tokens": {}}
+        return {"edits": pasted, "merge_tokens": {}}
     syntax = edited.syntax
     return {
-        "edits": list(edited.edits),
+        "edits": [*pasted, *edited.edits],
         "merge_tokens": {"": syntax.family, **dict(syntax.written), **dict(edited.kept)},
     }
 
@@ -437,7 +465,7 @@ def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             own,
             state.get("wordings", []),
         )
-        draft, kept = edited.template, _edited(edited)
+        draft, kept = edited.template, _edited(state, edited)
     else:
         draft, kept = (
             template.write_best(
@@ -453,7 +481,7 @@ def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                     store_for(ctx.home), request.merchant_id, analysis.canonical or request.segment
                 ),
             ),
-            _edited(None),
+            _edited(state, None),
         )
     evidence = [
         *analysis.top_ids,
@@ -475,7 +503,7 @@ def rules_rewrite(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     exemplar = template.original_exemplar(request)
     if request.original_template:
         edited = template.edit(request, state["merchant"], canonical, plan, [])
-        draft, kept = edited.template, _edited(edited)
+        draft, kept = edited.template, _edited(state, edited)
     else:
         draft = template.write(
             request,
@@ -488,7 +516,7 @@ def rules_rewrite(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 store_for(ctx.home), request.merchant_id, canonical or request.segment
             ),
         )
-        kept = _edited(None)
+        kept = _edited(state, None)
     ruled = cast(State, {**state, "patterns": []})
     return {
         **kept,
@@ -635,7 +663,9 @@ def _in_merchant_syntax(state: State) -> dict[str, Any]:
     template = state["template"]
     return {
         "template": TemplateText(
-            subject=back(template.subject) if template.subject else None, body=back(template.body)
+            subject=back(template.subject) if template.subject else None,
+            preheader=back(template.preheader) if template.preheader else None,
+            body=back(template.body),
         ),
         "edits": [e.model_copy(update={"after": back(e.after)}) for e in state.get("edits", [])],
         "merge_syntax": syntax.family,

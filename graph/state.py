@@ -51,6 +51,8 @@ class InputState(TypedDict, total=False):
     """The merchant's current text, if any."""
     original_subject: str | None
     """The current text's e-mail subject or push title, if any."""
+    original_preheader: str | None
+    """The current e-mail's preheader, if any."""
     locale: str
     """Language of the copy."""
     send_date: str | None

@@ -388,6 +388,9 @@ class CampaignRequest(_Model):
     original_subject: Annotated[str, Field(max_length=300), AfterValidator(clean_text)] | None = (
         Field(default=None, description="The current text's e-mail subject or push title.")
     )
+    original_preheader: Annotated[str, Field(max_length=300), AfterValidator(clean_text)] | None = (
+        Field(default=None, description="The current e-mail's preheader (preview text).")
+    )
     locale: str = Field(default="en", description="Language of the copy (offline: English only).")
     send_date: date | None = Field(
         default=None,
@@ -410,6 +413,9 @@ class TemplateText(_Model):
     """The generated message."""
 
     subject: str | None = None
+    preheader: str | None = Field(
+        default=None, description="An e-mail's preheader: the preview text after the subject."
+    )
     body: str
 
 

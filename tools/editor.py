@@ -88,6 +88,12 @@ _LAYOUT = re.compile(r"\+|image|thumbnail|photo|picture", re.IGNORECASE)
 _NAMED = re.compile(r",\s*(?:§\d+§|\{first_name\})\s*[?!.,]")
 _BLANK = re.compile(r"\[[^\[\]\n]{1,40}\]")
 """What is left in square brackets after merge fields are read: a template's blank."""
+_LIMITED = re.compile(r"\b(?:selected|select (?:styles|items|products)|up to)\b", re.I)
+"""An original that limits its offer: its title does not say "everything"."""
+_ASKS_REPLY = re.compile(r"\b(?:reply|hit reply|write back|respond)\b", re.IGNORECASE)
+"""A message whose call to action is a reply, not a link."""
+_LIST_ITEM = re.compile(r"^(?:[-*•·]|\d+[.)])\s")
+"""A line of a list, which a colon before it introduces."""
 _THIS_WEEK = re.compile(r"\bthis (?:week|weekend|month)\b|\btonight\b", re.IGNORECASE)
 _KIND_CLAUSE = {
     kind: re.compile(rf"\s*(?:\+|&|,|\band\b|\bplus\b|\bwith\b)\s*(?:{phrase})", re.IGNORECASE)
@@ -195,6 +201,20 @@ class _Body:
                 return
         self.lines[0].insert(0, sentence)
 
+    def insert_after_offer(self, sentence: str) -> None:
+        """Right after the sentence that states the offer (a code or an end date belongs to
+        it and never comes first), before the opt-out; before the close where none does."""
+        found = self.find(OFFER_PHRASE)
+        if found is None:
+            self.insert_before_close(sentence)
+            return
+        i, j, offer = found
+        if STOP_WORD.search(offer):  # the offer shares its sentence with the opt-out
+            self.insert_before_close(sentence)
+            return
+        self.lines[i][j] = _closed(offer)
+        self.lines[i].insert(j + 1, sentence)
+
     def append(self, sentence: str) -> None:
         """At the very end, after a sentence closed with its mark."""
         if self.all():
@@ -288,6 +308,7 @@ class Editor:
         if not body.all():
             body = _Body.of(self.writer.offer_line())
             self._record("template_choice", text, body.text())
+        sender = self._unsend(body)
         use = set(plan.use) - plan.avoid
         self._fix(body, "link", lambda s: _URL.sub(LINK, s))
         self._fix(body, "personalised", _typed_name)
@@ -311,15 +332,13 @@ class Editor:
         code = self.request.voucher.code if self.request.voucher else None
         if code and "code_stated" not in plan.avoid and code not in body.text():
             line = self.writer.code_line(code)
-            body.insert_before_close(line)
+            body.insert_after_offer(line)
             self._record("code_stated", "", line, "code_stated")
         expires = self.request.voucher.expires if self.request.voucher else None
         text = body.text()
         dated = bool(stated_facts(text).dates or deadline_claims(text) or _THIS_WEEK.search(text))
         if "urgency" in use and expires and not dated and not _has(body.text(), "urgency", self):
-            line = f"Ends {date_phrase(expires)}."
-            body.insert_before_close(line)
-            self._record("urgency", "", line, "urgency")
+            self._deadline(body, date_phrase(expires))
         self._borrow(body, use)
         head = body.all()[0][2] if body.all() else LINK
         linkless = LINK not in head and not _MARKED_LINK.search(head)
@@ -335,6 +354,9 @@ class Editor:
             self._record("emoji", s, f"{s} {emoji}", "emoji")
         self._call_to_action(body)
         self._reword_call(body)
+        if sender and body.all():
+            i, j, first = body.all()[0]
+            body.put(i, j, f"{sender}{first}")
         self._sms(body)
         self._finish(body)
         self._fit(body, plan)
@@ -357,11 +379,45 @@ class Editor:
         if subject and self.request.channel.value == "email" and _same(subject, own):
             self._unrepeat(body, subject)
         return Edited(
-            TemplateText(subject=subject, body=body.text()),
+            TemplateText(subject=subject, preheader=self._preheader(), body=body.text()),
             tuple(self.edits),
             _merchant_syntax(parsed.syntax, original),
             tuple(self.kept.items()),
         )
+
+    def _deadline(self, body: _Body, when: str) -> None:
+        """The voucher's end date, as part of the offer where its sentence is short and ends
+        plainly ("Take 15% off your cart until Dec 31."), else a sentence of its own right
+        after the offer: never before it."""
+        found = body.find(OFFER_PHRASE)
+        if found is not None:
+            i, j, sentence = found
+            plain = sentence.endswith(".") and LINK not in sentence and ":" not in sentence
+            if plain and len(sentence) <= 70:
+                dated = f"{sentence[:-1]} until {when}."
+                body.put(i, j, dated)
+                self._record("urgency", sentence, dated, "urgency")
+                return
+        line = f"Ends {when}."
+        body.insert_after_offer(line)
+        self._record("urgency", "", line, "urgency")
+
+    def _unsend(self, body: _Body) -> str:
+        """Take the sender's name off every sentence that opens with it ("Knix: ..."), so
+        that no edit puts a line before it and none repeats it mid-text; returns the first
+        such prefix as the merchant wrote it, which goes back in front, once, when the
+        editing is done (an SMS that had none gets the sender from ``_sms``)."""
+        opener = re.compile(rf"(?:From )?{re.escape(self.sender)}:\s+", re.IGNORECASE)
+        found = ""
+        for i, j, sentence in body.all()[::-1]:
+            prefix = opener.match(sentence)
+            if prefix is None or not sentence[prefix.end() :].strip():
+                continue
+            if (i, j) != (0, 0):
+                self._record("sender", sentence, sentence[prefix.end() :])
+            found = prefix.group(0) if (i, j) == (0, 0) else found
+            body.put(i, j, sentence[prefix.end() :])
+        return found
 
     def _resolve(self, parsed: merge_fields.Parsed) -> str:
         """The merchant's placeholders in ours; a template choice left open ("[discount /
@@ -703,6 +759,8 @@ class Editor:
     def _call_to_action(self, body: _Body) -> None:
         if LINK in body.text() or _MARKED_LINK.search(body.text()):
             return
+        if any(_ASKS_REPLY.search(s) and not STOP_WORD.search(s) for _, _, s in body.all()):
+            return  # the merchant asks for a reply: that is the call to action
         if self.request.channel.value == "push":
             # A tap opens the notification's link: the call to action says what to tap for.
             if not _has(body.text(), "cta", self):
@@ -748,6 +806,11 @@ class Editor:
                 line[-1] = fixed
         for i, j, sentence in body.all():
             fixed = _LINK_STOP.sub(r"\1", sentence)
+            last_of_line = j == len(body.lines[i]) - 1
+            following = next((line for line in body.lines[i + 1 :] if line), [])
+            listed = bool(following) and bool(_LIST_ITEM.match(following[0]))
+            if last_of_line and fixed.endswith(":") and not listed:
+                fixed = f"{fixed[:-1]}."  # what it introduced is gone (a product list)
             if fixed != sentence:
                 body.put(i, j, fixed)
 
@@ -825,6 +888,24 @@ class Editor:
         if not fits() and NAME in body.text():
             self._fix(body, "shorten", _no_name)
 
+    def _held_to_rules(self, line: str) -> str:
+        """A subject or preheader the merchant wrote, held to every rule the body is: calm,
+        true to the voucher, no deadline it lacks, no blank left unfilled ('' then)."""
+        held = self._hold(merge_fields.to_ours(line))
+        parsed = _smooth(merge_fields.fill(held, self.values)[0])
+        cleaned = tidy(self._true_deadline(self._true_offer(self._calm(parsed))))
+        return "" if _BLANK.search(cleaned) else cleaned  # a blank never ships
+
+    def _preheader(self) -> str | None:
+        """The merchant's preheader, in an e-mail only."""
+        original = self.request.original_preheader
+        if not original:
+            return None
+        preheader = self._held_to_rules(original) if self.request.channel == "email" else ""
+        if preheader != original:
+            self._record("subject", original, preheader)
+        return preheader or None
+
     def _subject(self, body: _Body) -> str | None:
         channel = self.request.channel.value
         original = self.request.original_subject
@@ -834,11 +915,7 @@ class Editor:
             return None
         limit = LIMITS[channel].subject_chars or 50
         if original:
-            held = self._hold(merge_fields.to_ours(original))
-            parsed = _smooth(merge_fields.fill(held, self.values)[0])
-            subject = tidy(self._true_deadline(self._true_offer(self._calm(parsed))))
-            if _BLANK.search(subject):
-                subject = ""  # a blank the request cannot fill never ships
+            subject = self._held_to_rules(original)
             if subject != original:
                 self._record("subject", original, subject)
             if subject and len(subject) <= limit:
@@ -847,9 +924,19 @@ class Editor:
         if channel != "email" and voucher is None:
             return None  # a push title is the merchant's choice; the body says it all
         offer = [_offer_subject(voucher, self.request)] if voucher else []
+        code = voucher.code if voucher else None
         opening = next(
-            (s for _, _, s in body.all() if not _GREETING.match(s) and NAME not in s), ""
-        ).rstrip(".!")
+            (
+                s
+                for _, _, s in body.all()
+                # A line of its own for the code or the link is no hook for a title.
+                if not _GREETING.match(s)
+                and NAME not in s
+                and LINK not in s
+                and not (code and code in s)
+            ),
+            "",
+        ).rstrip(".!:")
         hook = [f"{opening}: {offer[0][:1].lower()}{offer[0][1:]}"] if offer and opening else []
         options = [*hook, *offer] if channel == "email" else offer
         options += [opening] if channel == "email" else []
@@ -880,7 +967,7 @@ _PUSH_CTA = {
     Purpose.NEW_ARRIVALS: "Tap to see what's new.",
     Purpose.PRICE_DROP: "Tap to shop now.",
     Purpose.CART_REMINDER: "Tap to complete your order.",
-    Purpose.LOYALTY: "Tap to use them.",
+    Purpose.LOYALTY: "Tap to see your rewards.",
     Purpose.BIRTHDAY: "Tap to treat yourself.",
     Purpose.WINBACK: "Tap to see what's new.",
     Purpose.ANNOUNCEMENT: "Tap to find out more.",
@@ -893,7 +980,7 @@ _PURPOSE_CTA = {
     Purpose.NEW_ARRIVALS: f"See what's new: {LINK}",
     Purpose.PRICE_DROP: f"Shop now: {LINK}",
     Purpose.CART_REMINDER: f"Complete your order: {LINK}",
-    Purpose.LOYALTY: f"Use them now: {LINK}",
+    Purpose.LOYALTY: f"See your rewards: {LINK}",
     Purpose.BIRTHDAY: f"Treat yourself: {LINK}",
     Purpose.WINBACK: f"See what's new: {LINK}",
     Purpose.ANNOUNCEMENT: f"Find out more: {LINK}",
@@ -1015,17 +1102,20 @@ def _sure(confidence: float) -> str:
 
 
 def _smooth(text: str) -> str:
-    """A filled template read as written: "the your favourite" and "25% off off" as a
+    """A filled template read as written: "the (or your) your favourite", "25% off off" and
+    "Rs $100" as a
     person would write them, each sentence opening with a capital."""
     text = re.sub(
-        r"\b([Tt])he your favourite",
-        lambda m: ("Y" if m.group(1) == "T" else "y") + "our favourite",
+        r"\b([Tt]he|[Yy]our|[Oo]ur) your favourite",
+        lambda m: ("Y" if m.group(1)[0].isupper() else "y") + "our favourite",
         text,
     )
     text = re.sub(
         r"(^|[.!?]\s+)([a-z])(?!ttps?://|ww\.)", lambda m: m.group(1) + m.group(2).upper(), text
     )
-    return re.sub(r"\boff off\b", "off", text)
+    text = re.sub(r"\boff off\b", "off", text)
+    # The merchant's own currency word before a filled amount: "Rs 100", not "Rs $100".
+    return re.sub(r"(\b(?:Rs|INR|EUR|GBP)\.?|[₹€£])\s?\$(?=\d)", r"\1 ", text)
 
 
 def _lead_in(token: str) -> str:
@@ -1041,6 +1131,9 @@ def _offer_subject(voucher: Voucher, request: CampaignRequest) -> str:
         voucher.type in {VoucherType.PERCENT_OFF, VoucherType.AMOUNT_OFF}
         and voucher.min_spend is None
     ):
+        original = request.original_template or ""
+        if scope == "store" and _LIMITED.search(original):
+            return phrase  # "up to 50% off selected collections" is not "50% off everything"
         return f"{phrase} {purpose.target(request)}"
     if voucher.type is VoucherType.FREE_SHIPPING and scope != "store":
         return f"{phrase} on {purpose.target(request)}"

@@ -89,7 +89,7 @@ _TOKEN = re.compile(
     | (?P<liquid>\{\{-?\s*(?P<expr>[^{}\n]+?)\s*-?\}\})
     | (?P<mc>\*\|(?P<merge>[^|*\n]{1,40})\|\*)
     | (?P<pct>(?<![\w%])%(?P<pname>[A-Za-z][A-Za-z0-9_]{1,30})%(?![\w%]))
-    | (?P<brace>(?<!\{)\{(?P<bname>[A-Za-z][A-Za-z0-9_ .]{0,30})\}(?!\}))
+    | (?P<brace>(?<!\{)\$?\{(?P<bname>[A-Za-z][A-Za-z0-9_ .]{0,30})\}(?!\}))
     | (?P<xpct>\[[Xx]{1,3}\]\ ?%)
     | (?P<bracket>\[(?P<bcontent>[^\[\]\n]{1,48})\])
     | (?P<angle><(?P<acontent>[A-Za-z][A-Za-z0-9 _/%'&-]{0,38})>)
@@ -389,7 +389,10 @@ def _classify(match: re.Match[str], shop_name_known: bool) -> _Token | None:
         return found
     if match.group("brace"):
         name = match.group("bname")
-        found = _named(match, name, "ours", shop_name_known)
+        # "{user.firstName}" names its field last, as a Liquid variable does.
+        found = _named(match, name, "ours", shop_name_known) or _named(
+            match, name.rsplit(".", 1)[-1], "ours", shop_name_known
+        )
         return found or _slot(match, _guess_kind(_words(name)))
     if match.group("xpct") or match.group("xx"):
         return _slot(match, "offer")

@@ -35,7 +35,12 @@ _DATE_DOTTED = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(?:\d{2,4})?(?!\d)")
 """A German date, day first: 31.12. or 31.12.2026."""
 DAY_FIRST = frozenset({"de", "fr", "es", "it", "nl", "pt"})
 """Locales that write a numeric date day first (31/12)."""
-_CODE_AFTER = re.compile(r"\bcode\b[:\s]+([A-Za-z0-9_-]{2,32})", re.IGNORECASE)
+_CODE_AFTER = re.compile(
+    r"\b(?i:code)\b[:\s]+([A-Za-z0-9_-]*[A-Z0-9_-][A-Za-z0-9_-]*|[a-z]{2,32}(?=[.,!;:)]|\s*$))"
+)
+"""A code after the word "code": one with a capital, a digit or a dash ("SAVE20",
+"Promo5"), or a word in lower case that ends the clause ("use code welcome."), never the
+next word of the sentence ("a promo code to order online")."""
 _CODE_LIKE = re.compile(r"\b(?=[A-Z0-9_-]*\d)(?=[A-Z0-9_-]*[A-Z])[A-Z0-9_-]{4,32}\b")
 _KIND_PHRASES: dict[VoucherType, re.Pattern[str]] = {
     VoucherType.FREE_SHIPPING: re.compile(
@@ -47,13 +52,17 @@ _KIND_PHRASES: dict[VoucherType, re.Pattern[str]] = {
         r"|get (?:one|1|another|a second)(?: \w+)? (?:free|on us)",
         re.I,
     ),
-    VoucherType.GIFT: re.compile(r"free gift|gift (?:is )?on us|a gift with", re.I),
+    VoucherType.GIFT: re.compile(
+        r"free gift|gift (?:is )?on us|a gift with|"
+        r"\ba free (?!shipping|delivery|returns?)[a-z]+(?: [a-z]+)? (?:with|when)\b",
+        re.I,
+    ),
 }
 OFFER_PHRASE = re.compile(
     "|".join(
         [
             _PERCENT.pattern,
-            r"[$€£]\s?\d+",
+            r"(?:[$€£₹]|\bRs\.?|\bINR)\s?\d+",
             _HALF.pattern,
             *(pattern.pattern for pattern in _KIND_PHRASES.values()),
         ]

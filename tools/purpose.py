@@ -104,28 +104,69 @@ def purpose_of(request: CampaignRequest, canonical: str | None = None) -> Purpos
 
 def scope_of(request: CampaignRequest) -> Scope:
     """What the campaign covers: its product, its category, or the whole store (named so in
-    the original, or a category path of one level)."""
+    the original, a category path of one level, or one no level of which names goods a
+    shop sells: "store>sitewide", "health>pharmacy")."""
     if request.product_name:
         return "product"
     original = " ".join(t for t in (request.original_subject, request.original_template) if t)
     if _STORE_WIDE.search(original) or ">" not in request.product_category:
         return "store"
-    return "category"
+    return "category" if category_name(request.product_category) else "store"
 
 
 _WHOSE = {"womens": "women's", "mens": "men's", "kids": "kids'", "women": "women's", "men": "men's"}
+_MASS_GOODS = frozenset(
+    {
+        *("apparel", "art", "bedding", "candy", "cheese", "chocolate", "clothing", "coffee"),
+        *("collection", "decor", "denim", "equipment", "food", "footwear", "fragrance"),
+        *("furniture", "gear", "honey", "jewellery", "jewelry", "juice", "knitwear"),
+        *("lighting", "lingerie", "luggage", "makeup", "meat", "merchandise", "nutrition"),
+        *("perfume", "produce", "protein", "range", "seafood", "stationery", "tea", "wine"),
+    }
+)
+"""Goods a shop sells that are not counted: "our tea", "our makeup", "our summer range"."""
+_MASS_ENDINGS = ("wear", "ware", "care")
+"""Words of goods by their ending: "swimwear", "cookware", "skincare"."""
+_NOT_GOODS = frozenset({"news", "sales", "deals", "savings", "offers", "specials", "sports"})
+"""Plurals that are not goods a shop sells."""
+_STORE_LEVELS = frozenset(
+    {
+        *("all", "cart", "checkout", "everything", "general", "misc", "other", "shop", "site"),
+        *("sitewide", "store", "storewide"),
+    }
+)
+"""Category levels that mean the whole store ("store>sitewide", "shop>cart")."""
+
+
+def names_goods(phrase: str) -> bool:
+    """Whether a phrase ends in a plural or mass noun of goods, as copy says what an offer
+    is on after "our": "running shoes", "tea", "skincare", "summer range"; not "summer",
+    "sitewide", "pharmacy" or "limited edition"."""
+    words = phrase.lower().split()
+    if not words:
+        return False
+    last = words[-1]
+    if last in _MASS_GOODS or last.endswith(_MASS_ENDINGS):
+        return True
+    plural = last.endswith("s") and not last.endswith(("ss", "us", "is", "ness", "'s"))
+    return plural and last not in _NOT_GOODS
 
 
 def category_name(path: str) -> str:
-    """A category path's readable name: its leaf, with its parent where the leaf only
-    qualifies it ("apparel>shoes>running" -> "running shoes")."""
+    """A category path's readable name, as copy says it after "our": its leaf, with its
+    parent where the leaf only qualifies it ("apparel>shoes>running" -> "running shoes"), a
+    leaf that names no goods as a range ("apparel>summer" -> "summer range"); "" for a path
+    that means the whole store ("store>sitewide")."""
     parts = [p.replace("_", " ").replace("-", " ").strip() for p in path.split(">")]
     leaf = parts[-1]
-    if leaf in _WHOSE:
-        return f"{_WHOSE[leaf]} range"
-    if len(parts) > 1 and not leaf.endswith("s") and parts[-2].endswith("s"):
-        return f"{leaf} {parts[-2]}"
-    return leaf
+    if leaf.lower() in _STORE_LEVELS:
+        return ""
+    if leaf.lower() in _WHOSE:
+        return f"{_WHOSE[leaf.lower()]} range"
+    parent = parts[-2] if len(parts) > 1 else ""
+    if not leaf.endswith("s") and parent.endswith("s") and names_goods(parent):
+        return f"{leaf} {parent}"
+    return leaf if names_goods(leaf) else f"{leaf} range"
 
 
 def target(request: CampaignRequest) -> str:

@@ -88,7 +88,7 @@ def _forbidden_pattern(word: str) -> re.Pattern[str]:
 def check(template: TemplateText, context: RuleContext) -> list[RuleViolation]:
     """Every rule the message breaks."""
     body, subject = template.body, template.subject or ""
-    text = f"{subject}\n{body}" if subject else body
+    text = "\n".join(part for part in (subject, template.preheader, body) if part)
     found: list[RuleViolation] = []
 
     def hard(rule: str, message: str) -> None:
@@ -102,6 +102,8 @@ def check(template: TemplateText, context: RuleContext) -> list[RuleViolation]:
         hard("offer_facts", error)
     if subject and context.channel in SUBJECTLESS:
         hard("subject", f"an {context.channel} message has no subject line")
+    if template.preheader and context.channel != "email":
+        hard("subject", f"an {context.channel} message has no preheader")
     for name in PLACEHOLDER.findall(text):
         if name not in context.placeholders:
             hard(
@@ -227,17 +229,22 @@ def repair(template: TemplateText, context: RuleContext) -> tuple[TemplateText, 
     if subject and context.channel in SUBJECTLESS:
         subject = None
         repairs.append(f"subject: dropped (an {context.channel} message has none)")
+    preheader = template.preheader
+    if preheader and context.channel != "email":
+        preheader = None
+        repairs.append(f"preheader: dropped (an {context.channel} message has none)")
+    elif preheader:
+        preheader = _repair_text(preheader, context, repairs, "preheader")
     expires = context.voucher.expires if context.voucher else None
-    for label, part in (("body", body), ("subject", subject)):
+    parts = {"body": body, "subject": subject, "preheader": preheader}
+    for label, part in parts.items():
         if part and false_deadlines(part, context):
             kept, removed = drop_unsupported(part, expires, context.sending)
             repairs += [
                 f"{label}: removed '{claim}', which the voucher does not back" for claim in removed
             ]
-            if label == "body":
-                body = kept
-            else:
-                subject = kept or None
+            parts[label] = kept if label == "body" else kept or None
+    body, subject, preheader = parts["body"] or "", parts["subject"], parts["preheader"]
     if context.channel == "sms":
         if not names_sender(body, context.sender):
             body = with_sender(body, context.sender)
@@ -248,7 +255,7 @@ def repair(template: TemplateText, context: RuleContext) -> tuple[TemplateText, 
         if sms_count(body).segments > context.sms_max_segments and has_emoji(body):
             body = tidy("".join(ch for ch in body if not has_emoji(ch)))
             repairs.append("body: emoji removed to stay in GSM-7 (160 characters per segment)")
-    return TemplateText(subject=subject, body=body), repairs
+    return TemplateText(subject=subject, preheader=preheader, body=body), repairs
 
 
 def false_deadlines(text: str, context: RuleContext) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import NamedTuple
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _SPACES = re.compile(r"[ \t]{2,}")
@@ -52,3 +53,43 @@ def ungrounded_numbers(text: str, grounded: str) -> list[str]:
     allowed = {n.replace(",", ".") for n in _NUMBER.findall(grounded)}
     allowed |= {n.rstrip("0").rstrip(".") for n in allowed if "." in n}
     return [n for n in _NUMBER.findall(text) if n.replace(",", ".") not in allowed]
+
+
+class Pasted(NamedTuple):
+    """An e-mail pasted whole into the text box, read into its parts."""
+
+    subject: str | None
+    preheader: str | None
+    body: str
+
+
+_LABEL = re.compile(
+    r"(?:^|\s*\|\s*|\n+)\s*(subject(?: line)?|pre-?header(?: text)?|preview(?: text)?|body|"
+    r"message)\s*:\s*",
+    re.IGNORECASE,
+)
+_PARTS = {"subject": "subject", "pre": "preheader", "preview": "preheader"}
+
+
+def unpaste(text: str) -> Pasted | None:
+    """An e-mail pasted with its labels ("Subject: ... | Preview: ... | Body: ...", or a
+    "Subject: ..." line before the body) as its subject, preheader and body; None for a
+    text that does not open with such a label. A text that is only a subject line has an
+    empty body."""
+    labels = list(_LABEL.finditer(text))
+    if not labels or labels[0].start() != 0:
+        return None
+    found: dict[str, str] = {}
+    body = ""
+    for label, following in zip(labels, [*labels[1:], None], strict=True):
+        name = label.group(1).lower()
+        value = text[label.end() : following.start() if following else len(text)]
+        part = next((v for k, v in _PARTS.items() if name.startswith(k)), "body")
+        if part != "body" and following is None and "\n" in value.strip():
+            # "Subject: ..." on a line of its own, the body after it, unlabelled.
+            value, body = value.strip().split("\n", 1)
+        if part == "body":
+            body = value
+        else:
+            found.setdefault(part, value.strip())
+    return Pasted(found.get("subject") or None, found.get("preheader") or None, body.strip())

@@ -19,21 +19,30 @@ from typing import Any
 import pytest
 
 from tools import merge_fields
+from tools.deadlines import deadline_claims
 from tools.domain import CampaignRequest, TemplateText
-from tools.offers import offer_fact_errors, stated_facts
+from tools.offers import OFFER_PHRASE, offer_fact_errors, stated_facts
+from tools.purpose import names_goods
 from tools.rules import OPT_OUT
+from tools.text import sentences
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-@pytest.fixture(scope="module")
+CORPORA = ("real_messages", "holdout_messages")
+"""The corpus the writer was built on, and a set of real messages from other sources kept
+apart and never tuned on (``holdout_messages``)."""
+
+
+@pytest.fixture(scope="module", params=CORPORA)
 def answered(
-    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    corpus = DATA / f"{request.param}.jsonl"
     home = tmp_path_factory.mktemp("fresh") / "home"  # nothing imported, not even created
     out = home.parent / "out.jsonl"
     run = subprocess.run(
-        [sys.executable, "-m", "crmagent", "batch", DATA / "real_messages.jsonl", out],
+        [sys.executable, "-m", "crmagent", "batch", corpus, out],
         capture_output=True,
         text=True,
         timeout=600,
@@ -41,25 +50,38 @@ def answered(
         env={**os.environ, "CRMAGENT_HOME": str(home), "CRMAGENT_MODEL": "offline"},
     )
     assert run.returncode == 0, run.stderr
-    requests = [json.loads(line) for line in (DATA / "real_messages.jsonl").open()]
+    requests = [json.loads(line) for line in corpus.open()]
     results = [json.loads(line) for line in out.open()]
     assert [r["id"] for r in results] == [q["id"] for q in requests]  # one line each, in order
     return list(zip(requests, results, strict=True))
 
 
 def _sources() -> dict[str, dict[str, str]]:
-    with (DATA / "real_messages_sources.csv").open() as f:
-        return {row["id"]: row for row in csv.DictReader(f)}
+    found = {}
+    for corpus in CORPORA:
+        with (DATA / f"{corpus}_sources.csv").open() as f:
+            found |= {row["id"]: row for row in csv.DictReader(f)}
+    return found
 
 
-def test_the_corpus_is_real_and_broad() -> None:
-    sources = _sources()
-    requests = [json.loads(line) for line in (DATA / "real_messages.jsonl").open()]
-    assert len(requests) >= 60 and set(sources) == {q["id"] for q in requests}
-    assert len({s["brand"] for s in sources.values()}) >= 15
+@pytest.mark.parametrize(("corpus", "size"), [("real_messages", 60), ("holdout_messages", 30)])
+def test_the_corpus_is_real_and_broad(corpus: str, size: int) -> None:
+    with (DATA / f"{corpus}_sources.csv").open() as f:
+        sources = {row["id"]: row for row in csv.DictReader(f)}
+    requests = [json.loads(line) for line in (DATA / f"{corpus}.jsonl").open()]
+    assert len(requests) >= size and set(sources) == {q["id"] for q in requests}
+    assert len({s["brand"] for s in sources.values()}) >= size // 4
     assert {q["channel"] for q in requests} == {"sms", "push", "email", "im"}
-    assert sum(q["voucher"] is None for q in requests) >= 20
+    assert sum(q["voucher"] is None for q in requests) >= size // 3
     assert all(s["url"].startswith("http") for s in sources.values())
+
+
+def test_the_held_out_set_shares_no_source_with_the_corpus() -> None:
+    brands = {}
+    for corpus in CORPORA:
+        with (DATA / f"{corpus}_sources.csv").open() as f:
+            brands[corpus] = {row["brand"].lower() for row in csv.DictReader(f)}
+    assert not brands["real_messages"] & brands["holdout_messages"]
 
 
 def test_every_real_message_is_answered_true_to_its_facts(answered: list[Any]) -> None:
@@ -115,3 +137,42 @@ def test_the_merchants_words_and_merge_fields_survive(answered: list[Any]) -> No
             assert not re.search(r"(?<!\{)\{(?:first_name|link)\}", result["template"]["body"])
     kept.sort()
     assert kept[len(kept) // 2] >= 0.6  # the median rewrite keeps most of the merchant's words
+
+
+_OFFER_SCOPE = re.compile(
+    r"\b(?:off|on|with|for) our ((?:[\w'-]+ ){0,3}?[\w'-]+)"
+    r"(?=[.,!?:;]|\s(?:on|with|when|until|and|at|in|to|over|for)\b|$)"
+)
+"""What an offer is on, where it is "our" something ("20% off our running shoes")."""
+_LABELS = re.compile(r"\b(?:subject(?: line)?|preview(?: text)?|pre-?header)\s*:", re.IGNORECASE)
+
+
+def test_the_copy_reads_as_a_person_wrote_it(answered: list[Any]) -> None:
+    """Faults a reader spots in a second, as properties of every answer: the sender named
+    once, at the front; no code or end date before the offer it belongs to; an offer on
+    "our" something only where that something is goods; no pasted e-mail's labels in a
+    body."""
+    for request, result in answered:
+        if "error" in result:
+            continue
+        body, original = result["template"]["body"], request["original_template"]
+        prefix = re.match(r"^([^:{}]{2,40}): ", body)
+        if prefix:
+            assert f"{prefix.group(1)}:" not in body[40:], (request["id"], body)
+        if request["voucher"]:
+            parts = sentences(body.replace("\n", " "))
+            first = next((i for i, s in enumerate(parts) if OFFER_PHRASE.search(s)), len(parts))
+            code = request["voucher"].get("code")
+            for sentence in parts[:first]:
+                own = re.sub(r"^[^:{}]{2,40}: ", "", sentence).lower()
+                if own in original.lower():
+                    continue  # the merchant's own order stands
+                assert not deadline_claims(sentence) and not stated_facts(sentence).dates, (
+                    request["id"],
+                    body,
+                )
+                assert not (code and code in sentence), (request["id"], body)
+        for scope in _OFFER_SCOPE.findall(body):
+            if f"our {scope}" not in original:
+                assert names_goods(scope), (request["id"], scope, body)
+        assert not _LABELS.search(body), (request["id"], body)

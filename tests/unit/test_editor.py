@@ -108,3 +108,88 @@ def test_a_subject_on_an_sms_is_dropped_and_an_email_keeps_its_own() -> None:
         send_date=str(date(2026, 12, 10)),
     )
     assert edited.template.subject == "It's back now!"
+
+
+# -- copy that reads as a person wrote it ---------------------------------------------------
+
+
+def test_the_sender_is_named_once_at_the_front_whatever_goes_before_its_first_line() -> None:
+    long_opening = "Knix: You left something in your cart and it is still waiting for you!"
+    body, _, _ = edit(f"{long_opening} Complete your order now {{link}}", voucher=VOUCHER)
+    assert body.startswith("Knix: ") and body.count("Knix:") == 1
+    # A sender repeated mid-text goes, with the edit that says so.
+    body, kinds, _ = edit("Knix: Our sale is on. Knix: Just enter SAVE20. {link}", voucher=VOUCHER)
+    assert body.count("Knix:") == 1 and "sender" in kinds
+
+
+def test_a_code_and_an_end_date_follow_the_offer_they_belong_to() -> None:
+    plan = WritePlan(use=("offer_stated", "cta", "urgency", "code_stated"))
+    body, _, _ = edit("Here's 20% off everything: {link}", plan, voucher=VOUCHER)
+    offer, code = body.index("20% off"), body.index("SAVE20")
+    assert offer < code and "Ends" not in body[:offer]
+    # The end date joins a short offer sentence the editor wrote.
+    body, kinds, _ = edit("We miss you.", plan, voucher=VOUCHER, segment="lapsed_90d")
+    assert "until Dec 31" in body and body.index("20%") < body.index("until Dec 31")
+    assert "urgency" in kinds
+
+
+def test_an_offer_is_on_goods_or_on_the_order_never_on_our_summer() -> None:
+    from tools.purpose import category_name, names_goods
+
+    assert category_name("apparel>shoes>running") == "running shoes"
+    assert category_name("apparel>summer") == "summer range"
+    assert category_name("store>sitewide") == "" and category_name("shop>cart") == ""
+    assert names_goods("skincare") and names_goods("boots") and not names_goods("pharmacy")
+    body, _, _ = edit("Summer is here.", voucher=VOUCHER, product_category="apparel>summer")
+    assert "our summer range" in body and "our summer." not in body
+    body, _, _ = edit("Come back soon.", voucher=VOUCHER, product_category="store>sitewide")
+    assert "our sitewide" not in body and "20%" in body
+
+
+def test_a_pasted_email_is_read_into_its_subject_preheader_and_body() -> None:
+    from tools.text import unpaste
+
+    pasted = unpaste("Subject: We miss you | Preview: Free shipping inside | Body: Hi there.")
+    assert pasted == ("We miss you", "Free shipping inside", "Hi there.")
+    assert unpaste("Subject: Welcome\nThanks for joining.") == (
+        "Welcome",
+        None,
+        "Thanks for joining.",
+    )
+    assert unpaste("Subject line: 20% off ends tonight") == ("20% off ends tonight", None, "")
+    assert unpaste("Our subject: shoes.") is None  # a label only where the text opens with it
+
+
+def test_a_title_is_no_code_line_and_a_filled_blank_reads_as_written() -> None:
+    request = {"channel": "email", "voucher": {**VOUCHER, "type": "free_shipping", "value": 0}}
+    _, _, edited = edit("Your code: SAVE20. Come back soon: {link}", **request)
+    assert edited.template.subject and "Your code" not in edited.template.subject
+    body, _, _ = edit("You left your [Product name] in your cart. {link}")
+    assert "your your" not in body and "left your favourite" in body
+    # "code" before a plain word is no code: nothing is "corrected" into the sentence.
+    body, _, _ = edit(
+        "Here is a $5 promo code to order online: Promo5. {link}",
+        voucher={"type": "amount_off", "value": 5, "code": "Promo5"},
+    )
+    assert "promo code to order online" in body
+
+
+def test_what_a_reader_trips_on_is_mended_and_nothing_is_added_against_the_text() -> None:
+    # The merchant's currency stays theirs: "Rs 100", not "Rs $100".
+    threshold = {"type": "amount_off", "value": 100}
+    body, _, _ = edit("Get Rs [discount] off all orders today. {link}", voucher=threshold)
+    assert "Rs 100 off" in body and "$" not in body
+    # A colon whose list went is a full stop.
+    _, _, edited = edit(
+        "You left 3 items in your cart:\n[Product 1]\n\nShop: {link}", channel="email"
+    )
+    assert "cart:" not in edited.template.body
+    # A message that asks for a reply gets no link it did not have.
+    body, kinds, _ = edit("What changed? Reply 'happy' and we'll respond.", channel="email")
+    assert "{link}" not in body and "cta" not in kinds
+    # A title does not widen an offer the text limits.
+    half = {"type": "percent_off", "value": 50}
+    _, _, edited = edit(
+        "Up to 50% off selected collections", channel="push", voucher=half, product_category="a"
+    )
+    assert edited.template.subject == "50% off"
