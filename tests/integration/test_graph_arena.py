@@ -216,7 +216,7 @@ def test_result_json_has_the_contract_shape(world: Path) -> None:
         "degraded",
         "usage",
     }
-    assert set(data["template"]) == {"subject", "body"}
+    assert set(data["template"]) == {"subject", "preheader", "body"}
     assert set(data["rule_report"]) == {"passed", "violations", "repairs"}
     assert set(data["scores"]) == {"audience_match", "marketing_effectiveness", "predicted_cvr"}
     assert data["model"] == "offline" and data["usage"]["calls"] == 0
