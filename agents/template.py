@@ -79,7 +79,12 @@ def plan_from(
     optional = [f for f in use if f not in avoid and f not in ALWAYS]
     if attempt:
         optional = optional[: max(0, len(optional) - attempt)]
-    return WritePlan(use=(*ALWAYS, *optional), avoid=frozenset(avoid), sms_segments=sms_segments)
+    return WritePlan(
+        use=(*ALWAYS, *optional),
+        avoid=frozenset(avoid),
+        sms_segments=sms_segments,
+        decided=frozenset(decided),
+    )
 
 
 def write(
@@ -680,7 +685,8 @@ def check_steps(
     return kept, refused
 
 
-def _limits(channel: str, sms_segments: int) -> str:
+def limits_of(channel: str, sms_segments: int) -> str:
+    """A channel's limits as a prompt states them."""
     limits = LIMITS[channel]
     if channel == "sms":
         return f"the whole SMS fits {sms_segments} segment(s) of 160 characters"
@@ -688,7 +694,7 @@ def _limits(channel: str, sms_segments: int) -> str:
     return f"body at most {limits.body_chars} characters{subject}"
 
 
-def _pattern_names(
+def pattern_names(
     patterns: Sequence[Pattern], plan: WritePlan, evidence_ids: Sequence[str]
 ) -> tuple[dict[str, list[str]], str]:
     """The names a guidance step may act on, each with the evidence ids it may cite, and
@@ -734,7 +740,7 @@ def write_with_model(
     context = rule_context(request, merchant, sms_segments)
     layout = _layout(draft, request, sender_of(merchant, request))
     grounded = _hard(draft, context)
-    names, listed = _pattern_names(patterns, plan, evidence_ids)
+    names, listed = pattern_names(patterns, plan, evidence_ids)
     weights = pattern_weights(patterns, None if plan is None else plan.overrules)
     free = layout.free
     checked: dict[int, tuple[_Judged, list[DraftStep], list[str], int]] = {}
@@ -772,7 +778,7 @@ def write_with_model(
         voice=merchant.brand_voice,
         locale=request.locale,
         forbidden=", ".join(merchant.forbidden_words) or "(none)",
-        limits=_limits(request.channel.value, sms_segments),
+        limits=limits_of(request.channel.value, sms_segments),
         guidance_instructions=GUIDANCE_INSTRUCTIONS.format(locale=request.locale),
         untrusted=UNTRUSTED,
     )

@@ -242,7 +242,11 @@ def llm_figures(home: Path, requests: list[dict[str, Any]]) -> dict[str, float]:
         os.environ["OPENAI_BASE_URL"], os.environ["OPENAI_API_KEY"] = server.url, "bench"
         try:
             offline = make_context(home=str(home))
-            online = make_context(home=str(home), model="openai:fake-good", judge_model="offline")
+            # The fake answers at once with the draft's lines ('lines'): the figure is
+            # CRMAgent's own cost per call; a real model's calls are `bench --model`'s.
+            online = make_context(
+                home=str(home), model="openai:fake-good", judge_model="offline", writer_mode="lines"
+            )
             generate_batch(requests[:5], context=online)  # warm the client
             started = time.perf_counter()
             results = generate_batch(requests, max_concurrency=2, context=online)
@@ -689,6 +693,7 @@ def model_bench(
     candidates: int = 1,
     timeout: float | None = None,
     tries: int = 3,
+    writer_mode: str = "auto",
 ) -> dict[str, Any]:
     """What a configured model does on ``requests`` campaigns with the merchant's original
     (an arena world of ``seed`` built in ``home`` when it holds no store), one at a time:
@@ -698,8 +703,9 @@ def model_bench(
     pattern readings out), seconds per template (median), and how
     far the accepted text is from the grounded draft the model was handed (the same request
     offline): the share that is the draft word for word, and the mean word-level edit
-    distance ratio. ``candidates``, ``timeout`` and ``tries`` are ``Context``'s
-    ``model_candidates``, ``model_timeout`` and ``model_tries``."""
+    distance ratio. ``candidates``, ``timeout``, ``tries`` and ``writer_mode`` are
+    ``Context``'s ``model_candidates``, ``model_timeout``, ``model_tries`` and
+    ``writer_mode``."""
     from arena.world import build_world
     from crmagent.api import generate, make_context
 
@@ -713,6 +719,7 @@ def model_bench(
         "judge_model": judge_model,
         "analyst_model": analyst_model,
         "model_tries": tries,
+        "writer_mode": writer_mode,
     }
     if timeout is not None:
         settings["model_timeout"] = timeout

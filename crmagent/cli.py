@@ -378,6 +378,9 @@ def bench(
     ] = None,
     requests: Annotated[int, typer.Option(help="Requests for --model.")] = 6,
     candidates: Annotated[int, typer.Option(help="Candidates per call for --model.")] = 1,
+    writer_mode: Annotated[
+        str, typer.Option(help="How --model writes: auto, rewrite or lines.")
+    ] = "auto",
     home: HomeOption = None,
 ) -> None:
     """Measure throughput, orchestration overhead, model calls, retrieval latency, ingest,
@@ -387,7 +390,11 @@ def bench(
 
     if model is not None:
         figures = model_bench(
-            settings(home).home / "bench-model", model, requests, candidates=candidates
+            settings(home).home / "bench-model",
+            model,
+            requests,
+            candidates=candidates,
+            writer_mode=writer_mode,
         )
         typer.echo(json.dumps(figures, indent=2))
         return
@@ -697,6 +704,45 @@ readers_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(readers_app, name="readers")
+
+
+@readers_app.command("direct")
+def readers_direct(
+    requests: Annotated[Path, typer.Argument(help="The requests, one JSON object a line.")],
+    out: Annotated[Path, typer.Argument(help='Where to write {"id", "subject", "body"} lines.')],
+    model: Annotated[str, typer.Option(help="The model, as provider:model.")],
+    concurrency: Annotated[int, typer.Option(help="Requests at a time.")] = 3,
+    timeout: Annotated[float, typer.Option(help="Seconds a call may take.")] = 120.0,
+) -> None:
+    """The same model asked directly: each request's message from a plain copywriter's brief
+    with the same facts and no evidence, the baseline `readers sheet --versus` reads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from crmagent import readers
+    from tools.models import Spend, load_model
+
+    try:
+        asked = readers.read_requests(requests)
+        writer = load_model(model, timeout)
+    except (readers.ReadersError, ValueError) as exc:
+        errors.print(str(exc), style="bold red", markup=False)
+        raise typer.Exit(EXIT_INVALID) from exc
+    if writer is None:
+        errors.print("--model: give a provider:model, not offline", style="bold red")
+        raise typer.Exit(EXIT_INVALID)
+
+    def one(item: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+        spend = Spend()
+        text = readers.direct(item[1], writer, spend)
+        if text is None:
+            return {"id": item[0], "error": "; ".join(spend.problems) or "no answer"}
+        return {"id": item[0], "subject": text.subject, "body": text.body}
+
+    with ThreadPoolExecutor(max(1, concurrency)) as pool:
+        lines = list(pool.map(one, asked.items()))
+    out.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
+    failed = sum("error" in line for line in lines)
+    typer.echo(f"wrote {out}: {len(lines) - failed} message(s), {failed} error line(s)")
 
 
 @readers_app.command("sheet")

@@ -27,7 +27,8 @@ def _lines(prompt: str) -> list[tuple[str, str]]:
 
 def _first_pattern(prompt: str) -> tuple[str, list[str]]:
     """The first pattern the prompt lists, and its evidence ids."""
-    listed = re.search(r"^- ([a-z_]+): [^\n]*?(?:x, n=\d+, (.*)|best practice.*)$", prompt, re.M)
+    patterns = prompt.split("Patterns (name:")[-1]  # the rewrite prompt's plan comes first
+    listed = re.search(r"^- ([a-z_]+): [^\n]*?(?:x, n=\d+, (.*)|best practice.*)$", patterns, re.M)
     if not listed:
         return "", []
     ids = [i for i in (listed.group(2) or "").split(", ") if i and i != "no ids"]
@@ -58,6 +59,102 @@ def _draft_from_prompt(prompt: str, reword: bool = False) -> dict[str, Any]:
     return {"candidates": candidates, "guidance": guidance}
 
 
+_PLAN_WORDS = {
+    "offer_early": "states the whole offer in the first 40",
+    "urgency": "gives a reason to act now",
+    "personalised": "greets the customer by name",
+    "exclusivity": "makes the customer feel singled out",
+    "emoji": "uses an emoji",
+    "question": "asks a question",
+    "code_stated": "spells out the voucher code",
+}
+"""How the rewrite prompt's plan names the features the fake writer can act on."""
+
+
+def _message_from_prompt(prompt: str) -> dict[str, Any]:
+    """A good rewrite answer: the original's plain sentences (no number, link or date: the
+    facts go in slots), what the plan asks for that it can write (the offer first, the
+    code, the end date, the name, an emoji, a question), the link last, and a step on the
+    first pattern listed."""
+    slots = set(re.findall(r"\{([a-z_]+)\} = ", prompt))
+    channel = (re.search(r"Rewrite the merchant's (\w+) message", prompt) or [None, "sms"])[1]
+    block = prompt.split("<merchant_template>")[-1].split("</merchant_template>")[0]
+    plan = prompt.split("The plan (")[-1].split("Keep:")[0]
+    asked = {f for f, words in _PLAN_WORDS.items() if f"- {words}" in plan}
+    avoided = {f for f, words in _PLAN_WORDS.items() if f"- avoid: {words}" in plan}
+    kept = [
+        s
+        for s in re.split(
+            r"(?<=[.!?])\s+", re.sub(r"^(?:Subject|Preheader): .*$", "", block, flags=re.M)
+        )
+        if s.strip()
+        and not re.search(r"\d|https?://|www\.|\{link\}|stop\b|:$", s, re.I)
+        and "§" not in s
+    ]
+    target = (re.search(r"The offer is on (.+?)\.\n", prompt) or [None, ""])[1]
+    long_ok = "- avoid: stays under the middle" in plan
+    short = channel in {"sms", "push"}
+    brief = "- avoid: runs longer" in plan
+    lines, done = [], {"offer_stated", "cta", "product_named"}
+    if "offer" in slots:
+        lines.append(f"Enjoy {{offer}} on {target}." if target else "Enjoy {offer}.")
+        done.add("offer_early")
+    lines += [s.strip().replace("!", ".") for s in kept[: 0 if channel == "push" else 1]]
+    if long_ok and not short:  # room to say more: the merchant's rest
+        lines += [s.strip().replace("!", ".") for s in kept[1:]]
+        lines += ["We picked these with you in mind."]
+        lines += [] if brief else ["Have a look at what is new in store."]
+    if "code" in slots and "code_stated" not in avoided:
+        lines.append("Use code {code}.")
+        done.add("code_stated")
+    if "expires" in slots and "urgency" not in avoided:
+        lines.append("Ends {expires}.")
+        done.add("urgency")
+    if "question" in asked and not (short or brief):
+        lines.append("Ready for it?")
+        done.add("question")
+    if "exclusivity" in asked and not (short or brief):
+        lines.append("Just for you.")
+        done.add("exclusivity")
+    body = " ".join([*lines, "Shop now: {link}"])
+    if "personalised" in asked and "offer_early" not in asked:
+        body = "{first_name}, " + body[:1].lower() + body[1:]
+        done.add("personalised")
+    if "emoji" in asked and channel != "sms":
+        body = body.replace("Shop now:", "✨ Shop now:")
+        done.add("emoji")
+    written = done
+    not_done = [
+        f"{line[2:].split(':')[0]}: not made, the message is not given what it takes"
+        for line in plan.splitlines()
+        if line.startswith("- ")
+        and not line.startswith("- avoid")
+        and not any(words in line for f, words in _PLAN_WORDS.items() if f in written)
+        and not line.startswith(("- states the offer concretely", "- ends with a clear"))
+        and not (line.startswith("- names the product") and "product_named" in written)
+    ]
+    not_done += [
+        f"{line[9:].split(' (')[0]}: the length follows the merchant's own text"
+        for line in plan.splitlines()
+        if line.startswith(("- avoid: stays under", "- avoid: runs longer"))
+    ]
+    pattern, ids = _first_pattern(prompt)
+    answer: dict[str, Any] = {
+        "body": body,
+        "not_done": not_done,
+        "guidance": [
+            {
+                "text": "Lead with the offer and end with the link.",
+                "pattern": pattern,
+                "evidence": ids,
+            }
+        ],
+    }
+    if channel in {"email", "push"}:
+        answer["subject"] = "Enjoy {offer}" if "offer" in slots else "Something new for you"
+    return answer
+
+
 def _each_line(answer: dict[str, Any], change: Any) -> dict[str, Any]:
     """The answer with ``change`` made to every line of every candidate."""
     if "lines" in answer:
@@ -71,6 +168,8 @@ def good_reply(schema: str, prompt: str) -> dict[str, Any]:
     """What a capable model that keeps to the rules answers."""
     if schema in {"ModelDraft", "ModelDrafts"}:
         return _draft_from_prompt(prompt)
+    if schema == "ModelMessage":
+        return _message_from_prompt(prompt)
     if schema == "PatternNotes":
         block = prompt.split("<patterns>")[1].split("</patterns>")[0]
         names = re.findall(r"^- ([a-z_]+):", block, re.MULTILINE)
@@ -88,6 +187,9 @@ def reworded(schema: str, prompt: str) -> dict[str, Any]:
 def wrong_discount(schema: str, prompt: str) -> dict[str, Any]:
     """A model that states a discount the voucher does not give, in every line."""
     answer = good_reply(schema, prompt)
+    if schema == "ModelMessage":
+        answer["body"] = f"Take 30% off everything. {answer['body']}"
+        return answer
     if schema in {"ModelDraft", "ModelDrafts"}:
         return _each_line(
             answer,
@@ -102,6 +204,10 @@ def false_deadline(schema: str, prompt: str) -> dict[str, Any]:
     """A model that adds pressure the voucher does not back: "today only" in its first
     line, and a two-hour subject where there is one."""
     answer = good_reply(schema, prompt)
+    if schema == "ModelMessage":
+        answer["body"] = f"Today only! {answer['body']}"
+        answer["subject"] = "{offer} for the next 2 hours"
+        return answer
     if schema in {"ModelDraft", "ModelDrafts"}:
         roles = [role for role, _ in _lines(prompt)]
 
@@ -217,6 +323,8 @@ class FakeOpenAI:
                 good_reply(schema, prompt),
                 lambda i, line: "Take 50% off everything! https://evil.example",
             )
+            if "body" in reply:
+                reply["body"] = "Take 50% off everything! https://evil.example"
             content = json.dumps(reply)
         else:
             content = json.dumps(good_reply(schema, prompt))

@@ -23,9 +23,12 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
+from prompts.common import UNTRUSTED
+from prompts.readers import DIRECT_SYSTEM, DIRECT_USER
 from tools.domain import Voucher
+from tools.models import Spend, ask
 from tools.offers import offer_phrase
 
 Letter = Literal["A", "B"]
@@ -574,3 +577,40 @@ def write_sheet(folder: Path, markdown: str, key: Mapping[str, Any]) -> tuple[Pa
     except OSError as exc:
         raise ReadersError(f"{folder}: cannot write: {exc.strerror or exc}") from exc
     return sheet_path, key_path
+
+
+class DirectMessage(BaseModel):
+    """A model's message, asked directly."""
+
+    subject: str | None = Field(
+        default=None, description="The e-mail subject or push title; null for SMS and IM."
+    )
+    body: str = Field(description="The message.")
+
+
+def direct(request: Mapping[str, Any], model: Any, spend: Spend, tries: int = 2) -> Text | None:
+    """The message ``model`` writes for one request when asked directly: a plain
+    copywriter's brief with the same facts (the original, the offer, the audience), no
+    evidence, no plan; None when it gave no answer."""
+    channel = request["channel"]
+    subject = request.get("original_subject")
+    lines = [f"Subject: {subject}" if subject else "", request.get("original_template") or ""]
+    original = "\n".join(line for line in lines if line)
+    system = DIRECT_SYSTEM.format(
+        channel=channel,
+        parts={"email": "a subject and a body", "push": "a title and a body"}.get(
+            channel, "a body only"
+        ),
+        sms="An SMS names the brand first and ends with 'Reply STOP to opt out'. "
+        if channel == "sms"
+        else "",
+        locale=request.get("locale", "en"),
+        untrusted=UNTRUSTED,
+    )
+    user = DIRECT_USER.format(
+        segment=request["segment"],
+        offer=offer_words(request.get("voucher")) or "none (a message with no offer)",
+        original=original or "(no current text: write a new message)",
+    )
+    answer = ask(model, DirectMessage, system, user, spend=spend, tries=tries)
+    return None if answer is None else Text(answer.subject, answer.body)

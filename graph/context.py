@@ -12,6 +12,7 @@ from tools.config import Settings
 from tools.models import StructuredMethod, load_model
 
 ModeName = Literal["group", "retrieval", "rules"]
+WriterMode = Literal["auto", "rewrite", "lines"]
 
 
 def _home() -> str:
@@ -49,6 +50,15 @@ class Context:
         metadata={
             "description": "Model that writes templates and guidance "
             "($CRMAGENT_WRITER_MODEL; empty: `model`)."
+        },
+    )
+    writer_mode: WriterMode = field(
+        default_factory=lambda: cast(WriterMode, os.environ.get("CRMAGENT_WRITER_MODE", "auto")),
+        metadata={
+            "description": "How the writer model writes: 'rewrite' (the whole message from "
+            "the original, the evidence's plan and the facts as slots), 'lines' (it rewords "
+            "the grounded draft's lines in place: for small local models) or 'auto' "
+            "(rewrite for a provider:model, lines for gguf:) ($CRMAGENT_WRITER_MODE)."
         },
     )
     analyst_model: str = field(
@@ -211,6 +221,10 @@ class Context:
                     f"Context.{name} is {getattr(self, name)}; it counts something the run "
                     "needs at least one of: give 1 or more"
                 )
+        if self.writer_mode not in ("auto", "rewrite", "lines"):
+            raise ValueError(
+                f"Context.writer_mode is {self.writer_mode!r}; give 'auto', 'rewrite' or 'lines'"
+            )
         if not self.act_confidence <= self.contrary_confidence <= 1:
             raise ValueError(
                 f"Context.contrary_confidence is {self.contrary_confidence}; going against "
@@ -220,6 +234,15 @@ class Context:
 
 
 Role = Literal["writer", "analyst", "judge"]
+
+
+def writer_mode_of(context: Context) -> Literal["rewrite", "lines"]:
+    """How the writer model writes: as set, or, on 'auto', 'lines' for an in-process GGUF
+    model (a small local model copies what it is shown; rewording lines in place is what it
+    does reliably) and 'rewrite' for any other."""
+    if context.writer_mode != "auto":
+        return context.writer_mode
+    return "lines" if model_for(context, "writer").startswith("gguf:") else "rewrite"
 
 
 def model_for(context: Context, role: Role) -> str:

@@ -14,11 +14,11 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 from pydantic import ValidationError
 
-from agents import content, guidance, retrieval, segment_analyst, template
+from agents import content, guidance, retrieval, rewrite, segment_analyst, template
 from agents.evaluate import evaluate as score_template
 from agents.evaluate import judge
 from agents.rule_checker import check_template
-from graph.context import Context, model_for
+from graph.context import Context, model_for, writer_mode_of
 from graph.state import InputState, State
 from tools import merge_fields, wording
 from tools.domain import (
@@ -370,6 +370,32 @@ def _write(
     if model is None:
         return {"template": draft}
     spend = Spend(budget=budget(ctx.call_budget))
+    if writer_mode_of(ctx) == "rewrite":
+        rewritten = rewrite.rewrite_with_model(
+            model,
+            state["request"],
+            state["merchant"],
+            state.get("patterns", []),
+            plan,
+            evidence,
+            held=state.get("merge_tokens") or {},
+            sms_segments=ctx.sms_max_segments,
+            spend=spend,
+            method=ctx.structured_method,
+            tries=min(ctx.model_tries, 2),  # one retry, told each failure
+        )
+        if rewritten is None:
+            return {"template": draft, "llm_guidance": [], **_spent(state, spend, "template")}
+        pasted = [e for e in state.get("edits", []) if e.kind == "pasted"]
+        return {
+            "template": rewritten.template,
+            "llm_guidance": [
+                GuidanceStep(step=i + 1, text=s.text, evidence=s.evidence)
+                for i, s in enumerate(rewritten.guidance)
+            ],
+            "edits": [*pasted, *rewritten.edits],
+            **_spent(state, spend, None),
+        }
     written = template.write_with_model(
         model,
         state["request"],
@@ -402,7 +428,7 @@ def _write(
         )
         + "), held to every hard rule"
     )
-    rewrite = (
+    reworded = (
         {
             "edits": [
                 Edit(
@@ -419,7 +445,7 @@ def _write(
     return {
         "template": written.template,
         "llm_guidance": steps,
-        **rewrite,
+        **reworded,
         **_spent(state, spend, None),
     }
 
@@ -490,7 +516,7 @@ def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ]
     return {
         **kept,
-        **_write(state, ctx, plan, draft, [*dict.fromkeys(evidence)]),
+        **_write(cast(State, {**state, **kept}), ctx, plan, draft, [*dict.fromkeys(evidence)]),
         "attempts": attempt + 1,
     }
 
@@ -517,7 +543,7 @@ def rules_rewrite(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             ),
         )
         kept = _edited(state, None)
-    ruled = cast(State, {**state, "patterns": []})
+    ruled = cast(State, {**state, **kept, "patterns": []})
     return {
         **kept,
         **_write(ruled, ctx, plan, draft, []),

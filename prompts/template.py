@@ -30,3 +30,42 @@ VERSIONS = "Write {n} different versions of the lines (candidates), each a full 
 
 LINE_FEEDBACK = "Fix exactly these spans and answer again: {problems}"
 """A retry names the failing span of each line, so the model changes only that."""
+
+
+# -- rewrite: a capable model writes the whole message --------------------------------------
+
+REWRITE_SYSTEM = """You are the copywriter of an e-commerce merchant's CRM messages. Rewrite \
+the merchant's {channel} message to this audience so that more customers act on it, in a \
+{voice} voice, in the language of locale '{locale}'.
+- Write the whole message as the channel has it: {parts}. {limits}
+- The offer's facts only as slots, exactly as written: {slots}. They are filled in after \
+you answer. Write no percent, amount, code, date or link of your own and no offer the slots \
+do not hold. A number the original states about the merchant (a price, points, a count) \
+may stay as written.
+- Keep the merchant's own merge fields exactly as written: {merge}.
+- Keep what the message is for ({purpose}) and what it names (its product, its news), the \
+merchant's sentences that already work and its voice: change what the plan asks and what \
+reads badly, so that the merchant recognises its message, better.
+- Make each change the plan asks for; keep what it says to keep; best practice alone is a \
+suggestion.
+- {deadline}
+- {sender}
+- No runs of capitals, no '!!'. Never use: {forbidden}.
+{guidance_instructions}
+
+{untrusted}"""
+
+REWRITE_USER = """Audience: {segment}. Purpose: {purpose}. The offer is on {target}.
+Slots: {slot_values}
+<merchant_template>
+{original}
+</merchant_template>
+The plan (change: lift, 90% interval, sends, evidence ids):
+{plan}
+Keep: {keep}
+Patterns (name: lift, sends, evidence ids):
+{patterns}"""
+
+REWRITE_FEEDBACK = "Your message breaks these rules; fix exactly these and answer again: \
+{problems}"
+"""A retry names each failure, so the model keeps what passed."""

@@ -3,9 +3,12 @@ OpenAI-compatible server lives in ``crmagent.fake_openai``, which the benchmark 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -65,4 +68,72 @@ class ScriptedChatModel(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=message)])
 
 
-__all__ = ["FakeOpenAI", "ScriptedChatModel", "good_reply", "wrong_discount"]
+def prompt_key(texts: Sequence[str]) -> str:
+    """A conversation's key for replay: its system and user messages, hashed (what the model
+    answered is not part of the question)."""
+    return hashlib.sha256("\n\u241e\n".join(texts).encode()).hexdigest()
+
+
+def write_recording(queue: str | Path, out: str | Path, schema: str = "ModelMessage") -> int:
+    """The answers a model gave through a queue server (``../shared/queue_model``) as a
+    recording ``ReplayChatModel`` reads: a line per answered ``schema`` request, its key and
+    its answer. Returns the lines written."""
+    lines = []
+    for request_path in sorted(Path(queue, "claimed").glob("*.json")):
+        answer_path = Path(queue, "done", f"{request_path.stem}.txt")
+        request = json.loads(request_path.read_text())
+        named = json.dumps(request.get("response_format", {}))
+        if not answer_path.exists() or f'"name": "{schema}"' not in named:
+            continue
+        content = answer_path.read_text().strip()
+        if content.startswith("```"):
+            content = content.split("\n", 1)[1].rsplit("```", 1)[0].strip()
+        try:
+            answer = json.loads(content)
+        except json.JSONDecodeError:
+            continue  # an answer the client refused is no answer to replay
+        texts = [m["content"] for m in request["messages"] if m["role"] in {"system", "user"}]
+        lines.append(json.dumps({"key": prompt_key(texts), "answer": answer}, ensure_ascii=False))
+    Path(out).write_text("".join(f"{line}\n" for line in lines))
+    return len(lines)
+
+
+class ReplayChatModel(ScriptedChatModel):
+    """A chat model that answers from a recording of a real model's answers, keyed by the
+    prompt (``prompt_key``): a prompt it has no answer for raises, so a changed prompt fails
+    its test until it is recorded again (``tests/data/replay/README.md``)."""
+
+    recording: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def from_file(cls, path: Path) -> ReplayChatModel:
+        lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return cls(recording={line["key"]: line["answer"] for line in lines})
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        texts = [str(m.content) for m in messages if m.type in {"system", "human"}]
+        key = prompt_key(texts)
+
+        def answer(schema: str, prompt: str) -> dict[str, Any] | Exception:
+            if key not in self.recording:
+                return KeyError(f"no recorded answer for this {schema} prompt: record again")
+            return dict(self.recording[key])
+
+        self.reply = answer
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+
+__all__ = [
+    "FakeOpenAI",
+    "ReplayChatModel",
+    "ScriptedChatModel",
+    "good_reply",
+    "prompt_key",
+    "wrong_discount",
+]

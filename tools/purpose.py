@@ -72,6 +72,14 @@ _STORE_WIDE = re.compile(
 )
 
 
+def names_purpose(text: str, purpose: Purpose) -> bool:
+    """Whether a text's words say it is for ``purpose`` (its cue, wherever it stands: a
+    win-back that also says "at checkout" is still a win-back). A purpose with no cue of
+    its own (a promotion) is named by any text."""
+    cue = next((c for p, c in _CUES if p is purpose), None)
+    return cue is None or bool(cue.search(text))
+
+
 def infer_purpose(
     text: str | None, voucher: Voucher | None, canonical: str | None = None
 ) -> Purpose:

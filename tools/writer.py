@@ -41,6 +41,8 @@ class WritePlan:
     use: tuple[str, ...]
     avoid: frozenset[str] = frozenset()
     sms_segments: int = 1
+    decided: frozenset[str] = frozenset()
+    """The features evidence decided (the rest of ``use`` and ``avoid`` is best practice)."""
 
     def overrules(self, feature: str, helps: bool) -> bool:
         """Whether the plan went the other way on a feature that evidence says helps (or

@@ -42,7 +42,10 @@ def test_the_model_bench_measures_what_a_model_adds_and_costs(
 ) -> None:
     from crmagent.bench import model_bench
 
-    good = model_bench(tmp_path, "openai:fake-good", requests=4, analyst_model="offline")
+    # The fake words the draft's lines; the rewrite writer is tested with scripted answers.
+    good = model_bench(
+        tmp_path, "openai:fake-good", requests=4, analyst_model="offline", writer_mode="lines"
+    )
     assert good["channels"] == {"email": 1, "im": 1, "push": 1, "sms": 1}
     assert good["accepted_undegraded"] == 1.0 and good["replaced_by_kind"] == {}
     assert good["calls_per_template"] == 1.0 and good["judge_calls_per_template"] == 0
@@ -53,14 +56,21 @@ def test_the_model_bench_measures_what_a_model_adds_and_costs(
     assert good["output_tokens_per_template"] == 60  # one answer of 60 tokens each
     assert good["seconds_per_template_median"] > 0
 
-    wrong = model_bench(tmp_path, "openai:fake-wrong", requests=4, analyst_model="offline")
+    wrong = model_bench(
+        tmp_path, "openai:fake-wrong", requests=4, analyst_model="offline", writer_mode="lines"
+    )
     assert wrong["accepted_undegraded"] == 0.0
     assert wrong["replaced_by_kind"] == {"offer_facts": 4}
     assert wrong["calls_per_template"] == 3.0  # each draft tried three times, then replaced
     assert wrong["accepted_equal_to_grounded_draft"] is None
 
     reworded = model_bench(
-        tmp_path, "openai:fake-reword", requests=4, analyst_model="offline", candidates=3
+        tmp_path,
+        "openai:fake-reword",
+        requests=4,
+        analyst_model="offline",
+        candidates=3,
+        writer_mode="lines",
     )
     assert reworded["accepted_undegraded"] == 1.0 and reworded["calls_per_template"] == 1.0
 

@@ -20,6 +20,14 @@ from tools.store import Store
 pytestmark = pytest.mark.reliability
 
 
+@pytest.fixture(autouse=True)
+def _lines_writer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake server words the grounded draft's lines (the 'lines' writer): what these
+    tests measure is the client, the faults and the budget, not a model's copy. The
+    'rewrite' writer is tested with scripted answers (tests/unit/test_rewrite.py)."""
+    monkeypatch.setenv("CRMAGENT_WRITER_MODE", "lines")
+
+
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("openai")

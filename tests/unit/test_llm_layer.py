@@ -51,7 +51,7 @@ def scripted() -> Iterator[dict[str, ScriptedChatModel]]:
                         }
                     ],
                 }
-                if s == "ModelDraft"
+                if s in {"ModelDraft", "ModelMessage"}
                 else good_reply(s, p)
             ),
         }
@@ -78,7 +78,7 @@ def test_a_good_model_writes_template_and_guidance_in_one_call(
 ) -> None:
     result = run(home, "scripted:good")
     assert not result.degraded and result.rule_report.passed
-    assert scripted["good"].calls["ModelDraft"] == 1
+    assert scripted["good"].calls["ModelMessage"] == 1
     assert result.usage.calls == 1 and result.usage.judge_calls == 1
     assert result.usage.input_tokens and result.usage.output_tokens == 100
     assert result.guidance[0].text == "Lead with the offer and end with the link."
@@ -106,7 +106,7 @@ def test_a_wrong_discount_is_never_returned(
     home: Path, scripted: dict[str, ScriptedChatModel]
 ) -> None:
     result = run(home, "scripted:wrong")
-    assert scripted["wrong"].calls["ModelDraft"] == 3  # tried, told what was wrong, tried again
+    assert scripted["wrong"].calls["ModelMessage"] == 2  # tried, told what was wrong, once more
     assert result.degraded and "template" in (result.degraded_reason or "")
     assert "states 30%" in (result.degraded_reason or "")
     assert offer_fact_errors(result.template.body, _voucher()) == []
@@ -176,7 +176,7 @@ def test_pattern_reading_is_cached_per_merchant_and_segment(
     )
     assert all(isinstance(r, GenerationResult) and r.mode == "group" for r in results)
     assert scripted["good"].calls["PatternNotes"] == 1
-    assert scripted["good"].calls["ModelDraft"] == 5
+    assert scripted["good"].calls["ModelMessage"] == 5
     per_template = sum(r.usage.calls for r in results if isinstance(r, GenerationResult)) / 5
     assert per_template <= 1.2
     assert results[0].patterns[0].description == "This audience acts on it."  # type: ignore[union-attr]

@@ -64,6 +64,9 @@ def scripted() -> Iterator[dict[str, ScriptedChatModel]]:
 
 
 def run(home: Path, model: str, **settings: Any) -> Any:
+    # The 'lines' writer (a small local model's): the rewrite writer is tested in
+    # test_rewrite.py.
+    settings.setdefault("writer_mode", "lines")
     return generate(
         REQUEST, home=str(home), model=model, modes=["rules"], judge_model="offline", **settings
     )
