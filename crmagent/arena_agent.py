@@ -4,13 +4,25 @@ the agent's public ``generate_batch``, its analyst and its rule checker, and not
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from agents import analyst
 from agents.rule_checker import rule_context
 from crmagent.api import BatchError, generate_batch
-from tools.domain import CampaignRequest, GenerationResult, Merchant, TemplateText
+from crmagent.readers import direct
+from tools.domain import (
+    CampaignRequest,
+    GenerationResult,
+    Merchant,
+    RuleReport,
+    Scores,
+    TemplateText,
+    Usage,
+)
+from tools.models import Spend, load_model
+from tools.purpose import purpose_of
 from tools.resources import store_for
 from tools.rules import check, hard_violations
 
@@ -25,7 +37,10 @@ class CRMAgent:
     def generate(
         self, requests: Sequence[dict[str, Any]], home: Path, settings: dict[str, Any]
     ) -> list[GenerationResult | str]:
-        """The variant's results, through the public batch API."""
+        """The variant's results, through the public batch API; for the ``direct`` variant,
+        the model asked directly (``model_direct``)."""
+        if "direct" in settings:
+            return self._direct(requests, home, str(settings["direct"]))
         results = generate_batch(
             list(requests),
             max_concurrency=self.max_concurrency,
@@ -33,6 +48,43 @@ class CRMAgent:
             **{**self.settings, **settings},
         )
         return [r.error if isinstance(r, BatchError) else r for r in results]
+
+    def _direct(
+        self, requests: Sequence[dict[str, Any]], home: Path, model: str
+    ) -> list[GenerationResult | str]:
+        """The same model asked directly, with a plain copywriter's brief and the task's
+        facts and no history (``crmagent.readers.direct``): the baseline CRMAgent's
+        evidence has to beat. Its text is checked by the rules, not repaired."""
+        writer = load_model(model, 1800.0)
+        if writer is None:
+            raise ValueError("the model_direct variant needs a model, not offline")
+
+        def one(request: dict[str, Any]) -> GenerationResult | str:
+            spend = Spend()
+            text = direct(request, writer, spend)
+            if text is None:
+                return "; ".join(spend.problems) or "no answer"
+            parsed = CampaignRequest.model_validate(request)
+            merchant = store_for(home).merchant(parsed.merchant_id) or Merchant(
+                merchant_id=parsed.merchant_id, name=parsed.merchant_id
+            )
+            template = TemplateText(subject=text.subject, body=text.body)
+            violations = check(template, rule_context(parsed, merchant, sms_segments=1))
+            return GenerationResult(
+                id=parsed.id,
+                mode="rules",
+                purpose=purpose_of(parsed),
+                template=template,
+                rule_report=RuleReport(
+                    passed=not hard_violations(violations), violations=violations
+                ),
+                scores=Scores(audience_match=0, marketing_effectiveness=0, predicted_cvr=0),
+                model=model,
+                usage=Usage(calls=spend.calls),
+            )
+
+        with ThreadPoolExecutor(self.max_concurrency) as pool:
+            return list(pool.map(one, requests))
 
     def answer(self, kind: str, params: dict[str, Any], home: Path) -> str | None:
         """An analyst question, answered with tools over the store."""

@@ -577,7 +577,8 @@ def arena_run(
             "modes": ["group", "retrieval", "rules"],
             "model": config.model,
         }
-        chosen = [*chosen, *extra] if not variant else chosen
+        extra["model_direct"] = {"direct": config.model}  # the same model, no evidence
+        chosen = [*chosen, *extra]
     try:
         run = run_arena(
             folder,
@@ -592,6 +593,16 @@ def arena_run(
     except ValueError as exc:
         errors.print(str(exc), style="bold red", markup=False)
         raise typer.Exit(EXIT_INVALID) from exc
+    if "model_direct" in run.scores:
+        from arena.runner import named_duel
+
+        run.figures["model_vs_direct"] = named_duel(
+            "full_model",
+            "model_direct",
+            run.scores[f"full:{config.model}"],
+            run.scores["model_direct"],
+            seed,
+        )
     if as_json:
         typer.echo(json.dumps(run.figures, indent=2))
         return
@@ -604,6 +615,13 @@ def arena_run(
     for row in leaderboard_rows(run.figures):
         table.add_row(*row)
     console.print(table, soft_wrap=False)
+    duel = run.figures.get("model_vs_direct")
+    if duel:
+        console.print(
+            f"full with {config.model} vs the same model asked directly: {duel['verdict']}, "
+            f"text ratio {duel.get('text_ratio')} over {duel['tasks']} tasks",
+            markup=False,
+        )
     for line in head_to_head(run.figures) + good_original_lines(run.figures):
         console.print(line.replace("`", ""), soft_wrap=False, markup=False)
     analyst_fig, compliance_fig = run.figures["analyst"], run.figures["compliance"]

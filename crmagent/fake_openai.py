@@ -170,6 +170,9 @@ def good_reply(schema: str, prompt: str) -> dict[str, Any]:
         return _draft_from_prompt(prompt)
     if schema == "ModelMessage":
         return _message_from_prompt(prompt)
+    if schema == "DirectMessage":  # asked directly: the merchant's text back, as it was
+        original = prompt.split("<merchant_template>")[-1].split("</merchant_template>")[0]
+        return {"subject": None, "body": original.strip()}
     if schema == "PatternNotes":
         block = prompt.split("<patterns>")[1].split("</patterns>")[0]
         names = re.findall(r"^- ([a-z_]+):", block, re.MULTILINE)

@@ -243,3 +243,32 @@ def test_the_batch_command_spends_at_most_its_call_budget(
     assert "Model: 2 call(s)" in run.stdout and "replaced by the grounded one" in run.stdout
     lines = [json.loads(line) for line in target.read_text().splitlines()]
     assert sum("model budget of 2 calls spent" in (r.get("degraded_reason") or "") for r in lines)
+
+
+def test_a_model_in_the_arena_meets_the_same_model_asked_directly(
+    tmp_path: Path, openai_server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a model configured, `crmagent arena run` adds `full` with the model and
+    `model_direct` (the model given a plain brief and no history) to the leaderboard and
+    reports the one against the other, task for task."""
+    import json
+
+    from tests.integration.cli import crmagent
+
+    for name, value in {
+        "CRMAGENT_MODEL": "openai:fake-good",
+        "CRMAGENT_ANALYST_MODEL": "offline",
+        "CRMAGENT_JUDGE_MODEL": "offline",
+        "CRMAGENT_HOME": str(tmp_path),
+    }.items():
+        monkeypatch.setenv(name, value)
+    run = crmagent(
+        "arena", "run", "--seed", "8", "--tasks", "6", "--variant", "original",
+        "--best-tasks", "0", "--json", timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    figures = json.loads(run.stdout)
+    assert set(figures["variants"]) == {"original", "full:openai:fake-good", "model_direct"}
+    duel = figures["model_vs_direct"]
+    assert duel["tasks"] == 6 and len(duel["text_ratio_interval"]) == 2
+    assert openai_server.calls["good"] >= 6  # the direct variant asked the model too
