@@ -11,7 +11,7 @@ from typing import Any
 from agents import analyst
 from agents.rule_checker import rule_context
 from crmagent.api import BatchError, generate_batch
-from crmagent.readers import direct
+from crmagent.measure.readers import direct
 from tools.domain import (
     CampaignRequest,
     GenerationResult,
@@ -53,7 +53,7 @@ class CRMAgent:
         self, requests: Sequence[dict[str, Any]], home: Path, model: str
     ) -> list[GenerationResult | str]:
         """The same model asked directly, with a plain copywriter's brief and the task's
-        facts and no history (``crmagent.readers.direct``): the baseline CRMAgent's
+        facts and no history (``crmagent.measure.readers.direct``): the baseline CRMAgent's
         evidence has to beat. Its text is checked by the rules, not repaired."""
         writer = load_model(model, 1800.0)
         if writer is None:

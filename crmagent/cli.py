@@ -386,7 +386,7 @@ def bench(
     """Measure throughput, orchestration overhead, model calls, retrieval latency, ingest,
     arena build, the embedding candidates and peak memory, in one run; or, with --model,
     how a real model fares as the writer."""
-    from crmagent.bench import model_bench, run_bench
+    from crmagent.measure.bench import model_bench, run_bench
 
     if model is not None:
         figures = model_bench(
@@ -460,8 +460,8 @@ def loadtest(
     home: HomeOption = None,
 ) -> None:
     """Load-test the HTTP service (loopback only; bounded in count and time)."""
-    from crmagent.bench import sample_requests
-    from crmagent.loadtest import check_loopback, load_test
+    from crmagent.measure.bench import sample_requests
+    from crmagent.measure.loadtest import check_loopback, load_test
 
     try:
         check_loopback(url)
@@ -736,7 +736,7 @@ def readers_direct(
     with the same facts and no evidence, the baseline `readers sheet --versus` reads."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from crmagent import readers
+    from crmagent.measure import readers
     from tools.models import Spend, load_model
 
     try:
@@ -780,7 +780,7 @@ def readers_sheet(
     seed: Annotated[int, typer.Option(help="Same seed, same order and sides.")] = 1,
 ) -> None:
     """Write a blind A/B sheet (ours against the other side, in a seeded order) and its key."""
-    from crmagent import readers
+    from crmagent.measure import readers
 
     try:
         asked = readers.read_requests(requests)
@@ -826,7 +826,7 @@ def readers_score(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Score readers' answers against a sheet's key: how often each preferred ours."""
-    from crmagent import readers
+    from crmagent.measure import readers
 
     try:
         keyed = readers.read_json(key)

@@ -1,5 +1,6 @@
 """Test doubles for the LLM layer: a scripted chat model, in process (the fake
-OpenAI-compatible server lives in ``crmagent.fake_openai``, which the benchmark uses too)."""
+OpenAI-compatible server lives in ``crmagent.measure.fake_openai``, which the benchmark
+uses too)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, Field
 
-from crmagent.fake_openai import FakeOpenAI, good_reply, wrong_discount
+from crmagent.measure.fake_openai import FakeOpenAI, good_reply, wrong_discount
 
 Reply = Callable[[str, str], dict[str, Any] | str | Exception]
 """(schema name, the prompt text) -> the answer's arguments, raw text, or an error to raise."""

@@ -234,7 +234,7 @@ def llm_figures(home: Path, requests: list[dict[str, Any]]) -> dict[str, float]:
     import os
 
     from crmagent.api import generate_batch, make_context
-    from crmagent.fake_openai import FakeOpenAI
+    from crmagent.measure.fake_openai import FakeOpenAI
     from tools.domain import GenerationResult
 
     saved = {k: os.environ.get(k) for k in ("OPENAI_BASE_URL", "OPENAI_API_KEY")}

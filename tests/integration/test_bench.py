@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crmagent.bench import ingest_figures, retrieval_figures, serving_memory
+from crmagent.measure.bench import ingest_figures, retrieval_figures, serving_memory
 from tools.store import Store
 
 
@@ -22,7 +22,7 @@ def test_import_and_serving_are_measured_in_processes_of_their_own(tmp_path: Pat
 
 def test_orchestration_is_reported_as_a_ratio_and_in_milliseconds(tmp_path: Path) -> None:
     from arena.world import build_world
-    from crmagent.bench import offline_figures, sample_requests
+    from crmagent.measure.bench import offline_figures, sample_requests
 
     build_world(tmp_path, seed=4)
     with Store(tmp_path / "crm.sqlite") as store:
@@ -40,7 +40,7 @@ def test_orchestration_is_reported_as_a_ratio_and_in_milliseconds(tmp_path: Path
 def test_the_model_bench_measures_what_a_model_adds_and_costs(
     tmp_path: Path, openai_server: object
 ) -> None:
-    from crmagent.bench import model_bench
+    from crmagent.measure.bench import model_bench
 
     # The fake words the draft's lines; the rewrite writer is tested with scripted answers.
     good = model_bench(
@@ -76,7 +76,7 @@ def test_the_model_bench_measures_what_a_model_adds_and_costs(
 
 
 def test_reason_kinds_count_each_rule_once_per_template() -> None:
-    from crmagent.bench import reason_kinds, word_distance
+    from crmagent.measure.bench import reason_kinds, word_distance
 
     reason = (
         "template: the model's answer was replaced by the grounded one (offer facts: line 1 "

@@ -81,7 +81,7 @@ def test_a_file_that_is_not_a_model_is_a_clear_error(tmp_path: Path) -> None:
 
 @needs_model
 def test_the_model_bench_measures_the_small_model(tmp_path: Path) -> None:
-    from crmagent.bench import model_bench
+    from crmagent.measure.bench import model_bench
 
     figures = model_bench(
         tmp_path, f"gguf:{GGUF}", requests=2, analyst_model="offline", timeout=300, tries=1

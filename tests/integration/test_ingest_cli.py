@@ -8,7 +8,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from crmagent.bench import write_synthetic_csv
+from crmagent.measure.bench import write_synthetic_csv
 from tests.integration.cli import crmagent
 from tools.store import TEMPLATE_COLUMNS, Store
 

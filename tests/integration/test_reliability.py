@@ -19,8 +19,8 @@ import pytest
 
 from arena.world import build_world
 from crmagent.api import BatchError, generate, generate_batch
-from crmagent.fake_openai import FakeOpenAI
-from crmagent.loadtest import check_loopback, load_test
+from crmagent.measure.fake_openai import FakeOpenAI
+from crmagent.measure.loadtest import check_loopback, load_test
 from tests.integration.servers import free_port, running
 from tests.requests import REQUEST
 from tools.domain import GenerationResult, Voucher

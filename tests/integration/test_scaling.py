@@ -12,7 +12,7 @@ import pytest
 
 from arena.world import build_world
 from crmagent.api import generate, make_context
-from crmagent.bench import TEMPLATES_PER_MERCHANT, changed_statistics, sample_requests
+from crmagent.measure.bench import TEMPLATES_PER_MERCHANT, changed_statistics, sample_requests
 from tools.ingest import ingest_file
 from tools.store import WORK, Store
 

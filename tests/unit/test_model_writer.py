@@ -16,7 +16,7 @@ import pytest
 from agents.template import DraftStep, check_steps, write_with_model
 from arena.world import build_world
 from crmagent.api import generate
-from crmagent.fake_openai import good_reply
+from crmagent.measure.fake_openai import good_reply
 from tests.fakes import ScriptedChatModel
 from tests.requests import WITH_ORIGINAL as REQUEST
 from tools import models

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from crmagent import readers
 from crmagent.cli import app
-from crmagent.readers import Item, ReadersError, Text
+from crmagent.measure import readers
+from crmagent.measure.readers import Item, ReadersError, Text
 
 
 def _item(number: int, *, offer: str | None = None, subject: str | None = None) -> Item:

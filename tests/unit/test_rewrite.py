@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from crmagent.api import generate, make_context
-from crmagent.fake_openai import good_reply
+from crmagent.measure.fake_openai import good_reply
 from graph.context import writer_mode_of
 from tests.fakes import ScriptedChatModel
 from tools import models
