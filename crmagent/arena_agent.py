@@ -17,6 +17,7 @@ from tools.domain import (
     GenerationResult,
     Merchant,
     RuleReport,
+    RuleViolation,
     Scores,
     TemplateText,
     Usage,
@@ -65,11 +66,8 @@ class CRMAgent:
             if text is None:
                 return "; ".join(spend.problems) or "no answer"
             parsed = CampaignRequest.model_validate(request)
-            merchant = store_for(home).merchant(parsed.merchant_id) or Merchant(
-                merchant_id=parsed.merchant_id, name=parsed.merchant_id
-            )
             template = TemplateText(subject=text.subject, body=text.body)
-            violations = check(template, rule_context(parsed, merchant, sms_segments=1))
+            violations = _violations(parsed, template, home)
             return GenerationResult(
                 id=parsed.id,
                 mode="rules",
@@ -107,11 +105,17 @@ class CRMAgent:
         """The first hard rule the template breaks, by CRMAgent's rule engine: the template
         is the candidate, so no allowance for an original's own length applies."""
         parsed = CampaignRequest.model_validate({**request, "original_template": None})
-        merchant = store_for(home).merchant(parsed.merchant_id) or Merchant(
-            merchant_id=parsed.merchant_id, name=parsed.merchant_id
-        )
-        violations = check(
-            TemplateText(subject=subject, body=body), rule_context(parsed, merchant, sms_segments=1)
-        )
+        violations = _violations(parsed, TemplateText(subject=subject, body=body), home)
         hard = [v.rule for v in hard_violations(violations)]
         return hard[0] if hard else None
+
+
+def _violations(
+    request: CampaignRequest, template: TemplateText, home: Path
+) -> list[RuleViolation]:
+    """Every rule ``template`` breaks for ``request``, by CRMAgent's rule engine, for the
+    merchant as the store knows it (one SMS segment)."""
+    merchant = store_for(home).merchant(request.merchant_id) or Merchant(
+        merchant_id=request.merchant_id, name=request.merchant_id
+    )
+    return check(template, rule_context(request, merchant, sms_segments=1))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, cast
 
@@ -363,9 +364,10 @@ def _write(
     draft: TemplateText,
     evidence: list[str],
 ) -> dict[str, Any]:
-    """The model's wording of the grounded draft and its guidance when a writer model is
-    set and what it wrote passes the checks (a line that fails is put back as the draft had
-    it), else the grounded draft (and the run marked degraded)."""
+    """What the writer model wrote, when one is set and its answer passes the checks: the
+    whole message ('rewrite', one retry told each failure) or its wording of the grounded
+    draft's lines ('lines': a line that fails is put back as the draft had it); else the
+    grounded draft, and the run marked degraded."""
     model = load_model(model_for(ctx, "writer"), ctx.model_timeout)
     if model is None:
         return {"template": draft}
@@ -386,14 +388,10 @@ def _write(
         )
         if rewritten is None:
             return {"template": draft, "llm_guidance": [], **_spent(state, spend, "template")}
-        pasted = [e for e in state.get("edits", []) if e.kind == "pasted"]
         return {
             "template": rewritten.template,
-            "llm_guidance": [
-                GuidanceStep(step=i + 1, text=s.text, evidence=s.evidence)
-                for i, s in enumerate(rewritten.guidance)
-            ],
-            "edits": [*pasted, *rewritten.edits],
+            "llm_guidance": _steps(rewritten.guidance),
+            "edits": [*_pasted(state), *rewritten.edits],
             **_spent(state, spend, None),
         }
     written = template.write_with_model(
@@ -412,10 +410,6 @@ def _write(
     )
     if written is None:
         return {"template": draft, "llm_guidance": [], **_spent(state, spend, "template")}
-    steps = [
-        GuidanceStep(step=i + 1, text=s.text, evidence=s.evidence)
-        for i, s in enumerate(written.guidance)
-    ]
     original = state["request"].original_template
     kept = written.lines - len(written.reverted)
     reason = (
@@ -444,22 +438,32 @@ def _write(
     )
     return {
         "template": written.template,
-        "llm_guidance": steps,
+        "llm_guidance": _steps(written.guidance),
         **reworded,
         **_spent(state, spend, None),
     }
 
 
+def _steps(guidance: Sequence[template.DraftStep]) -> list[GuidanceStep]:
+    """A writer model's guidance steps, numbered."""
+    return [
+        GuidanceStep(step=i + 1, text=s.text, evidence=s.evidence) for i, s in enumerate(guidance)
+    ]
+
+
+def _pasted(state: State) -> list[Edit]:
+    """The reading of a pasted e-mail, which every draft of the request starts from."""
+    return [e for e in state.get("edits", []) if e.kind == "pasted"]
+
+
 def _edited(state: State, edited: Edited | None) -> dict[str, Any]:
     """The state's record of an edit of the merchant's text: the edits (after the reading
-    of a pasted e-mail, which every draft starts from), and the merge-field tokens the
-    result is written back in."""
-    pasted = [e for e in state.get("edits", []) if e.kind == "pasted"]
+    of a pasted e-mail), and the merge-field tokens the result is written back in."""
     if edited is None:
-        return {"edits": pasted, "merge_tokens": {}}
+        return {"edits": _pasted(state), "merge_tokens": {}}
     syntax = edited.syntax
     return {
-        "edits": [*pasted, *edited.edits],
+        "edits": [*_pasted(state), *edited.edits],
         "merge_tokens": {"": syntax.family, **dict(syntax.written), **dict(edited.kept)},
     }
 

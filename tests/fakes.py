@@ -49,10 +49,10 @@ class ScriptedChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         schema = str(kwargs.get("tool_name", "?"))
-        prompt = "\n".join(str(m.content) for m in messages)
+        prompt = self.prompt_of(messages)
         self.calls[schema] += 1
         self.prompts.append(prompt)
-        answer = self.reply(schema, prompt)
+        answer = self.answer(schema, prompt)
         if isinstance(answer, Exception):
             raise answer
         if isinstance(answer, str):
@@ -68,11 +68,23 @@ class ScriptedChatModel(BaseChatModel):
         }
         return ChatResult(generations=[ChatGeneration(message=message)])
 
+    def prompt_of(self, messages: Sequence[BaseMessage]) -> str:
+        """The conversation as the script reads it: every message, in order."""
+        return "\n".join(str(m.content) for m in messages)
+
+    def answer(self, schema: str, prompt: str) -> dict[str, Any] | str | Exception:
+        """The script's answer to one call."""
+        return self.reply(schema, prompt)
+
+
+_QUESTION = "\n\u241e\n"
+"""What joins a conversation's system and user messages into its replay key."""
+
 
 def prompt_key(texts: Sequence[str]) -> str:
     """A conversation's key for replay: its system and user messages, hashed (what the model
     answered is not part of the question)."""
-    return hashlib.sha256("\n\u241e\n".join(texts).encode()).hexdigest()
+    return hashlib.sha256(_QUESTION.join(texts).encode()).hexdigest()
 
 
 def write_recording(queue: str | Path, out: str | Path, schema: str = "ModelMessage") -> int:
@@ -111,23 +123,17 @@ class ReplayChatModel(ScriptedChatModel):
         lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
         return cls(recording={line["key"]: line["answer"] for line in lines})
 
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        texts = [str(m.content) for m in messages if m.type in {"system", "human"}]
-        key = prompt_key(texts)
+    def prompt_of(self, messages: Sequence[BaseMessage]) -> str:
+        """Only the question: the system and user messages (what the model answered on a
+        retry is not part of it)."""
+        return _QUESTION.join(str(m.content) for m in messages if m.type in {"system", "human"})
 
-        def answer(schema: str, prompt: str) -> dict[str, Any] | Exception:
-            if key not in self.recording:
-                return KeyError(f"no recorded answer for this {schema} prompt: record again")
-            return dict(self.recording[key])
-
-        self.reply = answer
-        return super()._generate(messages, stop, run_manager, **kwargs)
+    def answer(self, schema: str, prompt: str) -> dict[str, Any] | str | Exception:
+        """The recorded answer to this prompt, or an error saying to record again."""
+        key = hashlib.sha256(prompt.encode()).hexdigest()
+        if key not in self.recording:
+            return KeyError(f"no recorded answer for this {schema} prompt: record again")
+        return dict(self.recording[key])
 
 
 __all__ = [
