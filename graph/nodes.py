@@ -425,6 +425,7 @@ def _write(
     reworded = (
         {
             "edits": [
+                *_pasted(state),
                 Edit(
                     kind="model_rewrite",
                     before=original,

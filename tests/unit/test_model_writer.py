@@ -221,3 +221,20 @@ def test_of_several_candidates_the_patterns_pick_the_best() -> None:
     assert written is not None and written.candidates == 2 and spend.calls == 1
     assert "Ready to run again?" in written.template.body
     assert "2 different versions" in model.prompts[0]
+
+
+def test_a_pasted_email_keeps_its_reading_in_the_edits_when_a_model_words_it(
+    home: Path, scripted: dict[str, Any]
+) -> None:
+    model = scripted["script"]("good", good_reply)
+    pasted = {
+        **REQUEST,
+        "channel": "email",
+        "original_template": f"Subject: We miss you | Body: {REQUEST['original_template']}",
+    }
+    result = generate(
+        pasted, home=str(home), model=model, modes=["rules"], judge_model="offline",
+        writer_mode="lines",
+    )  # fmt: skip
+    kinds = [e.kind for e in result.edits]
+    assert kinds[0] == "pasted" and "Subject:" not in result.template.body
