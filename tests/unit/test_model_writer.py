@@ -226,7 +226,13 @@ def test_of_several_candidates_the_patterns_pick_the_best() -> None:
 def test_a_pasted_email_keeps_its_reading_in_the_edits_when_a_model_words_it(
     home: Path, scripted: dict[str, Any]
 ) -> None:
-    model = scripted["script"]("good", good_reply)
+    def reworded(schema: str, prompt: str) -> dict[str, Any]:
+        answer = good_reply(schema, prompt)
+        if schema == "ModelDraft":  # a wording of its own: the model's edit replaces the draft
+            answer["lines"][-1] = answer["lines"][-1].rstrip(".") + ", today."
+        return answer
+
+    model = scripted["script"]("reworded", reworded)
     pasted = {
         **REQUEST,
         "channel": "email",
@@ -237,4 +243,5 @@ def test_a_pasted_email_keeps_its_reading_in_the_edits_when_a_model_words_it(
         writer_mode="lines",
     )  # fmt: skip
     kinds = [e.kind for e in result.edits]
+    assert not result.degraded and "model_rewrite" in kinds
     assert kinds[0] == "pasted" and "Subject:" not in result.template.body
