@@ -22,7 +22,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from pydantic import BaseModel, Field
 
 from agents.rule_checker import rule_context
-from agents.template import DraftStep, check_steps, limits_of, pattern_names
+from agents.template import DATE_FACT, DraftStep, check_steps, limits_of, pattern_names
 from prompts.common import UNTRUSTED
 from prompts.guidance import GUIDANCE_INSTRUCTIONS
 from prompts.template import REWRITE_FEEDBACK, REWRITE_SYSTEM, REWRITE_USER
@@ -50,11 +50,6 @@ SLOTS = ("offer", "code", "expires", "link", "first_name")
 _SLOT = re.compile(r"\{([a-z_]+)\}")
 _MERGE = re.compile(r"\{\{[^{}]*\}\}|\*\|[^|*]+\|\*|%[A-Za-z_]+%|§\d+§|\$\{[^{}]*\}")
 _SENDER = re.compile(r"^\s*[^:\n{}]{2,40}:\s+")
-_DATE = re.compile(
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
-    r"|\b\d{1,2}[/.]\d{1,2}\b",
-    re.IGNORECASE,
-)
 
 
 class ModelMessage(BaseModel):
@@ -141,7 +136,7 @@ def _facts_outside_slots(text: str, request: CampaignRequest, original: str) -> 
     link, the voucher's code."""
     bare = _MERGE.sub(" ", _SLOT.sub(" ", text))
     problems = [f"'{n}' is a number: write the slot" for n in ungrounded_numbers(bare, original)]
-    problems += [f"'{m.group(0)}' is a date: write {{expires}}" for m in _DATE.finditer(bare)]
+    problems += [f"'{m.group(0)}' is a date: write {{expires}}" for m in DATE_FACT.finditer(bare)]
     problems += [f"'{m.group(0)}' is a link: write {{link}}" for m in URL.finditer(bare)]
     code = request.voucher.code if request.voucher else None
     if code and code in bare:

@@ -431,7 +431,7 @@ def _write(
                     before=original,
                     after=written.template.body,
                     reason=reason,
-                )
+                ),
             ]
         }
         if original and written.template != draft
