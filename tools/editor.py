@@ -595,7 +595,7 @@ class Editor:
             else:
                 lead = body.lines[0][0] if body.lines and body.lines[0] else ""
                 opening = bool(lead) and (len(lead) <= 40 or "offer_early" not in use)
-                at = 1 if opening and not lead.startswith(f"{self.sender}: ") else 0
+                at = 1 if opening else 0  # the sender is off the text while it is edited
                 body.lines[0].insert(min(at, len(body.lines[0])), line)
                 self._record("offer_stated", "", line, "offer_stated")
             found = body.find(OFFER_PHRASE)
@@ -697,19 +697,17 @@ class Editor:
         offer that opened the text, or the offer first where hooks did worse."""
         if not self.wordings or len(body.all()) < 2:
             return
-        i, j, first = body.all()[0]
-        prefix = f"{self.sender}: " if first.startswith(f"{self.sender}: ") else ""
-        own = first[len(prefix) :]
-        current = wording.read(own)["opening"]
+        i, j, first = body.all()[0]  # the sender is off the text while it is edited
+        current = wording.read(first)["opening"]
         better = self._better_wording("opening", current.key)
         if better is None:
             return
         if current.key and better.key:  # a hook for a hook
-            after = prefix + _with_name(better.surface, NAME in own)
+            after = _with_name(better.surface, NAME in first)
         elif better.key:  # a hook before the offer the text opened with
-            after = f"{prefix}{better.surface} {own}"
-        elif NAME in own or prefix:
-            return  # the hook carries the name or the sender: it stays
+            after = f"{better.surface} {first}"
+        elif NAME in first:
+            return  # the hook carries the name: it stays
         else:  # the offer first: the hook goes
             after = ""
         body.put(i, j, after)
