@@ -43,6 +43,7 @@ from tools.history import (
     own_dispersion,
     own_history,
     per_data_version,
+    segment_columns,
     segment_dispersion,
     segment_history,
     segment_lifts,
@@ -253,7 +254,11 @@ def extract_patterns(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         store,
         "segment_wordings",
         segment,
-        lambda: wording.read_segment([s.record for s in everyone], segment_dispersion(store)),
+        lambda: wording.read_segment(
+            [s.record for s in everyone],
+            segment_dispersion(store),
+            segment_columns(store, segment),
+        ),
     )
     wordings = per_data_version(
         store,

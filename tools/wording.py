@@ -29,7 +29,7 @@ from itertools import islice
 import numpy as np
 
 from tools.domain import WordingLift
-from tools.history import LEARNED, columns_of, per_text
+from tools.history import LEARNED, Columns, columns_of, per_text
 from tools.offers import OFFER_PHRASE
 from tools.rules import STOP_WORD
 from tools.statistics import joint_lifts, lift_from_log
@@ -189,11 +189,13 @@ def _lifts(
     columns: Sequence[tuple[str, str]],
     prior: Sequence[tuple[float, float]],
     dispersion: float,
+    read: Columns | None = None,
 ) -> list[tuple[float, float]]:
     """The learned copy features and whether each template uses each of ``columns`` (slot,
-    key) read at once within campaigns (``joint_lifts``)."""
+    key) read at once within campaigns (``joint_lifts``); ``read`` is ``records`` as
+    ``Columns`` where they were built already."""
     where = {column: i for i, column in enumerate(columns, start=len(LEARNED))}
-    read = columns_of(records)
+    read = columns_of(records) if read is None else read
     has = np.zeros((len(records), len(LEARNED) + len(where)), dtype=bool)
     has[:, : len(LEARNED)] = read.features
     for row, record in enumerate(records):
@@ -221,7 +223,9 @@ class SegmentReading:
     """How much more the store's data err than their sampling error says."""
 
 
-def read_segment(segment: Sequence[TemplateRecord], dispersion: float = 1.0) -> SegmentReading:
+def read_segment(
+    segment: Sequence[TemplateRecord], dispersion: float = 1.0, read: Columns | None = None
+) -> SegmentReading:
     """Every wording and copy feature of a segment's templates read at once within campaigns
     (``tools.statistics.joint_lifts``): a variant's opening is not credited with what its
     call to action did. Each wording's log lift has a normal prior of mean 0 and sd
@@ -229,11 +233,12 @@ def read_segment(segment: Sequence[TemplateRecord], dispersion: float = 1.0) -> 
     store's data err than their sampling error says (``tools.history.segment_dispersion``):
     read as if exact, the wordings of a segment came out about twice as far apart as the
     effects behind them. A wording two templates or fewer used is left out. Time linear in
-    the segment's templates."""
+    the segment's templates; ``read`` is the segment as ``Columns``, row for row, where the
+    history built them already (``tools.history.segment_columns``)."""
     seen = _seen(segment)
     columns = sorted(c for c, entry in seen.items() if len(entry.ids) > 2)
     prior = [_VAGUE] * len(LEARNED) + [(0.0, SPREAD**2)] * len(columns)
-    posterior = _lifts(segment, columns, prior, dispersion) if columns else []
+    posterior = _lifts(segment, columns, prior, dispersion, read) if columns else []
     return SegmentReading(
         columns, {c: seen[c] for c in columns}, posterior, sum(r.sends for r in segment), dispersion
     )
