@@ -25,7 +25,20 @@ from agents.rule_checker import rule_context
 from agents.template import DATE_FACT, DraftStep, check_steps, limits_of, pattern_names
 from prompts.common import UNTRUSTED
 from prompts.guidance import GUIDANCE_INSTRUCTIONS
-from prompts.template import REWRITE_FEEDBACK, REWRITE_SYSTEM, REWRITE_USER
+from prompts.template import (
+    REWRITE_BODY_ONLY,
+    REWRITE_DEADLINE,
+    REWRITE_FEEDBACK,
+    REWRITE_KEEP,
+    REWRITE_NO_CHANGE,
+    REWRITE_NO_DEADLINE,
+    REWRITE_NO_ORIGINAL,
+    REWRITE_PARTS,
+    REWRITE_SMS_FRAME,
+    REWRITE_SYSTEM,
+    REWRITE_UNSIGNED,
+    REWRITE_USER,
+)
 from tools import merge_fields
 from tools.domain import CampaignRequest, Edit, Merchant, Pattern, Purpose, TemplateText
 from tools.features import FEATURES, feature_of, template_features
@@ -106,10 +119,9 @@ def _original(request: CampaignRequest) -> tuple[str, str]:
     return "\n".join([*filter(None, head), body]), body
 
 
-def _plan(patterns: Sequence[Pattern], plan: WritePlan, decided: frozenset[str]) -> tuple[str, str]:
-    """The plan's changes as the model reads them, and what to keep: each change the
-    evidence decided with its lift, interval, sends and ids; what best practice alone
-    suggests, marked as such."""
+def _plan(patterns: Sequence[Pattern], plan: WritePlan, decided: frozenset[str]) -> str:
+    """The plan's changes as the model reads them: each change the evidence decided with its
+    lift, interval, sends and ids; what best practice alone suggests, marked as such."""
     by_feature = {feature_of(p): p for p in patterns}
     lines = []
     for feature in plan.use:
@@ -127,8 +139,7 @@ def _plan(patterns: Sequence[Pattern], plan: WritePlan, decided: frozenset[str])
         pattern = by_feature.get(feature)
         marked = "evidence" if feature in decided and pattern else "best practice"
         lines.append(f"- avoid: {FEATURES.get(feature, feature)} ({marked})")
-    keep = "the merchant's words, voice and order where the plan does not ask to change them"
-    return "\n".join(lines) or "- (no change is asked for)", keep
+    return "\n".join(lines) or REWRITE_NO_CHANGE
 
 
 def _facts_outside_slots(text: str, request: CampaignRequest, original: str) -> list[str]:
@@ -179,12 +190,9 @@ def _edits(original: str, written: str, plan: WritePlan, request: CampaignReques
         if op == "equal":
             continue
         old, new = " ".join(before[i:j]), " ".join(after[k:m])
-        gained = [
-            f
-            for f in plan.use
-            if template_features(TemplateText(body=new), request).get(f)
-            and not template_features(TemplateText(body=old), request).get(f)
-        ]
+        had = template_features(TemplateText(body=old), request)
+        has = template_features(TemplateText(body=new), request)
+        gained = [f for f in plan.use if has.get(f) and not had.get(f)]
         edits.append(
             Edit(
                 kind="model_rewrite",
@@ -230,7 +238,7 @@ def rewrite_with_model(
     ] + [f"{{{name}}}" for name in sorted(own_fields) if f"{{{{{name}}}}}" not in original]
     names, listed = pattern_names(patterns, plan, evidence_ids)
     decided = plan.decided
-    changes, keep = _plan(patterns, plan, decided)
+    changes = _plan(patterns, plan, decided)
     purpose = purpose_of(request)
     was_for = infer_purpose(original, request.voucher, None) if original else None
     if request.purpose is not None:
@@ -286,10 +294,7 @@ def rewrite_with_model(
             )
         return problems
 
-    parts = {
-        "email": "a subject, a preheader and a body",
-        "push": "a title (subject) and a body",
-    }.get(channel, "a body only (no subject)")
+    parts = REWRITE_PARTS.get(channel, REWRITE_BODY_ONLY)
     system = REWRITE_SYSTEM.format(
         channel=channel,
         voice=merchant.brand_voice,
@@ -299,16 +304,8 @@ def rewrite_with_model(
         slots=", ".join(f"{{{s}}}" for s in values),
         merge=", ".join(dict.fromkeys(written_fields)) or "none here",
         purpose=purpose.value.replace("_", " "),
-        deadline=(
-            "Say when the offer ends only with {expires}."
-            if "expires" in values
-            else "Promise no deadline and no scarcity: the offer has no end date."
-        ),
-        sender=(
-            "Do not write the sender's name or the opt-out: both are added after you."
-            if channel == "sms"
-            else "Do not sign the message."
-        ),
+        deadline=REWRITE_DEADLINE if "expires" in values else REWRITE_NO_DEADLINE,
+        sender=REWRITE_SMS_FRAME if channel == "sms" else REWRITE_UNSIGNED,
         forbidden=", ".join(merchant.forbidden_words) or "(none)",
         guidance_instructions=GUIDANCE_INSTRUCTIONS.format(locale=request.locale),
         untrusted=UNTRUSTED,
@@ -318,9 +315,9 @@ def rewrite_with_model(
         purpose=purpose.value.replace("_", " "),
         target=target(request),
         slot_values="; ".join(f"{{{k}}} = {v}" for k, v in values.items()),
-        original=shown or "(no current text: write a new message)",
+        original=shown or REWRITE_NO_ORIGINAL,
         plan=changes,
-        keep=keep,
+        keep=REWRITE_KEEP,
         patterns=listed,
     )
     answer = ask(

@@ -69,3 +69,17 @@ Patterns (name: lift, sends, evidence ids):
 REWRITE_FEEDBACK = "Your message breaks these rules; fix exactly these and answer again: \
 {problems}"
 """A retry names each failure, so the model keeps what passed."""
+
+REWRITE_PARTS = {
+    "email": "a subject, a preheader and a body",
+    "push": "a title (subject) and a body",
+}
+"""What a message of each channel has (any other: ``REWRITE_BODY_ONLY``)."""
+REWRITE_BODY_ONLY = "a body only (no subject)"
+REWRITE_DEADLINE = "Say when the offer ends only with {expires}."
+REWRITE_NO_DEADLINE = "Promise no deadline and no scarcity: the offer has no end date."
+REWRITE_SMS_FRAME = "Do not write the sender's name or the opt-out: both are added after you."
+REWRITE_UNSIGNED = "Do not sign the message."
+REWRITE_KEEP = "the merchant's words, voice and order where the plan does not ask to change them"
+REWRITE_NO_CHANGE = "- (no change is asked for)"
+REWRITE_NO_ORIGINAL = "(no current text: write a new message)"
