@@ -13,3 +13,10 @@ DIRECT_USER = """Audience: {segment}. The offer: {offer}.
 <merchant_template>
 {original}
 </merchant_template>"""
+
+DIRECT_PARTS = {"email": "a subject and a body", "push": "a title and a body"}
+"""What a message of each channel has (any other: ``DIRECT_BODY_ONLY``)."""
+DIRECT_BODY_ONLY = "a body only"
+DIRECT_SMS = "An SMS names the brand first and ends with 'Reply STOP to opt out'. "
+DIRECT_NO_OFFER = "none (a message with no offer)"
+DIRECT_NO_ORIGINAL = "(no current text: write a new message)"

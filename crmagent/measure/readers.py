@@ -26,7 +26,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from prompts.common import UNTRUSTED
-from prompts.readers import DIRECT_SYSTEM, DIRECT_USER
+from prompts.readers import (
+    DIRECT_BODY_ONLY,
+    DIRECT_NO_OFFER,
+    DIRECT_NO_ORIGINAL,
+    DIRECT_PARTS,
+    DIRECT_SMS,
+    DIRECT_SYSTEM,
+    DIRECT_USER,
+)
 from tools.domain import Voucher
 from tools.models import Spend, ask
 from tools.offers import offer_phrase
@@ -598,19 +606,15 @@ def direct(request: Mapping[str, Any], model: Any, spend: Spend, tries: int = 2)
     original = "\n".join(line for line in lines if line)
     system = DIRECT_SYSTEM.format(
         channel=channel,
-        parts={"email": "a subject and a body", "push": "a title and a body"}.get(
-            channel, "a body only"
-        ),
-        sms="An SMS names the brand first and ends with 'Reply STOP to opt out'. "
-        if channel == "sms"
-        else "",
+        parts=DIRECT_PARTS.get(channel, DIRECT_BODY_ONLY),
+        sms=DIRECT_SMS if channel == "sms" else "",
         locale=request.get("locale", "en"),
         untrusted=UNTRUSTED,
     )
     user = DIRECT_USER.format(
         segment=request["segment"],
-        offer=offer_words(request.get("voucher")) or "none (a message with no offer)",
-        original=original or "(no current text: write a new message)",
+        offer=offer_words(request.get("voucher")) or DIRECT_NO_OFFER,
+        original=original or DIRECT_NO_ORIGINAL,
     )
     answer = ask(model, DirectMessage, system, user, spend=spend, tries=tries)
     return None if answer is None else Text(answer.subject, answer.body)
