@@ -526,9 +526,7 @@ def _request_costs(
     }
 
     def seconds(name: str, request: dict[str, Any]) -> float:
-        started = time.perf_counter()
-        generate(request, context=contexts[name])
-        return time.perf_counter() - started
+        return _timed(lambda: generate(request, context=contexts[name]), repeats=1)
 
     figures: dict[str, dict[str, Any]] = {name: {} for name in homes}
     for name in homes:
