@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tools.history import joint_segment_lifts, segment_history, segment_lifts
-from tools.store import Store
+from tools.crm.history import joint_segment_lifts, segment_history, segment_lifts
+from tools.crm.store import Store
 
 
 def best_template(store: Store, merchant_id: str, segment: str, start: str, end: str) -> str | None:

@@ -18,14 +18,14 @@ from pydantic import BaseModel, Field
 
 from prompts.common import RETRY_FEEDBACK, UNTRUSTED
 from prompts.content import PATTERNS_SYSTEM, PATTERNS_USER
-from tools.best_practice import Practice, contradicts
+from tools.crm.history import campaign_lifts, columns_of, feature_lifts, features_of
+from tools.crm.store import TemplateRecord
 from tools.domain import Pattern
-from tools.features import FEATURES, feature_of
-from tools.history import campaign_lifts, columns_of, feature_lifts, features_of
+from tools.message.best_practice import Practice, contradicts
+from tools.message.features import FEATURES, feature_of
+from tools.message.text import ungrounded_numbers
 from tools.models import Spend, StructuredMethod, ask
 from tools.statistics import Lift, lift_from_log, log_se, shifted
-from tools.store import TemplateRecord
-from tools.text import ungrounded_numbers
 
 LEAN_NOTE = "scaled by {lean:.2f}x for how your customers took it in your other segments"
 
@@ -119,7 +119,7 @@ def own_lifts(
     all features at once (``tools.statistics.joint_lifts``). A few dozen templates say
     little on their own, and a merchant's habits (urgency only ever in its vaguest texts,
     say) would make one feature read at a time take the blame for its siblings; the
-    store's ``dispersion`` (``tools.history.own_dispersion``) says how much less to trust
+    store's ``dispersion`` (``tools.crm.history.own_dispersion``) says how much less to trust
     them than their sends alone would."""
     expected = {f: shifted(lift, *leans[f]) for f, lift in sorted(segment.items())}
     names = list(expected)

@@ -12,12 +12,12 @@ from pydantic import BaseModel, Field
 from agents.content import evidence_decides, pattern_lines
 from prompts.common import UNTRUSTED
 from prompts.judge import JUDGE_SYSTEM, JUDGE_USER
-from tools.best_practice import practice
-from tools.channels import LIMITS
+from tools.crm.response_model import ResponseModel
 from tools.domain import CampaignRequest, Pattern, RuleReport, Scores, TemplateText
-from tools.features import feature_of, template_features
+from tools.message.best_practice import practice
+from tools.message.channels import LIMITS
+from tools.message.features import feature_of, template_features
 from tools.models import Spend, StructuredMethod, ask
-from tools.response_model import ResponseModel
 
 
 def audience_match(

@@ -9,10 +9,10 @@ from collections.abc import Mapping, Sequence
 from agents.content import LEAN_NOTE, evidence_decides
 from agents.segment_analyst import SegmentAnalysis
 from agents.template import ALWAYS, NEVER
-from tools.best_practice import practice
 from tools.domain import Edit, GuidanceStep, Mode, Pattern, Reference, RuleReport
-from tools.features import feature_of
-from tools.writer import QUIET_VOICES
+from tools.message.best_practice import practice
+from tools.message.features import feature_of
+from tools.writing.writer import QUIET_VOICES
 
 _ADVICE: dict[str, tuple[str, str]] = {
     # feature: (what to do, what to stop doing)
@@ -124,7 +124,7 @@ def write_guidance(
     does not do. ``written`` are the new template's features, ``voice`` the merchant's brand
     voice, ``code`` the voucher's, ``dated`` whether it has an end date, ``edits`` how
     many edits were made to the original and ``worded`` those that put in the words the
-    history favours (``tools.wording``)."""
+    history favours (``tools.writing.wording``)."""
     steps: list[tuple[str, list[str]]] = []
     more: list[str] = []
     not_done: list[str] = []

@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agents.template import minimal
+from tools.crm.index import Hit, TemplateIndex
+from tools.crm.store import Store
 from tools.domain import CampaignRequest, Merchant, Reference
-from tools.index import Hit, TemplateIndex
-from tools.purpose import infer_purpose, purpose_of
-from tools.store import Store
+from tools.message.purpose import infer_purpose, purpose_of
 
 
 @dataclass(frozen=True)

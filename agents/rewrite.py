@@ -39,13 +39,12 @@ from prompts.template import (
     REWRITE_UNSIGNED,
     REWRITE_USER,
 )
-from tools import merge_fields
 from tools.domain import CampaignRequest, Edit, Merchant, Pattern, Purpose, TemplateText
-from tools.features import FEATURES, feature_of, template_features
-from tools.models import Spend, StructuredMethod, ask
-from tools.offers import date_phrase, offer_phrase
-from tools.purpose import infer_purpose, names_purpose, purpose_of, target
-from tools.rules import (
+from tools.message import merge_fields
+from tools.message.features import FEATURES, feature_of, template_features
+from tools.message.offers import date_phrase, offer_phrase
+from tools.message.purpose import infer_purpose, names_purpose, purpose_of, target
+from tools.message.rules import (
     OPT_OUT,
     STOP_WORD,
     SUBJECTLESS,
@@ -55,8 +54,9 @@ from tools.rules import (
     sender_of,
     with_sender,
 )
-from tools.text import sentences, ungrounded_numbers
-from tools.writer import WritePlan
+from tools.message.text import sentences, ungrounded_numbers
+from tools.models import Spend, StructuredMethod, ask
+from tools.writing.writer import WritePlan
 
 SLOTS = ("offer", "code", "expires", "link", "first_name")
 """The facts a model may only write as slots."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tools.domain import CampaignRequest, Merchant, RuleReport, TemplateText
-from tools.rules import RuleContext, allowed_sms_segments, check_and_repair, sender_of
+from tools.message.rules import RuleContext, allowed_sms_segments, check_and_repair, sender_of
 
 
 def rule_context(request: CampaignRequest, merchant: Merchant, sms_segments: int) -> RuleContext:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from tools.history import own_history, per_data_version, score, segment_history
+from tools.crm.history import own_history, per_data_version, score, segment_history
+from tools.crm.store import Store
 from tools.statistics import gap_test
-from tools.store import Store
 
 
 class OwnTemplate(BaseModel):
@@ -60,7 +60,7 @@ class SegmentAnalysis(BaseModel):
 
 def own_templates(store: Store, merchant_id: str, segment: str) -> list[OwnTemplate]:
     """The merchant's templates in the segment, best first: each rate shrunk toward the
-    segment's, ranked within the merchant. Cached like ``tools.history.segment_history``
+    segment's, ranked within the merchant. Cached like ``tools.crm.history.segment_history``
     (every request of a batch for the pair asks)."""
 
     def compute() -> list[OwnTemplate]:

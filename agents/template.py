@@ -17,16 +17,14 @@ from agents.rule_checker import rule_context
 from prompts.common import UNTRUSTED
 from prompts.guidance import GUIDANCE_INSTRUCTIONS
 from prompts.template import LINE_FEEDBACK, VERSIONS, WRITER_SYSTEM, WRITER_USER
-from tools import merge_fields, wording
-from tools.best_practice import practice
-from tools.channels import LIMITS
 from tools.domain import CampaignRequest, Merchant, Pattern, TemplateText, WordingLift
-from tools.editor import Edited, Editor
-from tools.features import feature_of, pattern_weights, weighed
-from tools.models import Spend, StructuredMethod, ask
-from tools.offers import OFFER_PHRASE, offer_phrase
-from tools.purpose import purpose_of, target
-from tools.rules import (
+from tools.message import merge_fields
+from tools.message.best_practice import practice
+from tools.message.channels import LIMITS
+from tools.message.features import feature_of, pattern_weights, weighed
+from tools.message.offers import OFFER_PHRASE, offer_phrase
+from tools.message.purpose import purpose_of, target
+from tools.message.rules import (
     OPT_OUT,
     STOP_WORD,
     URL,
@@ -36,8 +34,11 @@ from tools.rules import (
     repair,
     sender_of,
 )
-from tools.text import sentences, ungrounded_numbers
-from tools.writer import Exemplar, WritePlan, Writer, request_seed
+from tools.message.text import sentences, ungrounded_numbers
+from tools.models import Spend, StructuredMethod, ask
+from tools.writing import wording
+from tools.writing.editor import Edited, Editor
+from tools.writing.writer import Exemplar, WritePlan, Writer, request_seed
 
 ALWAYS = ("offer_stated", "cta")
 """Never dropped: the offer is the reason to read, the link the way to act."""

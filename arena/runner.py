@@ -33,8 +33,8 @@ from arena.tasks import (
     oracle_pool,
 )
 from arena.world import build_world
+from tools.crm.store import Store
 from tools.domain import GenerationResult
-from tools.store import Store
 
 VARIANTS: dict[str, dict[str, Any] | None] = {
     "original": None,

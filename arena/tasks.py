@@ -27,7 +27,7 @@ from typing import Any
 from arena.grammar import STYLES, CopyPlan, Facts, draw_plan, write
 from arena.hidden import COPY_FEATURES, SEGMENTS, VOUCHER_TYPES, HiddenWorld
 from arena.response import Campaign, sms_segments
-from tools.store import Store, TemplateRecord
+from tools.crm.store import Store, TemplateRecord
 
 KINDS = ("rewrite_rich", "new_little", "cold_start")
 GOOD_ORIGINAL = "rewrite_best"

@@ -35,8 +35,8 @@ from arena.grammar import STYLES, Facts, draw_plan, write
 from arena.hidden import SEGMENTS, HiddenWorld, draw_hidden, hidden_path, save_hidden
 from arena.quality import QualityError, check_world
 from arena.response import Campaign, discount_depth, expected_rates
+from tools.crm.store import Store, TemplateRecord
 from tools.domain import Merchant
-from tools.store import Store, TemplateRecord
 
 WORLD_VERSION = "1"
 FIRST_DAY = date(2025, 1, 1)

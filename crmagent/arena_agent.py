@@ -12,6 +12,7 @@ from agents import analyst
 from agents.rule_checker import rule_context
 from crmagent.api import BatchError, generate_batch
 from crmagent.measure.readers import direct
+from tools.crm.resources import store_for
 from tools.domain import (
     CampaignRequest,
     GenerationResult,
@@ -22,10 +23,9 @@ from tools.domain import (
     TemplateText,
     Usage,
 )
+from tools.message.purpose import purpose_of
+from tools.message.rules import check, hard_violations
 from tools.models import Spend, load_model
-from tools.purpose import purpose_of
-from tools.resources import store_for
-from tools.rules import check, hard_violations
 
 
 class CRMAgent:

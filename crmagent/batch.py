@@ -21,9 +21,9 @@ from typing import Any
 from crmagent.api import PAUSED, BatchError, generate_batch
 from graph.checkpoint import forget
 from graph.context import Context
+from tools.crm.resources import store_for
 from tools.domain import GenerationResult
 from tools.models import close_budget, open_budget
-from tools.resources import store_for
 
 
 @dataclass(frozen=True)

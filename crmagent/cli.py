@@ -15,9 +15,9 @@ from rich.table import Table
 from arena.quality import QualityError
 from arena.world import WorldExistsError, build_world
 from tools.config import settings
+from tools.crm.ingest import IngestError, ingest_file
+from tools.crm.store import Store
 from tools.domain import Merchant, validation_problems
-from tools.ingest import IngestError, ingest_file
-from tools.store import Store
 
 if TYPE_CHECKING:
     from graph.context import Context
@@ -95,7 +95,7 @@ def export(
     home: HomeOption = None,
 ) -> None:
     """Write the store's templates to CSV, safe to open in a spreadsheet."""
-    from tools.ingest import export_file
+    from tools.crm.ingest import export_file
 
     with Store(settings(home).store_path) as store:
         rows = export_file(store, file)

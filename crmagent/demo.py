@@ -13,8 +13,8 @@ from rich.table import Table
 from arena.world import build_world
 from crmagent.api import generate
 from graph.context import Context
+from tools.crm.store import Store
 from tools.domain import GenerationResult
-from tools.store import Store
 
 DEMO_SEED = 1
 

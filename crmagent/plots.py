@@ -11,9 +11,9 @@ matplotlib.use("Agg")  # files only, no display
 
 import matplotlib.pyplot as plt
 
+from tools.crm.history import segment_history
+from tools.crm.store import Store
 from tools.domain import GenerationResult
-from tools.history import segment_history
-from tools.store import Store
 
 
 def plot_standing(home: Path, request: dict[str, Any], result: GenerationResult, out: Path) -> Path:

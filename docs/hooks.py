@@ -271,8 +271,8 @@ def context_markdown() -> str:
 
 def import_columns_markdown() -> str:
     """The import header, and which columns may be left empty or out."""
-    from tools.ingest import OPTIONAL_COLUMNS
-    from tools.store import TEMPLATE_COLUMNS
+    from tools.crm.ingest import OPTIONAL_COLUMNS
+    from tools.crm.store import TEMPLATE_COLUMNS
 
     optional = [column for column in TEMPLATE_COLUMNS if column in OPTIONAL_COLUMNS]
     required = [column for column in TEMPLATE_COLUMNS if column not in OPTIONAL_COLUMNS]

@@ -21,7 +21,19 @@ from agents.evaluate import judge
 from agents.rule_checker import check_template
 from graph.context import Context, model_for, writer_mode_of
 from graph.state import InputState, State
-from tools import merge_fields, wording
+from tools.crm.history import (
+    merchant_leans,
+    merchant_voice,
+    own_dispersion,
+    own_history,
+    per_data_version,
+    segment_columns,
+    segment_dispersion,
+    segment_history,
+    segment_lifts,
+)
+from tools.crm.resources import index_for, store_for
+from tools.crm.response_model import segment_model
 from tools.domain import (
     CampaignRequest,
     Edit,
@@ -35,26 +47,15 @@ from tools.domain import (
     VoucherType,
     validation_problems,
 )
-from tools.editor import Edited
-from tools.features import template_features
-from tools.history import (
-    merchant_leans,
-    merchant_voice,
-    own_dispersion,
-    own_history,
-    per_data_version,
-    segment_columns,
-    segment_dispersion,
-    segment_history,
-    segment_lifts,
-)
+from tools.message import merge_fields
+from tools.message.features import template_features
+from tools.message.purpose import purpose_of
+from tools.message.rules import hard_violations
+from tools.message.text import unpaste
 from tools.models import Spend, budget, load_model
-from tools.purpose import purpose_of
-from tools.resources import index_for, store_for
-from tools.response_model import segment_model
-from tools.rules import hard_violations
-from tools.text import unpaste
-from tools.writer import Exemplar, WritePlan
+from tools.writing import wording
+from tools.writing.editor import Edited
+from tools.writing.writer import Exemplar, WritePlan
 
 REQUEST_KEYS = tuple(InputState.__annotations__)
 _PATTERN_LOCKS: defaultdict[tuple[str, ...], threading.Lock] = defaultdict(threading.Lock)

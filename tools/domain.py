@@ -439,7 +439,7 @@ class Pattern(_Model):
 
 class WordingLift(_Model):
     """The words a message used in one slot (its opening, the verb into its offer, its
-    call to action) and how its A/B siblings did without them (``tools.wording``)."""
+    call to action) and how its A/B siblings did without them (``tools.writing.wording``)."""
 
     slot: Literal["opening", "offer_verb", "call"]
     key: str = Field(description="The wording, normalised ('' for an opening that is the offer).")

@@ -22,11 +22,11 @@ from typing import Any, cast
 
 import numpy as np
 
+from tools.crm.embeddings import embedder
+from tools.crm.index import Entry, TemplateIndex, rank
+from tools.crm.store import Store
 from tools.domain import Voucher
-from tools.embeddings import embedder
-from tools.index import Entry, TemplateIndex, rank
-from tools.offers import offer_phrase
-from tools.store import Store
+from tools.message.offers import offer_phrase
 
 Embed = Callable[[list[str]], np.ndarray[Any, Any]]
 
@@ -378,7 +378,7 @@ def write_synthetic_csv(path: Path, rows: int, merchants: int = 997) -> Path:
     """An ingestion file of ``rows`` valid templates spread over ``merchants`` merchants."""
     import csv
 
-    from tools.store import TEMPLATE_COLUMNS
+    from tools.crm.store import TEMPLATE_COLUMNS
 
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
@@ -420,7 +420,7 @@ def _fresh(function: Callable[..., Any], *args: Any) -> Any:
 
 
 def _ingest_rate(path: Path, store_path: Path, repeats: int) -> float:
-    from tools.ingest import ingest_file
+    from tools.crm.ingest import ingest_file
 
     rates = []
     for _ in range(repeats):
@@ -496,7 +496,7 @@ def changed_statistics(store: Store, path: Path, share: float, seed: int) -> Pat
     (a nightly statistics refresh: the texts are unchanged, the data version is new)."""
     import csv
 
-    from tools.store import TEMPLATE_COLUMNS
+    from tools.crm.store import TEMPLATE_COLUMNS
 
     records = store.templates()
     picked = random.Random(seed).sample(records, max(1, round(len(records) * share)))
@@ -518,8 +518,8 @@ def _request_costs(
     for segments the server has answered for (a segment's first request also reads its
     wordings, once a process)."""
     from crmagent.api import generate, make_context
-    from tools.ingest import ingest_file
-    from tools.store import WORK
+    from tools.crm.ingest import ingest_file
+    from tools.crm.store import WORK
 
     contexts = {
         name: make_context(home=str(home), modes=["group", "rules"]) for name, home in homes.items()

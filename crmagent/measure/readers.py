@@ -36,8 +36,8 @@ from prompts.readers import (
     DIRECT_USER,
 )
 from tools.domain import Voucher
+from tools.message.offers import offer_phrase
 from tools.models import Spend, ask
-from tools.offers import offer_phrase
 
 Letter = Literal["A", "B"]
 

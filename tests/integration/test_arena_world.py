@@ -12,7 +12,7 @@ import pytest
 from arena.hidden import HIDDEN_TABLES, hidden_path, load_hidden
 from arena.quality import check_world
 from arena.world import WorldExistsError, build_world
-from tools.store import Store
+from tools.crm.store import Store
 
 VISIBLE_TABLES = ("merchants", "segments", "products", "vouchers", "campaigns", "templates")
 
@@ -127,7 +127,7 @@ def test_visible_store_holds_no_latent_variable(tmp_path: Path) -> None:
 
 
 def test_build_never_overwrites_imported_data(tmp_path: Path, sample_csv: Path) -> None:
-    from tools.ingest import ingest_file
+    from tools.crm.ingest import ingest_file
 
     with Store(tmp_path / "crm.sqlite") as store:
         ingest_file(store, sample_csv)

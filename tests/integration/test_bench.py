@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crmagent.measure.bench import ingest_figures, retrieval_figures, serving_memory
-from tools.store import Store
+from tools.crm.store import Store
 
 
 def test_import_and_serving_are_measured_in_processes_of_their_own(tmp_path: Path) -> None:

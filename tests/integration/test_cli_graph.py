@@ -18,7 +18,7 @@ import pytest
 
 from arena.world import build_world
 from tests.integration.cli import crmagent
-from tools.store import Store
+from tools.crm.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 

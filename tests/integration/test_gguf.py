@@ -14,9 +14,9 @@ from pydantic import SecretStr
 from arena.world import build_world
 from crmagent.api import generate
 from tests.requests import WITH_ORIGINAL as REQUEST
-from tools import gguf
 from tools.domain import Voucher
-from tools.offers import offer_fact_errors
+from tools.message.offers import offer_fact_errors
+from tools.models import gguf
 
 GGUF = os.environ.get("CRMAGENT_TEST_GGUF", "")
 needs_model = pytest.mark.skipif(

@@ -18,12 +18,12 @@ from arena.response import Campaign, expected_cvr, wrong_offer
 from arena.world import build_world
 from crmagent.api import BatchError, generate_batch
 from graph.context import Context
+from tools.crm.index import entries
+from tools.crm.resources import index_for, store_for
+from tools.crm.store import Store, TemplateRecord
 from tools.domain import CampaignRequest, GenerationResult
-from tools.index import entries
-from tools.offers import OFFER_PHRASE, offer_fact_errors, offer_phrase
-from tools.resources import index_for, store_for
-from tools.rules import RuleContext, allowed_sms_segments, check, hard_violations, sender_of
-from tools.store import Store, TemplateRecord
+from tools.message.offers import OFFER_PHRASE, offer_fact_errors, offer_phrase
+from tools.message.rules import RuleContext, allowed_sms_segments, check, hard_violations, sender_of
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from crmagent.measure.bench import write_synthetic_csv
 from tests.integration.cli import crmagent
-from tools.store import TEMPLATE_COLUMNS, Store
+from tools.crm.store import TEMPLATE_COLUMNS, Store
 
 
 def digest(path: Path) -> str:

@@ -13,9 +13,9 @@ from arena.world import build_world
 from crmagent.api import generate, generate_batch
 from tests.fakes import FakeOpenAI
 from tests.requests import WITH_ORIGINAL as REQUEST
+from tools.crm.store import Store
 from tools.domain import GenerationResult, Voucher
-from tools.offers import offer_fact_errors
-from tools.store import Store
+from tools.message.offers import offer_fact_errors
 
 pytestmark = pytest.mark.reliability
 

@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 
-from tools import merge_fields
-from tools.deadlines import deadline_claims
 from tools.domain import CampaignRequest, TemplateText
-from tools.offers import OFFER_PHRASE, offer_fact_errors, stated_facts
-from tools.purpose import names_goods
-from tools.rules import OPT_OUT
-from tools.text import sentences
+from tools.message import merge_fields
+from tools.message.deadlines import deadline_claims
+from tools.message.offers import OFFER_PHRASE, offer_fact_errors, stated_facts
+from tools.message.purpose import names_goods
+from tools.message.rules import OPT_OUT
+from tools.message.text import sentences
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

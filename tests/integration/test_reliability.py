@@ -23,11 +23,11 @@ from crmagent.measure.fake_openai import FakeOpenAI
 from crmagent.measure.loadtest import check_loopback, load_test
 from tests.integration.servers import free_port, running
 from tests.requests import REQUEST
+from tools.crm.index import Hit, TemplateIndex
+from tools.crm.ingest import IngestError, export_file, ingest_file
+from tools.crm.store import TEMPLATE_COLUMNS, Store, TemplateRecord
 from tools.domain import GenerationResult, Voucher
-from tools.index import Hit, TemplateIndex
-from tools.ingest import IngestError, export_file, ingest_file
-from tools.offers import offer_fact_errors
-from tools.store import TEMPLATE_COLUMNS, Store, TemplateRecord
+from tools.message.offers import offer_fact_errors
 
 pytestmark = pytest.mark.reliability
 

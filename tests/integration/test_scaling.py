@@ -13,8 +13,8 @@ import pytest
 from arena.world import build_world
 from crmagent.api import generate, make_context
 from crmagent.measure.bench import TEMPLATES_PER_MERCHANT, changed_statistics, sample_requests
-from tools.ingest import ingest_file
-from tools.store import WORK, Store
+from tools.crm.ingest import ingest_file
+from tools.crm.store import WORK, Store
 
 SIZES = (10_000, 100_000)
 

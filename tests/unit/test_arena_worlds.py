@@ -15,7 +15,7 @@ from arena.grammar import Facts
 from arena.hidden import DRAWN_FEATURES, HiddenWorld, draw_hidden
 from arena.response import Campaign, expected_cvr, phrases
 from arena.runner import TaskScore, consistency, good_original_figures
-from tools.best_practice import SEGMENT_PRACTICE
+from tools.message.best_practice import SEGMENT_PRACTICE
 
 MERCHANTS = ["m1", "m2", "m3"]
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tools.deadlines import deadline_claims, deadline_errors, drop_unsupported
+from tools.message.deadlines import deadline_claims, deadline_errors, drop_unsupported
 
 SEND = date(2026, 12, 6)  # a Sunday
 DEC_31 = date(2026, 12, 31)  # 25 days later
@@ -315,6 +315,6 @@ def test_cuts_that_make_new_claims_are_read_until_none_is_left() -> None:
     kept, removed = drop_unsupported(text, DEC_31, SEND)
     assert kept == "" and removed.count("48-hour") == 2
     # A lone comma left before a cut piece is no sentence to join the rest to.
-    from tools.deadlines import _join
+    from tools.message.deadlines import _join
 
     assert _join(",", ". Shop now") == ". Shop now"

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from tools import merge_fields
 from tools.domain import CampaignRequest, Merchant
-from tools.editor import Editor
-from tools.offers import offer_fact_errors
-from tools.writer import WritePlan
+from tools.message import merge_fields
+from tools.message.offers import offer_fact_errors
+from tools.writing.editor import Editor
+from tools.writing.writer import WritePlan
 
 SHOP = Merchant(merchant_id="knix", name="Knix")
 PLAIN = WritePlan(use=("offer_stated", "cta"))
@@ -134,7 +134,7 @@ def test_a_code_and_an_end_date_follow_the_offer_they_belong_to() -> None:
 
 
 def test_an_offer_is_on_goods_or_on_the_order_never_on_our_summer() -> None:
-    from tools.purpose import category_name, names_goods
+    from tools.message.purpose import category_name, names_goods
 
     assert category_name("apparel>shoes>running") == "running shoes"
     assert category_name("apparel>summer") == "summer range"
@@ -147,7 +147,7 @@ def test_an_offer_is_on_goods_or_on_the_order_never_on_our_summer() -> None:
 
 
 def test_a_pasted_email_is_read_into_its_subject_preheader_and_body() -> None:
-    from tools.text import unpaste
+    from tools.message.text import unpaste
 
     pasted = unpaste("Subject: We miss you | Preview: Free shipping inside | Body: Hi there.")
     assert pasted == ("We miss you", "Free shipping inside", "Hi there.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.features import CopyContext, copy_features
+from tools.message.features import CopyContext, copy_features
 
 CONTEXT = CopyContext("sms", "Trail Runner X", "BACK20")
 

@@ -10,7 +10,7 @@ import pytest
 
 from agents.analyst import top_element
 from agents.content import extract, own_lifts
-from tools.history import (
+from tools.crm.history import (
     columns_of,
     feature_lifts,
     foreign_terms,
@@ -20,8 +20,8 @@ from tools.history import (
     segment_dispersion,
     segment_lifts,
 )
+from tools.crm.store import Store, TemplateRecord
 from tools.statistics import lift_from_log, log_se
-from tools.store import Store, TemplateRecord
 
 SEGMENTS = ("lapsed_30d", "birthday", "vip")
 

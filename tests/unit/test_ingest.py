@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.ingest import IngestError, ingest_file, validate_file
-from tools.store import TEMPLATE_COLUMNS, Store
+from tools.crm.ingest import IngestError, ingest_file, validate_file
+from tools.crm.store import TEMPLATE_COLUMNS, Store
 
 pytestmark = pytest.mark.reliability
 

@@ -20,7 +20,7 @@ from tests.fakes import ScriptedChatModel, good_reply, wrong_discount
 from tests.requests import WITH_ORIGINAL as REQUEST
 from tools import models
 from tools.domain import GenerationResult
-from tools.offers import offer_fact_errors
+from tools.message.offers import offer_fact_errors
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +146,7 @@ def test_invented_numbers_in_guidance_are_refused(
 def test_pattern_reading_is_cached_per_merchant_and_segment(
     home: Path, scripted: dict[str, ScriptedChatModel]
 ) -> None:
-    from tools.store import Store
+    from tools.crm.store import Store
 
     with Store(home / "crm.sqlite") as store:
         rich = max(store.segment_summary(), key=lambda row: row[2])

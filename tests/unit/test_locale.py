@@ -6,8 +6,8 @@ from __future__ import annotations
 from graph.context import Context
 from graph.nodes import locale_problem
 from tools.domain import CampaignRequest, TemplateText, Voucher
-from tools.offers import offer_fact_errors
-from tools.rules import RuleContext, check, hard_violations
+from tools.message.offers import offer_fact_errors
+from tools.message.rules import RuleContext, check, hard_violations
 
 VOUCHER = Voucher(type="percent_off", value=20, expires="2026-12-31")
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tools.merge_fields import (
+from tools.message.merge_fields import (
     FAMILIES,
     FIELDS,
     MergeSyntax,
@@ -17,7 +17,7 @@ from tools.merge_fields import (
     to_merchant,
     to_ours,
 )
-from tools.rules import ALLOWED_PLACEHOLDERS
+from tools.message.rules import ALLOWED_PLACEHOLDERS
 
 KLAVIYO = (
     "Hi {{ person.first_name|default:'there' }}, you left something behind at "

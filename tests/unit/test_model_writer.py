@@ -22,7 +22,7 @@ from tests.requests import WITH_ORIGINAL as REQUEST
 from tools import models
 from tools.domain import CampaignRequest, Merchant, Pattern, TemplateText
 from tools.models import Spend
-from tools.writer import WritePlan
+from tools.writing.writer import WritePlan
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ from arena.world import build_world
 from graph import nodes
 from graph.context import Context
 from graph.state import State
+from tools.crm.store import Store, TemplateRecord
 from tools.domain import Reference, TemplateText
-from tools.store import Store, TemplateRecord
 
 WORLD: list[Path] = []
 """The module's world, for ``request_for``."""

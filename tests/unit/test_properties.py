@@ -8,11 +8,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tools.channels import sms_count
 from tools.domain import TemplateText, Voucher, VoucherType
-from tools.features import CopyContext, copy_features
-from tools.offers import offer_fact_errors
-from tools.rules import RuleContext, check, check_and_repair, hard_violations
+from tools.message.channels import sms_count
+from tools.message.features import CopyContext, copy_features
+from tools.message.offers import offer_fact_errors
+from tools.message.rules import RuleContext, check, check_and_repair, hard_violations
 from tools.statistics import BetaPrior, fit_prior, shrink
 
 pytestmark = pytest.mark.reliability

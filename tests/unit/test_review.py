@@ -20,8 +20,8 @@ from graph import builder
 from graph.checkpoint import serializer
 from graph.context import Context
 from tests.requests import REQUEST
+from tools.crm.store import Store
 from tools.domain import GenerationResult
-from tools.store import Store
 
 
 @pytest.fixture(scope="module")

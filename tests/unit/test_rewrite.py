@@ -17,8 +17,8 @@ from crmagent.measure.fake_openai import good_reply
 from graph.context import writer_mode_of
 from tests.fakes import ScriptedChatModel
 from tools import models
-from tools.offers import offer_fact_errors
-from tools.rules import STOP_WORD
+from tools.message.offers import offer_fact_errors
+from tools.message.rules import STOP_WORD
 
 REQUEST = {
     "merchant_id": "m-new",

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from tools.channels import sms_count
 from tools.domain import TemplateText, Voucher, VoucherType
-from tools.offers import offer_fact_errors, offer_phrase
-from tools.rules import RuleContext, check, check_and_repair, hard_violations
+from tools.message.channels import sms_count
+from tools.message.offers import offer_fact_errors, offer_phrase
+from tools.message.rules import RuleContext, check, check_and_repair, hard_violations
 
 VOUCHER = Voucher(
     type=VoucherType.PERCENT_OFF, value=20, min_spend=50, expires=date(2026, 12, 31), code="BACK20"

@@ -7,11 +7,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from tools import wording
+from tools.crm.store import TemplateRecord
 from tools.domain import CampaignRequest, Merchant, WordingLift
-from tools.editor import Editor
-from tools.store import TemplateRecord
-from tools.writer import WritePlan
+from tools.writing import wording
+from tools.writing.editor import Editor
+from tools.writing.writer import WritePlan
 
 SHOP = Merchant(merchant_id="knix", name="Knix")
 PLAIN = WritePlan(use=("offer_stated", "cta"))
@@ -191,7 +191,7 @@ def test_a_wording_never_seen_in_the_channel_or_before_the_offer_is_not_used() -
 
 
 def test_swapping_the_verb_ties_the_amount_as_the_new_verb_wants() -> None:
-    from tools.editor import _swap_verb
+    from tools.writing.editor import _swap_verb
 
     assert _swap_verb("Save $15 on the Nova.", "Save", "take") == "Take $15 off the Nova."
     assert _swap_verb("Take 20% off it.", "Take", "save") == "Save 20% on it."

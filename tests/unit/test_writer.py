@@ -10,12 +10,12 @@ from datetime import date
 
 from agents.template import draft_value, minimal, plan_from, rules_rewrite, write, write_best
 from graph.context import Context
-from tools.channels import LIMITS, sms_count
 from tools.domain import CampaignRequest, Merchant, Pattern, TemplateText
-from tools.features import CopyContext, copy_features
-from tools.offers import OFFER_PHRASE, offer_fact_errors
-from tools.rules import RuleContext, check, hard_violations, sender_of
-from tools.writer import Exemplar, WritePlan, Writer, request_seed
+from tools.message.channels import LIMITS, sms_count
+from tools.message.features import CopyContext, copy_features
+from tools.message.offers import OFFER_PHRASE, offer_fact_errors
+from tools.message.rules import RuleContext, check, hard_violations, sender_of
+from tools.writing.writer import Exemplar, WritePlan, Writer, request_seed
 
 SEGMENTS = (
     "lapsed_90d",

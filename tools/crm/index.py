@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from tools.embeddings import MODEL_ID, embedder
-from tools.history import ScoredTemplate, per_data_version, segment_history
-from tools.store import Store
+from tools.crm.embeddings import MODEL_ID, embedder
+from tools.crm.history import ScoredTemplate, per_data_version, segment_history
+from tools.crm.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -18,13 +18,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tools import purpose
-from tools.channels import LIMITS, sms_count
 from tools.domain import CampaignRequest, Merchant, Purpose, TemplateText, VoucherType
-from tools.features import CopyContext, copy_features, has_emoji, is_shouting, offer_early
-from tools.offers import date_phrase, money, offer_fact_errors, stated_facts
-from tools.rules import OPT_OUT, sender_of
-from tools.text import sentences, tidy
+from tools.message import purpose
+from tools.message.channels import LIMITS, sms_count
+from tools.message.features import CopyContext, copy_features, has_emoji, is_shouting, offer_early
+from tools.message.offers import date_phrase, money, offer_fact_errors, stated_facts
+from tools.message.rules import OPT_OUT, sender_of
+from tools.message.text import sentences, tidy
 
 NAME = "{first_name}"
 LINK = "{link}"

@@ -12,7 +12,7 @@ import re
 from typing import Literal
 
 from tools.domain import CampaignRequest, Purpose, Voucher
-from tools.offers import OFFER_PHRASE
+from tools.message.offers import OFFER_PHRASE
 
 Scope = Literal["product", "category", "store"]
 

@@ -29,6 +29,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from tools.crm.store import TEMPLATE_COLUMNS, Store, TemplateRecord
 from tools.domain import (
     CategoryPath,
     Channel,
@@ -41,7 +42,6 @@ from tools.domain import (
     funnel_problems,
     voucher_problems,
 )
-from tools.store import TEMPLATE_COLUMNS, Store, TemplateRecord
 
 OPTIONAL_COLUMNS = frozenset({"subject", "min_spend", "expires", "code", "revenue"})
 REQUIRED_COLUMNS = tuple(c for c in TEMPLATE_COLUMNS if c not in OPTIONAL_COLUMNS)

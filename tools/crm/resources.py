@@ -7,8 +7,8 @@ import threading
 from functools import cache
 from pathlib import Path
 
-from tools.index import TemplateIndex
-from tools.store import Store
+from tools.crm.index import TemplateIndex
+from tools.crm.store import Store
 
 _local = threading.local()
 _OPENING = threading.Lock()

@@ -14,9 +14,9 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tools.channels import LIMITS
 from tools.domain import CampaignRequest, Pattern, TemplateText
-from tools.offers import OFFER_PHRASE
+from tools.message.channels import LIMITS
+from tools.message.offers import OFFER_PHRASE
 from tools.statistics import certainty
 
 FEATURES: dict[str, str] = {

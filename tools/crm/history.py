@@ -13,7 +13,9 @@ from typing import Any, NamedTuple, TypeVar, cast
 
 import numpy as np
 
-from tools.features import FEATURES, CopyContext, copy_features
+from tools.crm.store import WORK, Store, TemplateRecord
+from tools.message.features import FEATURES, CopyContext, copy_features
+from tools.message.text import sentences
 from tools.statistics import (
     BetaPrior,
     Lift,
@@ -28,8 +30,6 @@ from tools.statistics import (
     stratified_lifts,
     widened,
 )
-from tools.store import WORK, Store, TemplateRecord
-from tools.text import sentences
 
 T = TypeVar("T")
 

@@ -2,7 +2,7 @@
 
 A deadline is an offer fact: the copy must not say an offer ends sooner (or later) than the
 voucher does. ``deadline_claims`` finds the relative deadlines a text states (explicit dates
-such as "Dec 31" are checked in ``tools.offers``), ``deadline_errors`` names each one the
+such as "Dec 31" are checked in ``tools.message.offers``), ``deadline_errors`` names each one the
 voucher's expiry does not back, and ``drop_unsupported`` removes them so the rest still reads
 naturally. Soft urgency ("hurry", "limited time", "don't wait", "ends soon") states no
 deadline and is left alone.

@@ -3,7 +3,7 @@
 A model is named by a ``provider:model`` string resolved by LangChain's ``init_chat_model``
 (``openai:gpt-4o-mini``; any OpenAI-compatible server through ``OPENAI_BASE_URL`` and
 ``OPENAI_API_KEY``: llama.cpp, Ollama, vLLM), ``gguf:/path/model.gguf`` for a model run in
-this process (``tools.gguf``), or ``offline`` for none. Providers of one's own (a scripted
+this process (``tools.models.gguf``), or ``offline`` for none. Providers of one's own (a scripted
 model in tests) are registered with ``register``. Models are built inside nodes, on first
 use, and cached per name: importing CRMAgent never needs a key.
 
@@ -62,7 +62,7 @@ def load_model(spec: str, timeout: float = 30.0) -> BaseChatModel | None:
             if provider in _FACTORIES:
                 cached = _FACTORIES[provider](name)
             elif provider == "gguf":
-                from tools.gguf import chat_model
+                from tools.models.gguf import chat_model
 
                 cached = chat_model(name, timeout)
             else:

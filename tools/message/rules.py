@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from tools.channels import LIMITS, sms_count
-from tools.deadlines import deadline_claims, deadline_errors, drop_unsupported
 from tools.domain import (
     CampaignRequest,
     Merchant,
@@ -26,10 +24,12 @@ from tools.domain import (
     TemplateText,
     Voucher,
 )
-from tools.features import PLACEHOLDER, has_emoji, is_shouting
-from tools.merge_fields import to_ours
-from tools.offers import offer_fact_errors
-from tools.text import sentence_case, sentences, tidy
+from tools.message.channels import LIMITS, sms_count
+from tools.message.deadlines import deadline_claims, deadline_errors, drop_unsupported
+from tools.message.features import PLACEHOLDER, has_emoji, is_shouting
+from tools.message.merge_fields import to_ours
+from tools.message.offers import offer_fact_errors
+from tools.message.text import sentence_case, sentences, tidy
 
 ALLOWED_PLACEHOLDERS = frozenset({"first_name", "link", "shop_name", "unsubscribe"})
 SHOP_NAME = "{shop_name}"

@@ -15,15 +15,15 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tools.history import (
+from tools.crm.history import (
     LEARNED,
     per_data_version,
     segment_columns,
     segment_history,
     segment_lifts,
 )
+from tools.crm.store import Store
 from tools.statistics import certainty
-from tools.store import Store
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from tools import merge_fields, purpose, wording
-from tools.best_practice import practice
-from tools.channels import LIMITS, body_fits
-from tools.deadlines import deadline_claims, drop_unsupported
 from tools.domain import (
     CampaignRequest,
     Edit,
@@ -30,7 +26,11 @@ from tools.domain import (
     VoucherType,
     WordingLift,
 )
-from tools.features import (
+from tools.message import merge_fields, purpose
+from tools.message.best_practice import practice
+from tools.message.channels import LIMITS, body_fits
+from tools.message.deadlines import deadline_claims, drop_unsupported
+from tools.message.features import (
     FEATURES,
     feature_of,
     has_emoji,
@@ -40,7 +40,7 @@ from tools.features import (
     template_features,
     weighed,
 )
-from tools.offers import (
+from tools.message.offers import (
     OFFER_PHRASE,
     date_phrase,
     money,
@@ -48,9 +48,10 @@ from tools.offers import (
     offer_phrase,
     stated_facts,
 )
-from tools.rules import OPT_OUT, STOP_WORD, SUBJECTLESS, allowed_sms_segments, with_sender
-from tools.text import ACRONYMS, sentence_case, sentences, tidy
-from tools.writer import LINK, NAME, QUIET_VOICES, Exemplar, WritePlan, Writer
+from tools.message.rules import OPT_OUT, STOP_WORD, SUBJECTLESS, allowed_sms_segments, with_sender
+from tools.message.text import ACRONYMS, sentence_case, sentences, tidy
+from tools.writing import wording
+from tools.writing.writer import LINK, NAME, QUIET_VOICES, Exemplar, WritePlan, Writer
 
 _PROFANITY = re.compile(
     r"\b(?:f+u+c+k\w*|f\*+c?k\w*|sh[i*]t+(?:ty)?|damn(?:ed|it)?|crap(?:py)?|hell|wtf|"
@@ -247,7 +248,7 @@ class Editor:
     """The merchant's own best texts in the segment, whose lines group learning may borrow."""
     wordings: Sequence[WordingLift] = ()
     """What the history says of each opening, offer verb and call to action
-    (``tools.wording``): a wording that did clearly better replaces the original's."""
+    (``tools.writing.wording``): a wording that did clearly better replaces the original's."""
     edits: list[Edit] = field(default_factory=list)
     kept: dict[str, str] = field(default_factory=dict)
     values: dict[str, str | None] = field(default_factory=dict)

@@ -25,7 +25,7 @@ from tools.domain import CANONICAL_SEGMENTS, Merchant, Segment, validation_probl
 SCHEMA_VERSION = 2
 WORK: Counter[str] = Counter()
 """What this process has done with its stores' history: ``rows`` (template rows read) and,
-from ``tools.history``, ``texts`` (stored texts parsed). A test counts a request's work
+from ``tools.crm.history``, ``texts`` (stored texts parsed). A test counts a request's work
 with it, so that a cost that grows with the store fails a test, not a user."""
 _MIGRATIONS = {1: "ALTER TABLE merchants ADD COLUMN merge_fields TEXT;"}
 """What brings a store of each older version up to the next (additive only)."""

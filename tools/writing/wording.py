@@ -1,7 +1,7 @@
 """Wordings: which words a message opens with, states its offer with and calls to action
 with, and what each went with in conversions.
 
-The copy features (``tools.features``) say *whether* a message has a call to action; a
+The copy features (``tools.message.features``) say *whether* a message has a call to action; a
 wording says *which* one ("Claim it now" or "Shop now"). Customers answer words, not
 features, and a merchant's A/B siblings differ in exactly these words, so the same
 within-campaign reading that gives the features' lifts gives each wording's: the share of
@@ -28,14 +28,14 @@ from itertools import islice
 
 import numpy as np
 
+from tools.crm.history import LEARNED, Columns, columns_of, per_text
+from tools.crm.store import TemplateRecord
 from tools.domain import WordingLift
-from tools.history import LEARNED, Columns, columns_of, per_text
-from tools.offers import OFFER_PHRASE
-from tools.rules import STOP_WORD
+from tools.message.offers import OFFER_PHRASE
+from tools.message.rules import STOP_WORD
+from tools.message.text import sentences, tidy
 from tools.statistics import joint_lifts, lift_from_log
-from tools.store import TemplateRecord
-from tools.text import sentences, tidy
-from tools.writer import LINK, NAME
+from tools.writing.writer import LINK, NAME
 
 SLOTS: dict[str, str] = {
     "opening": "opened with",
@@ -230,11 +230,11 @@ def read_segment(
     (``tools.statistics.joint_lifts``): a variant's opening is not credited with what its
     call to action did. Each wording's log lift has a normal prior of mean 0 and sd
     ``SPREAD``. ``dispersion`` divides every reading's information by how much more the
-    store's data err than their sampling error says (``tools.history.segment_dispersion``):
+    store's data err than their sampling error says (``tools.crm.history.segment_dispersion``):
     read as if exact, the wordings of a segment came out about twice as far apart as the
     effects behind them. A wording two templates or fewer used is left out. Time linear in
     the segment's templates; ``read`` is the segment as ``Columns``, row for row, where the
-    history built them already (``tools.history.segment_columns``)."""
+    history built them already (``tools.crm.history.segment_columns``)."""
     seen = _seen(segment)
     columns = sorted(c for c, entry in seen.items() if len(entry.ids) > 2)
     prior = [_VAGUE] * len(LEARNED) + [(0.0, SPREAD**2)] * len(columns)

@@ -1,0 +1,80 @@
+"""The CRM store and its readings: what the merchants sent and how it did.
+
+The SQLite store (``store``), importing and exporting a merchant's CSV (``ingest``), the
+history read from the store per data version (``history``: scored templates, lifts,
+dispersion), the vector index of each segment's better half (``index``) with its offline
+embedding (``embeddings``), the segment's response model (``response_model``) and the
+store and index of a home (``resources``). Imports the ground and ``tools.message`` (the
+copy features a template is read with).
+"""
+
+from __future__ import annotations
+
+from tools.crm.embeddings import MODEL_ID, embedder
+from tools.crm.history import (
+    LEARNED,
+    Columns,
+    ScoredTemplate,
+    campaign_lifts,
+    columns_of,
+    feature_lifts,
+    features_of,
+    joint_segment_lifts,
+    merchant_leans,
+    merchant_voice,
+    own_dispersion,
+    own_history,
+    per_data_version,
+    per_text,
+    score,
+    segment_columns,
+    segment_dispersion,
+    segment_history,
+    segment_lifts,
+)
+from tools.crm.index import Entry, Hit, TemplateIndex, rank
+from tools.crm.ingest import OPTIONAL_COLUMNS, IngestError, export_file, ingest_file, validate_file
+from tools.crm.resources import index_for, store_for
+from tools.crm.response_model import ResponseModel, segment_model
+from tools.crm.store import TEMPLATE_COLUMNS, WORK, Store, TemplateRecord
+
+__all__ = [
+    "LEARNED",
+    "MODEL_ID",
+    "OPTIONAL_COLUMNS",
+    "TEMPLATE_COLUMNS",
+    "WORK",
+    "Columns",
+    "Entry",
+    "Hit",
+    "IngestError",
+    "ResponseModel",
+    "ScoredTemplate",
+    "Store",
+    "TemplateIndex",
+    "TemplateRecord",
+    "campaign_lifts",
+    "columns_of",
+    "embedder",
+    "export_file",
+    "feature_lifts",
+    "features_of",
+    "index_for",
+    "ingest_file",
+    "joint_segment_lifts",
+    "merchant_leans",
+    "merchant_voice",
+    "own_dispersion",
+    "own_history",
+    "per_data_version",
+    "per_text",
+    "rank",
+    "score",
+    "segment_columns",
+    "segment_dispersion",
+    "segment_history",
+    "segment_lifts",
+    "segment_model",
+    "store_for",
+    "validate_file",
+]
