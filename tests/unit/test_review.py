@@ -131,3 +131,36 @@ def test_a_batch_run_again_on_new_data_or_settings_answers_afresh(tmp_path: Path
             [r._replace(template_id=f"{r.template_id}-again", conversions=r.clicks) for r in sent]
         )
     assert run()["scores"]["predicted_cvr"] > first["scores"]["predicted_cvr"]
+
+
+def test_every_type_the_state_holds_comes_back_from_a_checkpoint() -> None:
+    """A type missing from the serializer's allow-list comes back as a plain dict (with a
+    warning), and a resumed review would lose it: every class the state's fields name,
+    through their own fields, is allowed."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from graph.checkpoint import STATE_TYPES
+    from graph.state import State
+
+    seen: set[type] = set()
+
+    def walk(hint: object) -> None:
+        for arg in typing.get_args(hint):
+            walk(arg)
+        origin = typing.get_origin(hint) or hint
+        if isinstance(origin, type) and origin.__module__.split(".")[0] in {"tools", "agents"}:
+            if origin in seen:
+                return
+            seen.add(origin)
+            if issubclass(origin, BaseModel):
+                for field in origin.model_fields.values():
+                    walk(field.annotation)
+            elif hasattr(origin, "__dataclass_fields__"):
+                for sub in typing.get_type_hints(origin).values():
+                    walk(sub)
+
+    for hint in typing.get_type_hints(State).values():
+        walk(hint)
+    assert seen - set(STATE_TYPES) == set()
