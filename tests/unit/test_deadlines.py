@@ -315,6 +315,6 @@ def test_cuts_that_make_new_claims_are_read_until_none_is_left() -> None:
     kept, removed = drop_unsupported(text, DEC_31, SEND)
     assert kept == "" and removed.count("48-hour") == 2
     # A lone comma left before a cut piece is no sentence to join the rest to.
-    from tools.message.deadlines import _join
+    from tools.message.deadlines.drop import _join
 
     assert _join(",", ". Shop now") == ". Shop now"
