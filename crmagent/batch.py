@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crmagent import reviews
 from crmagent.api import PAUSED, BatchError, generate_batch
 from graph.checkpoint import forget
 from graph.context import Context
@@ -154,13 +155,14 @@ def run_batch(
                     out.flush()
                     os.fsync(out.fileno())
                     written += 1
-                    if number in threads and not (
-                        isinstance(answer, BatchError) and answer.error == PAUSED
-                    ):
+                    paused = isinstance(answer, BatchError) and answer.error == PAUSED
+                    if number in threads and paused:
+                        reviews.record(Path(context.home).resolve(), threads[number])
+                    elif number in threads:
                         settled.append(threads[number])
                 # A written line is the request's record: its checkpoints (about 80 KB a
                 # request) would otherwise pile up, gigabytes a night for a nightly batch.
-                # A run paused for review keeps its thread.
+                # A run paused for review keeps its thread, and waits in the review queue.
                 if settled:
                     forget(Path(context.home).resolve(), settled)
                 if progress:

@@ -427,11 +427,76 @@ def serve(
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     home: HomeOption = None,
 ) -> None:
-    """Serve CRMAgent over HTTP (LangServe routes at /crmagent, /healthz)."""
+    """Serve CRMAgent over HTTP: the web app at /, LangServe routes at /crmagent, the review
+    queue at /reviews, /healthz."""
     from crmagent.service import serve as run_service
     from graph.context import Context
 
     run_service(host, port, _checked(Context(home=str(settings(home).home))))
+
+
+key_app = typer.Typer(
+    help="Keys for the HTTP service and the web app, each scoped to merchants and a role.",
+    no_args_is_help=True,
+)
+app.add_typer(key_app, name="key")
+
+
+@key_app.command("create")
+def key_create(
+    merchant: Annotated[
+        list[str], typer.Option("--merchant", help="A merchant the key may act for (repeat).")
+    ],
+    role: Annotated[
+        str, typer.Option(help="viewer (reads), editor (also writes, approves, imports), admin.")
+    ] = "editor",
+    label: Annotated[str | None, typer.Option(help="Who or what the key is for.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Make a key; it is printed once, as the last line, and stored only hashed."""
+    from tools.crm import access_for
+
+    try:
+        secret = access_for(settings(home).home).create_key(merchant, role, label)  # type: ignore[arg-type]
+    except ValueError as error:
+        errors.print(str(error), style="bold red", highlight=False)
+        raise typer.Exit(EXIT_INVALID) from error
+    console.print(
+        f"Key for {', '.join(sorted(set(merchant)))} ({role}). Keep it now: it is not shown again."
+    )
+    typer.echo(secret)
+
+
+@key_app.command("list")
+def key_list(home: HomeOption = None) -> None:
+    """Every key: its id, merchants, role, label, when made and when revoked."""
+    from tools.crm import access_for
+
+    table = Table("key id", "merchants", "role", "label", "created", "revoked")
+    for key in access_for(settings(home).home).all_keys():
+        table.add_row(
+            key.key_id,
+            ", ".join(key.merchants),
+            key.role,
+            key.label or "",
+            key.created_at,
+            key.revoked_at or "",
+        )
+    console.print(table)
+
+
+@key_app.command("revoke")
+def key_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (crmagent key list).")],
+    home: HomeOption = None,
+) -> None:
+    """Revoke a key: it stops working at once, and its web sessions end."""
+    from tools.crm import access_for
+
+    if not access_for(settings(home).home).revoke(key_id):
+        errors.print(f"no live key {key_id!r}: see `crmagent key list`", style="bold red")
+        raise typer.Exit(EXIT_INVALID)
+    console.print(f"Key {key_id} revoked.")
 
 
 def _checked(context: Context) -> Context:

@@ -1,5 +1,6 @@
 """The HTTP endpoint: a FastAPI app with LangServe routes for CRMAgent at ``/crmagent``
-(``/invoke``, ``/batch``, ``/stream``, ``/playground``), ``/healthz``, API keys and a body
+(``/invoke``, ``/batch``, ``/stream``, ``/playground``), the review queue at ``/reviews``,
+the web app at ``/`` (``crmagent.web``), ``/healthz``, keys scoped to merchants and a body
 size limit.
 
 LangServe is in maintenance mode upstream; the maintained path is the LangGraph server
@@ -8,28 +9,35 @@ LangServe is in maintenance mode upstream; the maintained path is the LangGraph 
 
 from __future__ import annotations
 
-import hmac
-import os
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
-from langchain_core.runnables import RunnableLambda
+from fastapi.staticfiles import StaticFiles
+from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langserve import add_routes
+from pydantic import BaseModel
 
-from crmagent.api import generate
+from crmagent import reviews, web
+from crmagent.api import generate, make_context
+from crmagent.tenants import OPEN, Principal, principal_of, protected, visible
+from crmagent.web.pages import sign_in_redirect
+from crmagent.web.session import SignInNeeded
 from graph.context import Context
+from tools.crm import ReviewRow, access_for
 from tools.domain import CampaignRequest, GenerationResult
 
 MAX_BODY_BYTES = 256 * 1024
 """A batch of a few hundred requests fits; a pasted catalogue does not."""
-OPEN_PATHS = frozenset({"/healthz"})
-
-
-def api_keys() -> list[str]:
-    """Keys from ``CRMAGENT_API_KEYS`` (comma-separated); none means no authentication."""
-    return [k.strip() for k in os.environ.get("CRMAGENT_API_KEYS", "").split(",") if k.strip()]
+API = ("/crmagent", "/reviews")
+"""Paths that take a key in a header; the pages take the session cookie instead."""
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 
 
 def _presented(request: Request) -> str | None:
@@ -39,23 +47,23 @@ def _presented(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-def _valid(key: str | None, keys: list[str]) -> bool:
-    if key is None:
-        return False
-    # Compare with every key in constant time, so timing tells nothing about a near miss.
-    matches = [hmac.compare_digest(key.encode(), k.encode()) for k in keys]
-    return any(matches)
+def _inputs(path: str, body: Any) -> list[Any]:
+    if not isinstance(body, dict):
+        return []
+    if path.endswith("/batch"):
+        return list(body.get("inputs") or [])
+    return [body.get("input", body)]
 
 
 def create_app(context: Context | None = None) -> FastAPI:
     """The service; ``context`` holds the run settings (default: from the environment)."""
-    settings = context or Context()
+    settings = make_context(context)
+    home = Path(settings.home).resolve()
     app = FastAPI(
         title="CRMAgent",
         version="0.1.0",
         description="High-conversion CRM message templates, explained step by step.",
     )
-    keys = api_keys()
 
     @app.middleware("http")
     async def guard(
@@ -70,23 +78,57 @@ def create_app(context: Context | None = None) -> FastAPI:
                 },
                 status_code=413,
             )
-        if keys and request.url.path not in OPEN_PATHS and not _valid(_presented(request), keys):
-            return JSONResponse(
-                {
-                    "detail": "missing or invalid API key: send 'Authorization: Bearer KEY' or "
-                    "'X-API-Key: KEY'"
-                },
-                status_code=401,
-                headers={"WWW-Authenticate": "Bearer"},
+        if request.url.path.startswith(API):
+            who = principal_of(_presented(request), home)
+            if who is None and protected(home):
+                return JSONResponse(
+                    {
+                        "detail": "missing or invalid API key: send 'Authorization: Bearer KEY' "
+                        "or 'X-API-Key: KEY'"
+                    },
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+            request.state.principal = who or OPEN
+            return await call_next(request)
+        response = await call_next(request)
+        if request.url.path != "/healthz":
+            response.headers.update(PAGE_HEADERS)
+        return response
+
+    async def in_scope(request: Request) -> None:
+        """Refuse (403), before any work, a request for a merchant outside the key's."""
+        who: Principal = request.state.principal
+        if who.merchants is None or request.method != "POST":
+            return
+        try:
+            body = await request.json()
+        except ValueError:
+            return  # LangServe answers a body that is not JSON
+        ids = [
+            str(i.get("merchant_id"))
+            for i in _inputs(request.url.path, body)
+            if isinstance(i, dict)
+        ]
+        outside = who.outside(ids)
+        if outside:
+            raise HTTPException(
+                403,
+                f"this key may not act for merchant {', '.join(outside)}; "
+                f"its merchants: {', '.join(sorted(who.merchants))}",
             )
-        return await call_next(request)
+
+    def principal_config(config: dict[str, Any], request: Request) -> dict[str, Any]:
+        configurable = {**config.get("configurable", {}), "principal": request.state.principal}
+        return {**config, "configurable": configurable}
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
         return {"ok": True, "model": settings.model}
 
-    def run(request: CampaignRequest) -> GenerationResult:
-        return generate(request, context=settings)
+    def run(request: CampaignRequest, config: RunnableConfig) -> GenerationResult:
+        who = config.get("configurable", {}).get("principal", OPEN)
+        return visible(generate(request, context=settings), who, home)
 
     runnable = RunnableLambda(run, name="CRMAgent").with_types(
         input_type=CampaignRequest, output_type=GenerationResult
@@ -104,8 +146,81 @@ def create_app(context: Context | None = None) -> FastAPI:
             "output_schema",
             "config_schema",
         ],
+        dependencies=[Depends(in_scope)],
+        per_req_config_modifier=principal_config,
     )
+    app.include_router(review_routes(settings, home, in_scope))
+    app.include_router(web.router(settings))
+    app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
+    app.add_exception_handler(SignInNeeded, sign_in_redirect)  # type: ignore[arg-type]
     return app
+
+
+def review_routes(settings: Context, home: Path, in_scope: Any) -> APIRouter:
+    """The review queue over HTTP: submit a request for approval, list the key's queue,
+    read one, decide one (an editor's key)."""
+    routes = APIRouter(prefix="/reviews", tags=["reviews"])
+
+    def owned(request: Request, thread_id: str) -> ReviewRow:
+        row = access_for(home).review(thread_id)
+        if row is None or not request.state.principal.allows(row.merchant_id):
+            raise HTTPException(404, f"no review {thread_id!r}")
+        return row
+
+    def shown(row: ReviewRow, who: Principal) -> dict[str, Any]:
+        result = visible(GenerationResult.model_validate(row.result), who, home)
+        return {
+            "thread_id": row.thread_id,
+            "status": row.status,
+            "reason": row.reason,
+            "result": result.model_dump(mode="json"),
+        }
+
+    @routes.post("", dependencies=[Depends(in_scope)])
+    def submit(request: Request, campaign: CampaignRequest) -> dict[str, Any]:
+        who = request.state.principal
+        return shown(reviews.submit(campaign, settings, by=who.key_id), who)
+
+    @routes.get("")
+    def queue(request: Request, status: str = "pending") -> list[dict[str, Any]]:
+        who = request.state.principal
+        rows = access_for(home).reviews(who.merchants, status=status or None)
+        return [shown(row, who) for row in rows]
+
+    @routes.get("/{thread_id}")
+    def one(request: Request, thread_id: str) -> dict[str, Any]:
+        return shown(owned(request, thread_id), request.state.principal)
+
+    @routes.post("/{thread_id}")
+    def decide(request: Request, thread_id: str, decision: Decision) -> dict[str, Any]:
+        who: Principal = request.state.principal
+        if not who.can("editor"):
+            raise HTTPException(403, f"this key is a {who.role}; editors decide reviews")
+        row = owned(request, thread_id)
+        try:
+            done = reviews.decide(
+                row.thread_id,
+                decision.action,
+                context=settings,
+                body=decision.body,
+                subject=decision.subject,
+                reason=decision.reason,
+                by=who.key_id,
+            )
+        except LookupError as exc:
+            raise HTTPException(409, str(exc)) from exc
+        return shown(done, who)
+
+    return routes
+
+
+class Decision(BaseModel):
+    """A person's decision on a draft under review."""
+
+    action: reviews.Decision
+    body: str | None = None
+    subject: str | None = None
+    reason: str | None = None
 
 
 def serve(host: str, port: int, context: Context | None = None) -> None:

@@ -1,6 +1,6 @@
 """The graph's nodes: each a small function of (state, runtime) that reads what it needs,
-calls its agent and returns only the keys it changes. The seam where a model will plug in
-is the agent call; the grounded answer is what these return today.
+calls its agent (a model's, when one is set, checked against the grounded answer) and
+returns only the keys it changes.
 
 In the request's order: ``analysis`` (the request read, the mode chosen), ``patterns``
 (retrieval and what converts), ``writing`` (adapt, rules rewrite, the writer model),
@@ -19,7 +19,7 @@ from graph.nodes.analysis import (
     parse_request,
     unpasted,
 )
-from graph.nodes.approval import REVIEW_ACTIONS, review
+from graph.nodes.approval import REVIEW_ACTIONS, recheck, review
 from graph.nodes.checking import check_rules, evaluate, write_guidance
 from graph.nodes.patterns import extract_patterns, retrieve
 from graph.nodes.writing import adapt_template, rules_rewrite
@@ -36,6 +36,7 @@ __all__ = [
     "locale_problem",
     "offer_problem",
     "parse_request",
+    "recheck",
     "retrieve",
     "review",
     "rules_rewrite",

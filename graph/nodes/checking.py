@@ -18,7 +18,7 @@ from graph.nodes.shared import spent
 from graph.state import State
 from tools.crm.resources import store_for
 from tools.crm.response_model import segment_model
-from tools.domain import FallbackStep, RuleReport, TemplateText
+from tools.domain import FallbackStep, RuleReport, Scores, TemplateText
 from tools.message import merge_fields
 from tools.message.features import template_features
 from tools.message.rules import hard_violations
@@ -86,9 +86,11 @@ def write_guidance(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     return {"guidance": steps}
 
 
-def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Audience match, marketing effectiveness and predicted conversion of the new template."""
-    ctx = runtime.context
+def grounded_scores(
+    state: State, template: TemplateText, report: RuleReport, ctx: Context
+) -> Scores:
+    """The scores of a template from the run's evidence and the segment's response model,
+    with no model call (the judge, when set, grades on top of them)."""
     request, analysis = state["request"], state["analysis"]
     segment = analysis.canonical or request.segment
     response = segment_model(store_for(ctx.home), segment)
@@ -97,17 +99,24 @@ def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         if analysis.own_sends
         else None
     )
-    scores = score_template(
-        state["template"],
+    return score_template(
+        template,
         request,
         state.get("patterns", []),
-        state["rule_report"],
+        report,
         analysis.canonical,
         response,
         own_rate,
         ctx.pattern_confidence,
         ctx.contrary_confidence,
     )
+
+
+def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Audience match, marketing effectiveness and predicted conversion of the new template."""
+    ctx = runtime.context
+    request = state["request"]
+    scores = grounded_scores(state, state["template"], state["rule_report"], ctx)
     written = _in_merchant_syntax(state)
     model = load_model(model_for(ctx, "judge"), ctx.model_timeout)
     if model is None:

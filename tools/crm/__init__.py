@@ -4,12 +4,14 @@ The SQLite store (``store``), importing and exporting a merchant's CSV (``ingest
 history read from the store per data version (``history``: scored templates, lifts,
 dispersion), the vector index of each segment's better half (``index``) with its offline
 embedding (``embeddings``), the segment's response model (``response_model``) and the
-store and index of a home (``resources``). Imports the ground and ``tools.message`` (the
+store and index of a home (``resources``), and who may use it with what waits for a
+person (``access``: keys, sessions, the review queue). Imports the ground and ``tools.message`` (the
 copy features a template is read with).
 """
 
 from __future__ import annotations
 
+from tools.crm.access import ROLES, Access, Key, ReviewRow, Role, access_for
 from tools.crm.embeddings import MODEL_ID, embedder
 from tools.crm.history import (
     LEARNED,
@@ -33,7 +35,14 @@ from tools.crm.history import (
     segment_lifts,
 )
 from tools.crm.index import Entry, Hit, TemplateIndex, rank
-from tools.crm.ingest import OPTIONAL_COLUMNS, IngestError, export_file, ingest_file, validate_file
+from tools.crm.ingest import (
+    OPTIONAL_COLUMNS,
+    IngestError,
+    Problem,
+    export_file,
+    ingest_file,
+    validate_file,
+)
 from tools.crm.resources import index_for, store_for
 from tools.crm.response_model import ResponseModel, segment_model
 from tools.crm.store import TEMPLATE_COLUMNS, WORK, Store, TemplateRecord
@@ -42,17 +51,24 @@ __all__ = [
     "LEARNED",
     "MODEL_ID",
     "OPTIONAL_COLUMNS",
+    "ROLES",
     "TEMPLATE_COLUMNS",
     "WORK",
+    "Access",
     "Columns",
     "Entry",
     "Hit",
     "IngestError",
+    "Key",
+    "Problem",
     "ResponseModel",
+    "ReviewRow",
+    "Role",
     "ScoredTemplate",
     "Store",
     "TemplateIndex",
     "TemplateRecord",
+    "access_for",
     "campaign_lifts",
     "columns_of",
     "embedder",
