@@ -191,7 +191,7 @@ def test_a_wording_never_seen_in_the_channel_or_before_the_offer_is_not_used() -
 
 
 def test_swapping_the_verb_ties_the_amount_as_the_new_verb_wants() -> None:
-    from tools.writing.editor import _swap_verb
+    from tools.writing.editor.learned import _swap_verb
 
     assert _swap_verb("Save $15 on the Nova.", "Save", "take") == "Take $15 off the Nova."
     assert _swap_verb("Take 20% off it.", "Take", "save") == "Save 20% on it."
