@@ -49,9 +49,18 @@ STATE_TYPES: tuple[type, ...] = (
 
 
 def serializer() -> JsonPlusSerializer:
-    """A serializer that restores CRMAgent's state types and refuses any other."""
+    """A serializer that restores CRMAgent's state types and refuses any other. A domain
+    type is also known by ``tools.domain``, where checkpoints written before the domain
+    became a package name it, so that a review or batch paused then still resumes."""
     return JsonPlusSerializer(
-        allowed_msgpack_modules=[(t.__module__, t.__name__) for t in STATE_TYPES]
+        allowed_msgpack_modules=[
+            *((t.__module__, t.__name__) for t in STATE_TYPES),
+            *(
+                ("tools.domain", t.__name__)
+                for t in STATE_TYPES
+                if t.__module__.startswith("tools.domain.")
+            ),
+        ]
     )
 
 

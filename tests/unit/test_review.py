@@ -164,3 +164,18 @@ def test_every_type_the_state_holds_comes_back_from_a_checkpoint() -> None:
     for hint in typing.get_type_hints(State).values():
         walk(hint)
     assert seen - set(STATE_TYPES) == set()
+
+
+def test_a_checkpoint_from_before_the_domain_package_still_loads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Checkpoints written while the domain types lived in ``tools/domain.py`` name them
+    ``tools.domain.X``; a review paused then resumes with them as models, not dicts."""
+    from tools.domain import TemplateText
+
+    serde = serializer()
+    monkeypatch.setattr(TemplateText, "__module__", "tools.domain")
+    old = serde.dumps_typed(TemplateText(body="Hi {first_name}"))
+    monkeypatch.undo()
+    assert TemplateText.__module__ != "tools.domain"
+    assert serde.loads_typed(old) == TemplateText(body="Hi {first_name}")

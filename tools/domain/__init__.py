@@ -92,11 +92,3 @@ __all__ = [
     "validation_problems",
     "voucher_problems",
 ]
-
-# A checkpoint names each value's type by module and name (``graph.checkpoint`` allows
-# exactly those), so the types answer to the module they are imported from: a checkpoint
-# written while they lived in one file still resumes.
-for _name in __all__:
-    if isinstance(_public := globals()[_name], type):
-        _public.__module__ = __name__
-del _name, _public
