@@ -80,16 +80,21 @@ def evaluate(
     base_rate: float | None,
     min_confidence: float,
     contrary_confidence: float,
+    base_sends: float | None = None,
 ) -> Scores:
-    """The three scores of the result."""
+    """The three scores of the result, and the predicted rate's 90% interval (``base_sends``:
+    what the merchant's own ``base_rate`` rests on, its sends and the prior's pseudo-sends)."""
     features = template_features(template, request)
     channel = request.channel.value
+    low, high = model.interval(features, base_rate, base_sends)
     return Scores(
         audience_match=audience_match(
             features, patterns, canonical, channel, min_confidence, contrary_confidence
         ),
         marketing_effectiveness=marketing_effectiveness(template, features, report, channel),
         predicted_cvr=round(model.predict(features, base_rate), 6),
+        predicted_cvr_low=round(low, 6),
+        predicted_cvr_high=round(high, 6),
     )
 
 

@@ -189,6 +189,8 @@ def router(context: Context | None = None) -> APIRouter:
                 "violations": [v.model_dump() for v in report.violations],
                 "repairs": report.repairs,
                 "predicted_cvr": scores.predicted_cvr,
+                "predicted_cvr_low": scores.predicted_cvr_low,
+                "predicted_cvr_high": scores.predicted_cvr_high,
                 "drafted_cvr": original,
                 "marketing_effectiveness": scores.marketing_effectiveness,
                 "audience_match": scores.audience_match,

@@ -24,6 +24,9 @@ from tools.message.features import template_features
 from tools.message.rules import hard_violations
 from tools.models import Spend, load_model
 
+OWN_PRIOR_SENDS = 50
+"""The segment's rate counts as this many sends beside a merchant's own in its base rate."""
+
 
 def check_rules(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Repair what can be repaired; send a failing draft back, or down to the rules rewrite,
@@ -95,7 +98,8 @@ def grounded_scores(
     segment = analysis.canonical or request.segment
     response = segment_model(store_for(ctx.home), segment)
     own_rate = (
-        (analysis.own_conversions + response.base * 50) / (analysis.own_sends + 50)
+        (analysis.own_conversions + response.base * OWN_PRIOR_SENDS)
+        / (analysis.own_sends + OWN_PRIOR_SENDS)
         if analysis.own_sends
         else None
     )
@@ -109,6 +113,7 @@ def grounded_scores(
         own_rate,
         ctx.pattern_confidence,
         ctx.contrary_confidence,
+        analysis.own_sends + OWN_PRIOR_SENDS if analysis.own_sends else None,
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tools.crm.history import (
     LEARNED,
@@ -23,7 +23,7 @@ from tools.crm.history import (
     segment_lifts,
 )
 from tools.crm.store import Store
-from tools.statistics import certainty
+from tools.statistics import Z90, certainty, log_se
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,10 @@ class ResponseModel:
     base: float
     coefficients: dict[str, float]
     shares: dict[str, float]
+    variances: dict[str, float] = field(default_factory=dict)
+    """Each coefficient's variance (from its lift's interval)."""
+    spread: float = 0.0
+    """The variance of a template's log rate around the segment's (the fitted prior's)."""
 
     def predict(self, features: Mapping[str, bool], base: float | None = None) -> float:
         """Expected conversion rate of a message with these features."""
@@ -40,6 +44,22 @@ class ResponseModel:
         for feature, beta in self.coefficients.items():
             log_rate += beta * (float(features.get(feature, False)) - self.shares[feature])
         return min(max(math.exp(log_rate), 0.0), 1.0)
+
+    def interval(
+        self, features: Mapping[str, bool], base: float | None = None, sends: float | None = None
+    ) -> tuple[float, float]:
+        """A 90% interval around ``predict``, on the log scale (the delta method): how sure
+        the base rate is (a merchant's own rate from its ``sends``; else the spread of
+        templates' rates in the segment) and each coefficient's uncertainty."""
+        # A beta's variance over its mean squared: the variance of its log, to first order.
+        own = base is not None and sends
+        spread = (1 - base) / (base * (sends + 1)) if own else self.spread  # type: ignore[operator]
+        variance = spread + sum(
+            v * (float(features.get(f, False)) - self.shares[f]) ** 2
+            for f, v in self.variances.items()
+        )
+        rate, margin = self.predict(features, base), Z90 * math.sqrt(variance)
+        return min(rate * math.exp(-margin), 1.0), min(rate * math.exp(margin), 1.0)
 
 
 def segment_model(store: Store, segment: str) -> ResponseModel:
@@ -52,8 +72,13 @@ def _fit(store: Store, segment: str) -> ResponseModel:
     prior, _ = segment_history(store, segment)
     lifts = segment_lifts(store, segment)
     has = segment_columns(store, segment).features
-    coefficients, shares = {}, {}
+    coefficients, shares, variances = {}, {}, {}
     for feature, lift in lifts.items():
-        coefficients[feature] = certainty(lift.confidence) * math.log(lift.ratio)
+        weight = certainty(lift.confidence)
+        coefficients[feature] = weight * math.log(lift.ratio)
+        variances[feature] = (weight * log_se(lift)) ** 2
         shares[feature] = float(has[:, LEARNED.index(feature)].mean()) if len(has) else 0.0
-    return ResponseModel(prior.mean, coefficients, shares)
+    # A beta's variance over its mean squared: the variance of log rate, to first order.
+    total = prior.alpha + prior.beta
+    spread = prior.beta / (prior.alpha * (total + 1))
+    return ResponseModel(prior.mean, coefficients, shares, variances, spread)

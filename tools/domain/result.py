@@ -107,6 +107,16 @@ class Scores(Model):
     audience_match: float = Field(ge=0, le=1)
     marketing_effectiveness: float = Field(ge=0, le=1)
     predicted_cvr: float = Field(ge=0, le=1)
+    predicted_cvr_low: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Low end of the 90% interval of predicted_cvr: how much templates vary "
+        "in the segment, and how sure each feature's lift is.",
+    )
+    predicted_cvr_high: float | None = Field(
+        default=None, ge=0, le=1, description="High end of the same 90% interval."
+    )
 
 
 class Usage(Model):

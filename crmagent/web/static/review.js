@@ -27,6 +27,11 @@
       return item;
     }));
     document.getElementById("predicted").textContent = (answer.predicted_cvr * 100).toFixed(2) + "%";
+    const interval = document.getElementById("interval");
+    if (interval && answer.predicted_cvr_low !== null) {
+      interval.textContent = (answer.predicted_cvr_low * 100).toFixed(2) + "–"
+        + (answer.predicted_cvr_high * 100).toFixed(2) + "%";
+    }
     document.getElementById("craft").textContent = Math.round(answer.marketing_effectiveness * 100);
     document.getElementById("match").textContent = Math.round(answer.audience_match * 100);
     const segments = document.querySelector("#new-preview .segments");
