@@ -317,6 +317,14 @@ def batch(
             "flagged as degraded."
         ),
     ] = None,
+    review: Annotated[
+        bool,
+        typer.Option(
+            "--review",
+            help="Stop each request for approval: its draft waits in the review queue (the "
+            "web app's Review queue, GET /reviews) and its line says 'awaiting review'.",
+        ),
+    ] = False,
     home: HomeOption = None,
 ) -> None:
     """Answer many requests; resumable: rerun after a kill and it carries on."""
@@ -331,7 +339,7 @@ def batch(
     total = sum(1 for line in source.open(encoding="utf-8-sig") if line.strip())
     config = settings(home)
     # A line once written counts as done on a rerun: a wrong model must stop the batch here.
-    context = _checked(Context(home=str(config.home)))
+    context = _checked(Context(home=str(config.home), require_approval=review))
     with Progress(
         "{task.description}",
         BarColumn(),

@@ -234,6 +234,12 @@ class Decision(BaseModel):
 
 def serve(host: str, port: int, context: Context | None = None) -> None:
     """Run the service with uvicorn until interrupted."""
+    import gc
+
     import uvicorn
 
-    uvicorn.run(create_app(context), host=host, port=port, log_level="info")
+    app = create_app(context)
+    # What starting up built (the graph, the libraries) lives as long as the process: out of
+    # the collector's way, a full collection walks only what requests make.
+    gc.freeze()
+    uvicorn.run(app, host=host, port=port, log_level="info")

@@ -25,7 +25,7 @@ import numpy as np
 from tools.crm.embeddings import embedder
 from tools.crm.index import Entry, TemplateIndex, rank
 from tools.crm.store import Store
-from tools.domain import Voucher
+from tools.domain import CampaignRequest, Voucher
 from tools.message.offers import offer_phrase
 
 Embed = Callable[[list[str]], np.ndarray[Any, Any]]
@@ -579,6 +579,45 @@ def scaling_figures(
     return {**figures, "warm_ratio": round(large["warm_request_s"] / small["warm_request_s"], 2)}
 
 
+def queue_figures(world: Path, size: int = 1000, loads: int = 60) -> dict[str, float]:
+    """The web app's review queue holding ``size`` results: p50 and p95 of its page (the
+    newest 200, with their tracked changes), signed in with a key for one merchant, as a
+    browser asks for it (a real request through the app: routing, session, query, page)."""
+    import gc
+
+    from fastapi.testclient import TestClient
+
+    from crmagent import reviews
+    from crmagent.service import create_app
+    from graph.context import Context
+    from tools.crm import access_for
+
+    context = Context(home=str(world))
+    with Store(world / "crm.sqlite") as store:
+        request = CampaignRequest.model_validate(sample_requests(store, 1, 0)[0])
+    drafted = reviews.submit(request, context)
+    access = access_for(world)
+    for n in range(size - 1):
+        # The one real draft, filed again: what the page reads is the queue's table.
+        access.put_review(f"bench:{n}", drafted.request, drafted.result, "pending")
+    key = access.create_key([drafted.merchant_id], "editor", label="bench")
+    client = TestClient(create_app(context))
+    gc.freeze()  # as `crmagent serve` does once the app is built
+    client.post("/signin", data={"key": key, "next": "/queue"})
+    latencies = []
+    for _ in range(loads):
+        started = time.perf_counter()
+        answer = client.get("/queue")
+        latencies.append(1000 * (time.perf_counter() - started))
+        assert answer.status_code == 200
+    gc.unfreeze()
+    return {
+        "queue_results": size,
+        "queue_p50_ms": round(float(np.percentile(latencies, 50)), 1),
+        "queue_p95_ms": round(float(np.percentile(latencies, 95)), 1),
+    }
+
+
 def run_bench(home: Path, seed: int = 1) -> dict[str, Any]:
     """Every figure of the performance page (docs/performance.md), measured in one run."""
     import shutil
@@ -595,6 +634,7 @@ def run_bench(home: Path, seed: int = 1) -> dict[str, Any]:
         nightly = pair_requests(store)
     report |= offline_figures(world, requests)
     report |= llm_figures(world, nightly)
+    report |= queue_figures(world)
     report |= retrieval_figures(home / "retrieval")
     report |= ingest_figures(home / "ingest")
     report |= serving_memory(home / "ingest", home / "retrieval")

@@ -17,8 +17,9 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, cast
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -209,6 +210,7 @@ def router(context: Context | None = None) -> APIRouter:
         channel: str = "",
         mode: str = "",
         flagged: str = "",
+        page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
     ) -> HTMLResponse:
         rows = access_for(home).reviews(
             who.principal.merchants,
@@ -217,8 +219,11 @@ def router(context: Context | None = None) -> APIRouter:
             channel=channel or None,
             mode=mode or None,
             flagged=True if flagged == "yes" else None,
-            limit=QUEUE_LIMIT,
+            limit=QUEUE_LIMIT + 1,
+            offset=(page_number - 1) * QUEUE_LIMIT,
+            brief=True,
         )
+        more, rows = len(rows) > QUEUE_LIMIT, rows[:QUEUE_LIMIT]
         shown = [(row, _pieces(row)) for row in rows]
         filters = {
             "status": status,
@@ -227,7 +232,16 @@ def router(context: Context | None = None) -> APIRouter:
             "mode": mode,
             "flagged": flagged,
         }
-        return page(request, "queue.html", who, rows=shown, filters=filters, limit=QUEUE_LIMIT)
+        return page(
+            request,
+            "queue.html",
+            who,
+            rows=shown,
+            filters=filters,
+            page_number=page_number,
+            more=more,
+            query=urlencode(filters),
+        )
 
     @routes.post("/queue/decide")
     async def decide_many(request: Request, who: Signed) -> Response:

@@ -37,6 +37,18 @@ def test_orchestration_is_reported_as_a_ratio_and_in_milliseconds(tmp_path: Path
     assert isinstance(figures["graph_overhead_ms_per_request"], float)
 
 
+def test_the_queue_is_timed_holding_its_results(tmp_path: Path) -> None:
+    from arena.world import build_world
+    from crmagent.measure.bench import queue_figures
+    from tools.crm import access_for
+
+    build_world(tmp_path, seed=4)
+    figures = queue_figures(tmp_path, size=30, loads=3)
+    assert figures["queue_results"] == 30
+    assert 0 < figures["queue_p50_ms"] <= figures["queue_p95_ms"]
+    assert len(access_for(tmp_path).reviews(None, limit=100)) == 30
+
+
 def test_the_model_bench_measures_what_a_model_adds_and_costs(
     tmp_path: Path, openai_server: object
 ) -> None:

@@ -5,6 +5,7 @@ revoked key stops at once."""
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Iterator
@@ -192,3 +193,28 @@ def test_a_revoked_key_stops_at_once(deployment: Deployment) -> None:
     assert crmagent("key", "revoke", key_id, "--home", deployment.home).returncode == 0
     assert httpx.get(f"{deployment.url}/reviews", headers=_as(key)).status_code == 401
     assert crmagent("key", "revoke", key_id, "--home", deployment.home).returncode == 2
+
+
+def test_a_batch_with_review_fills_the_queue(deployment: Deployment, tmp_path: Path) -> None:
+    source, target = tmp_path / "requests.jsonl", tmp_path / "results.jsonl"
+    source.write_text(
+        "\n".join(
+            json.dumps({**OURS, "id": f"b{n}", "channel": c}) for n, c in ((1, "sms"), (2, "push"))
+        )
+    )
+    ran = crmagent("batch", source, target, "--review", "--home", deployment.home)
+    assert ran.returncode == 0, ran.stderr
+    assert [json.loads(line)["error"] for line in target.read_text().splitlines()] == [
+        "awaiting review",
+        "awaiting review",
+    ]
+    queue = httpx.get(f"{deployment.url}/reviews", headers=_as(deployment.editor)).json()
+    batched = [r for r in queue if r["thread_id"].startswith("batch:")]
+    assert sorted(r["result"]["id"] for r in batched) == ["b1", "b2"]
+    done = httpx.post(
+        f"{deployment.url}/reviews/{batched[0]['thread_id']}",
+        json={"action": "approve"},
+        headers=_as(deployment.editor),
+        timeout=120,
+    ).json()
+    assert done["status"] == "approved"

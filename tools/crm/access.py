@@ -108,6 +108,14 @@ _REVIEW_COLUMNS = (
 )
 
 
+_BRIEF_COLUMNS = _REVIEW_COLUMNS.replace(
+    "request, result",
+    "json_object('original_template', json_extract(request, '$.original_template')), "
+    "json_object('template', json_extract(result, '$.template'), "
+    "'edits', json_extract(result, '$.edits'))",
+)
+
+
 def _review(row: Sequence[Any]) -> ReviewRow:
     thread, merchant, segment, channel, mode, flagged, degraded, status, reason = row[:9]
     request, result, created, decided, by = row[9:]
@@ -309,8 +317,13 @@ class Access:
         mode: str | None = None,
         flagged: bool | None = None,
         limit: int = 200,
+        offset: int = 0,
+        brief: bool = False,
     ) -> list[ReviewRow]:
-        """The queue, newest first: only these merchants' runs (None: every merchant's)."""
+        """The queue, newest first: only these merchants' runs (None: every merchant's).
+        ``brief`` rows carry only what a list shows (the original text; the new template
+        and its edits), read inside SQLite: a page of the queue parses a few KB, not each
+        result's patterns, guidance and references."""
         where, args = [], []
         if merchants is not None:
             scope = sorted(merchants)
@@ -327,11 +340,11 @@ class Access:
                 args.append(value)
         if flagged is not None:
             where.append("(flagged = 1 OR degraded = 1)" if flagged else "flagged = 0")
-        sql = f"SELECT {_REVIEW_COLUMNS} FROM reviews"
+        sql = f"SELECT {_BRIEF_COLUMNS if brief else _REVIEW_COLUMNS} FROM reviews"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY created_at DESC, thread_id LIMIT ?"
-        rows = self._conn.execute(sql, (*args, limit)).fetchall()
+        sql += " ORDER BY created_at DESC, thread_id LIMIT ? OFFSET ?"
+        rows = self._conn.execute(sql, (*args, limit, offset)).fetchall()
         return [_review(row) for row in rows]
 
 
