@@ -84,8 +84,7 @@ def router(context: Context | None = None) -> APIRouter:
 
     @routes.get("/signin")
     def signin_form(request: Request, next: str = "/write") -> Response:
-        if not next.startswith("/") or next.startswith("//"):
-            next = "/write"
+        next = _local(next)
         opened = sign_in(None, home) if not protected(home) else None
         if opened is not None:  # a deployment without keys: nobody to tell apart
             return _signed_in(opened[0], next)
@@ -105,7 +104,7 @@ def router(context: Context | None = None) -> APIRouter:
                 error="That key is not valid (or was revoked). Ask your admin for a key.",
                 status=401,
             )
-        return _signed_in(opened[0], next if next.startswith("/") else "/write")
+        return _signed_in(opened[0], _local(next))
 
     @routes.post("/signout")
     def signout(request: Request, who: Signed, csrf: Annotated[str, Form()] = "") -> Response:
@@ -326,6 +325,14 @@ def router(context: Context | None = None) -> APIRouter:
         return page(request, "data.html", who, **values)
 
     return routes
+
+
+def _local(path: str) -> str:
+    """A path on this site to go to after signing in; anything else goes to Write (a
+    sign-in link must not send the marketer to another site)."""
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/write"
+    return path
 
 
 def _signed_in(secret: str, next_path: str) -> Response:
