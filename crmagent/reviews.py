@@ -87,20 +87,37 @@ def decide(
     ctx = replace(make_context(context), require_approval=True)
     home = Path(ctx.home).resolve()
     access = access_for(home)
-    row = access.review(thread_id)
-    if row is None or row.status != "pending":
-        raise LookupError(f"no pending review {thread_id!r}")
-    resume: dict[str, Any]
-    if decision == "approve":
-        resume = {"action": "approve"}
-    elif decision == "edit":
-        resume = {"action": "edit", "body": body or "", "subject": subject}
-    elif decision == "another":
-        resume = {"action": "reject", "reason": reason or ANOTHER_DRAFT}
-    else:
-        resume = {"action": "discard", "reason": reason or "no reason given"}
-    durable_graph(home).invoke(Command(resume=resume), _config(thread_id), context=ctx)
+    if not access.claim(thread_id):
+        raise LookupError(f"no pending review {thread_id!r}: decided already, or being decided")
+    try:
+        runner = durable_graph(home)
+        snapshot = runner.get_state(_config(thread_id))
+        if snapshot.next != ("review",):
+            raise LookupError(f"run {thread_id!r} is not waiting for a review")
+        if decision == "another" and snapshot.values.get("rejections", 0) >= 1:
+            raise LookupError("another draft was written already: approve, edit or reject")
+        runner.invoke(
+            Command(resume=_resume(decision, body, subject, reason)),
+            _config(thread_id),
+            context=ctx,
+        )
+    except BaseException:
+        access.release(thread_id)
+        raise
     record(home, thread_id, by)
     done = access.review(thread_id)
     assert done is not None
     return done
+
+
+def _resume(
+    decision: Decision, body: str | None, subject: str | None, reason: str | None
+) -> dict[str, Any]:
+    """The graph review's own action for a decision."""
+    if decision == "approve":
+        return {"action": "approve"}
+    if decision == "edit":
+        return {"action": "edit", "body": body or "", "subject": subject}
+    if decision == "another":
+        return {"action": "reject", "reason": reason or ANOTHER_DRAFT}
+    return {"action": "discard", "reason": reason or "no reason given"}

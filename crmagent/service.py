@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.exception_handlers import http_exception_handler
@@ -21,6 +22,7 @@ from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langserve import add_routes
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crmagent import reviews, web
 from crmagent.api import generate, make_context
@@ -49,6 +51,72 @@ def _presented(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
+IMPORT_PATH, MAX_IMPORT_BYTES = "/data/import", 64 * 1024 * 1024
+"""The web app's import takes a whole file of templates (a few hundred thousand rows)."""
+
+
+def _limit(path: str) -> int:
+    return MAX_IMPORT_BYTES if path == IMPORT_PATH else MAX_BODY_BYTES
+
+
+def _too_large(size: int, limit: int) -> str:
+    return (
+        f"request body is {size:,} bytes or more; at most {limit:,} (send large batches "
+        "with `crmagent batch`, large files with `crmagent ingest`)"
+    )
+
+
+def _cross_site(request: Request) -> bool:
+    """Whether a browser says the request comes from another site (a forged form, sign-in
+    included: the CSRF token covers a session's forms, this covers the one before it)."""
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        return True
+    origin = request.headers.get("origin")
+    return origin is not None and urlsplit(origin).netloc != request.url.netloc
+
+
+class _TooLarge(Exception):
+    """A body read past its limit."""
+
+
+class BodyLimit:
+    """ASGI middleware: a body may not pass its path's limit however it is sent (a chunked
+    body has no length to check up front): reading past it answers 413."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit, received, started = _limit(scope["path"]), 0, False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise _TooLarge
+            return message
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, sending)
+        except Exception as exc:  # raised in a route, or from a middleware's task group
+            too_large = isinstance(exc, _TooLarge) or (
+                isinstance(exc, ExceptionGroup) and exc.subgroup(_TooLarge) is not None
+            )
+            if not too_large or started:
+                raise
+            answer = JSONResponse({"detail": _too_large(received, limit)}, status_code=413)
+            await answer(scope, receive, send)
+
+
 def _inputs(path: str, body: Any) -> list[Any]:
     if not isinstance(body, dict):
         return []
@@ -71,14 +139,15 @@ def create_app(context: Context | None = None) -> FastAPI:
     async def guard(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        limit = _limit(request.url.path)
         length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+        if length is not None and length.isdigit() and int(length) > limit:
+            return JSONResponse({"detail": _too_large(int(length), limit)}, status_code=413)
+        page_post = request.method == "POST" and not request.url.path.startswith(API)
+        if page_post and _cross_site(request):
             return JSONResponse(
-                {
-                    "detail": f"request body is {int(length):,} bytes; at most "
-                    f"{MAX_BODY_BYTES:,} (send large batches with `crmagent batch`)"
-                },
-                status_code=413,
+                {"detail": "a form of this site posted from another site: refused"},
+                status_code=403,
             )
         if request.url.path.startswith(API):
             who = principal_of(_presented(request), home)
@@ -155,6 +224,7 @@ def create_app(context: Context | None = None) -> FastAPI:
     app.include_router(web.router(settings))
     app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
     app.add_exception_handler(SignInNeeded, sign_in_redirect)  # type: ignore[arg-type]
+    app.add_middleware(BodyLimit)
 
     @app.exception_handler(StarletteHTTPException)
     async def refused(request: Request, exc: StarletteHTTPException) -> Response:

@@ -11,12 +11,13 @@ names and codes from a result.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tools.crm import Access, Role, access_for
 from tools.domain import Edit, GenerationResult, GuidanceStep, Pattern, Reference
@@ -50,6 +51,11 @@ OPEN = Principal("open", None, "admin")
 """Every request of a deployment with no keys at all."""
 
 
+def _env_id(key: str) -> str:
+    """An environment key's id: what sessions and decisions record of it."""
+    return "env:" + hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
 def env_keys() -> list[str]:
     """Keys from ``CRMAGENT_API_KEYS`` (comma-separated): admin keys for every merchant."""
     return [k.strip() for k in os.environ.get("CRMAGENT_API_KEYS", "").split(",") if k.strip()]
@@ -66,7 +72,7 @@ def principal_of(secret: str | None, home: str | Path) -> Principal | None:
         return None
     # Compare with every environment key in constant time: timing tells nothing.
     if any([hmac.compare_digest(secret.encode(), k.encode()) for k in env_keys()]):
-        return Principal("env", None, "admin")
+        return Principal(_env_id(secret), None, "admin")
     key = access_for(home).key(secret)
     return None if key is None else Principal(key.key_id, frozenset(key.merchants), key.role)
 
@@ -81,8 +87,11 @@ def principal_of_session(secret: str | None, access: Access) -> tuple[Principal,
     key_id, csrf = found
     if key_id == "open":
         return OPEN, csrf
-    if key_id == "env":
-        return Principal("env", None, "admin"), csrf
+    if key_id.startswith("env:"):
+        # Good while the environment key it was opened with is still one of them.
+        if key_id in {_env_id(k) for k in env_keys()}:
+            return Principal(key_id, None, "admin"), csrf
+        return None
     key = access.key_by_id(key_id)
     if key is None:
         return None
@@ -124,3 +133,18 @@ def visible(result: GenerationResult, who: Principal, home: str | Path) -> Gener
 
 def _cited(item: _Cited, own: set[str]) -> _Cited:
     return item.model_copy(update={"evidence": [i for i in item.evidence if i in own]})
+
+
+def own_evidence(
+    edits: list[list[dict[str, Any]]], who: Principal, home: str | Path
+) -> list[list[dict[str, Any]]]:
+    """Several results' edits (as JSON) citing only ``who``'s own templates, for pages that
+    list drafts without reading whole results (one look-up for them all)."""
+    if who.merchants is None:
+        return edits
+    cited = {i for each in edits for e in each for i in e.get("evidence", [])}
+    own = access_for(home).owned(cited, who.merchants)
+    return [
+        [{**e, "evidence": [i for i in e.get("evidence", []) if i in own]} for e in each]
+        for each in edits
+    ]

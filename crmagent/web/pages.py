@@ -13,6 +13,7 @@ import io
 import json
 import tempfile
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -26,7 +27,7 @@ from pydantic import ValidationError
 
 from crmagent import reviews
 from crmagent.api import make_context
-from crmagent.tenants import protected, visible
+from crmagent.tenants import own_evidence, protected, visible
 from crmagent.web.session import COOKIE, SignInNeeded, Viewer, sign_in, viewer_of
 from crmagent.web.views import marked, preview, removals
 from graph.checkpoint import durable_graph
@@ -34,7 +35,7 @@ from graph.context import Context
 from graph.nodes import recheck
 from graph.state import State
 from tools.crm import IngestError, ReviewRow, access_for, store_for
-from tools.crm.ingest import Problem, validate_file
+from tools.crm.ingest import Problem, spreadsheet_safe, validate_file
 from tools.domain import (
     CampaignRequest,
     Channel,
@@ -87,7 +88,7 @@ def router(context: Context | None = None) -> APIRouter:
         next = _local(next)
         opened = sign_in(None, home) if not protected(home) else None
         if opened is not None:  # a deployment without keys: nobody to tell apart
-            return _signed_in(opened[0], next)
+            return _signed_in(request, opened[0], next)
         return page(request, "signin.html", None, next=next, error=None)
 
     @routes.post("/signin")
@@ -104,7 +105,7 @@ def router(context: Context | None = None) -> APIRouter:
                 error="That key is not valid (or was revoked). Ask your admin for a key.",
                 status=401,
             )
-        return _signed_in(opened[0], _local(next))
+        return _signed_in(request, opened[0], _local(next))
 
     @routes.post("/signout")
     def signout(request: Request, who: Signed, csrf: Annotated[str, Form()] = "") -> Response:
@@ -223,7 +224,11 @@ def router(context: Context | None = None) -> APIRouter:
             brief=True,
         )
         more, rows = len(rows) > QUEUE_LIMIT, rows[:QUEUE_LIMIT]
-        shown = [(row, _pieces(row)) for row in rows]
+        edits = own_evidence([row.result.get("edits") or [] for row in rows], who.principal, home)
+        shown = [
+            (row, marked(row.result["template"]["body"], cited))
+            for row, cited in zip(rows, edits, strict=True)
+        ]
         filters = {
             "status": status,
             "segment": segment,
@@ -250,9 +255,12 @@ def router(context: Context | None = None) -> APIRouter:
         decision = str(form.get("decision") or "")
         if decision not in {"approve", "reject"}:
             raise HTTPException(422, "decision: approve or reject")
-        for thread_id in form.getlist("thread_id"):
-            row = owned_review(who, str(thread_id))
-            if row.status == "pending":
+        # Every draft asked for must be the key's before any is decided.
+        chosen = [owned_review(who, str(thread_id)) for thread_id in form.getlist("thread_id")]
+        for row in chosen:
+            if row.status != "pending":
+                continue
+            with suppress(LookupError):  # decided meanwhile, by someone else
                 reviews.decide(
                     row.thread_id,
                     decision,  # type: ignore[arg-type]
@@ -335,10 +343,16 @@ def _local(path: str) -> str:
     return path
 
 
-def _signed_in(secret: str, next_path: str) -> Response:
+def _signed_in(request: Request, secret: str, next_path: str) -> Response:
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
-        COOKIE, secret, httponly=True, samesite="strict", path="/", max_age=12 * 3600
+        COOKIE,
+        secret,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",  # behind TLS, never sent in the clear
+        path="/",
+        max_age=12 * 3600,
     )
     return response
 
@@ -414,10 +428,6 @@ def _edited(row: ReviewRow, form: dict[str, str]) -> bool:
     )
 
 
-def _pieces(row: ReviewRow) -> list[Any]:
-    return marked(row.result["template"]["body"], row.result.get("edits", []))
-
-
 def _result_values(row: ReviewRow, who: Viewer, home: Path) -> dict[str, Any]:
     result = visible(GenerationResult.model_validate(row.result), who.principal, home)
     shown = result.model_dump(mode="json")
@@ -466,7 +476,8 @@ def _approved_csv(rows: list[ReviewRow]) -> str:
     for row in rows:
         template = row.result["template"]
         writer.writerow(
-            [
+            spreadsheet_safe(cell)
+            for cell in [
                 row.thread_id,
                 row.merchant_id,
                 row.segment,

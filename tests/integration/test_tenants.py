@@ -218,3 +218,36 @@ def test_a_batch_with_review_fills_the_queue(deployment: Deployment, tmp_path: P
         timeout=120,
     ).json()
     assert done["status"] == "approved"
+
+
+def test_two_decisions_at_once_one_wins_and_another_draft_is_once(
+    deployment: Deployment,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    reviews = f"{deployment.url}/reviews"
+    thread = httpx.post(reviews, json=OURS, headers=_as(deployment.editor), timeout=120).json()[
+        "thread_id"
+    ]
+    again = httpx.post(
+        f"{reviews}/{thread}", json={"action": "another"}, headers=_as(deployment.editor),
+        timeout=120,
+    )  # fmt: skip
+    assert again.status_code == 200 and again.json()["status"] == "pending"
+    refused = httpx.post(
+        f"{reviews}/{thread}", json={"action": "another"}, headers=_as(deployment.editor)
+    )
+    assert refused.status_code == 409 and "already" in refused.json()["detail"]
+
+    def decide(action: str) -> httpx.Response:
+        return httpx.post(
+            f"{reviews}/{thread}", json={"action": action, "reason": "no"},
+            headers=_as(deployment.editor), timeout=120,
+        )  # fmt: skip
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(decide, ["approve", "reject"]))
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    winner = next(a for a in answers if a.status_code == 200).json()["status"]
+    final = httpx.get(f"{reviews}/{thread}", headers=_as(deployment.editor)).json()["status"]
+    assert winner == final and final in {"approved", "rejected"}

@@ -5,6 +5,7 @@ and the pages' security headers."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,55 @@ def test_a_deployment_without_keys_opens_without_signing_in(client: TestClient) 
     answer = client.get("/write")
     assert answer.status_code == 200 and "Write a campaign" in answer.text
     assert "all merchants" in answer.text
+
+
+def test_a_form_posted_from_another_site_is_refused(client: TestClient, tmp_path: Path) -> None:
+    key = access_for(tmp_path).create_key(["m1"], "editor")
+    forged = client.post("/signin", data={"key": key}, headers={"Origin": "https://evil.example"})
+    assert forged.status_code == 403 and "set-cookie" not in forged.headers
+    fetched = client.post("/signin", data={"key": key}, headers={"Sec-Fetch-Site": "cross-site"})
+    assert fetched.status_code == 403
+
+
+def test_a_body_past_the_limit_is_refused_however_it_is_sent(client: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(40):
+            yield b"x" * 10_000  # 400 KB with no Content-Length: sent chunked
+
+    answer = client.post(
+        "/crmagent/invoke", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 413 and "at most 262,144" in answer.json()["detail"]
+
+
+def test_a_session_of_an_environment_key_ends_with_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRMAGENT_API_KEYS", "old-admin-key")
+    client = TestClient(create_app(Context(home=str(tmp_path))))
+    client.post("/signin", data={"key": "old-admin-key", "next": "/data"})
+    assert client.get("/data", follow_redirects=False).status_code == 200
+    monkeypatch.setenv("CRMAGENT_API_KEYS", "new-admin-key")
+    assert client.get("/data", follow_redirects=False).status_code == 303
+
+
+def test_the_queue_and_its_export_show_nothing_of_other_merchants(
+    client: TestClient, tmp_path: Path
+) -> None:
+    access = access_for(tmp_path)
+    request = {"merchant_id": "m1", "segment": "vip", "channel": "email"}
+    edit = {"kind": "cta", "before": "", "after": "Shop now", "reason": "calls to action work",
+            "evidence": ["theirs-1"]}  # fmt: skip
+    result = {
+        "mode": "retrieval",
+        "template": {"subject": '=HYPERLINK("http://x")', "body": "Hello. Shop now"},
+        "edits": [edit],
+        "rule_report": {"passed": True},
+    }
+    access.put_review("t-1", request, result, "approved")
+    key = access.create_key(["m1"], "viewer")
+    client.post("/signin", data={"key": key, "next": "/queue"})
+    page = client.get("/queue?status=approved")
+    assert "Shop now" in page.text and "theirs-1" not in page.text
+    export = client.get("/queue/approved.csv").text
+    assert "'=HYPERLINK" in export  # a spreadsheet reads it as text, not a formula

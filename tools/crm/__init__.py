@@ -41,6 +41,7 @@ from tools.crm.ingest import (
     Problem,
     export_file,
     ingest_file,
+    spreadsheet_safe,
     validate_file,
 )
 from tools.crm.resources import index_for, store_for
@@ -91,6 +92,7 @@ __all__ = [
     "segment_history",
     "segment_lifts",
     "segment_model",
+    "spreadsheet_safe",
     "store_for",
     "validate_file",
 ]

@@ -232,6 +232,7 @@ class Access:
         secret, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
         expires = datetime.now(UTC).timestamp() + SESSION_HOURS * 3600
         with self._lock:
+            self._conn.execute("DELETE FROM web_sessions WHERE expires_at < ?", (_now(),))
             self._conn.execute(
                 "INSERT INTO web_sessions VALUES (?, ?, ?, ?)",
                 (_digest(secret), key_id, csrf, datetime.fromtimestamp(expires, UTC).isoformat()),
@@ -301,6 +302,26 @@ class Access:
                     decided,
                     decided_by,
                 ),
+            )
+
+    def claim(self, thread_id: str) -> bool:
+        """Take a pending review for one decision (False if it is not pending): two people
+        deciding at once cannot both resume the run."""
+        with self._lock:
+            return bool(
+                self._conn.execute(
+                    "UPDATE reviews SET status = 'deciding' "
+                    "WHERE thread_id = ? AND status = 'pending'",
+                    (thread_id,),
+                ).rowcount
+            )
+
+    def release(self, thread_id: str) -> None:
+        """Give a claimed review back, undecided (its decision failed)."""
+        with self._lock:
+            self._conn.execute(
+                "UPDATE reviews SET status = 'pending' WHERE thread_id = ? AND status = 'deciding'",
+                (thread_id,),
             )
 
     def review(self, thread_id: str) -> ReviewRow | None:
