@@ -39,10 +39,12 @@ def test_a_push_without_a_link_calls_to_action_with_its_closing_imperative() -> 
     assert "call" not in wording.read("Your cart misses you. One of our bestsellers.")
 
 
-def _record(tid: str, campaign: int, text: str, sends: int, conversions: int) -> TemplateRecord:
+def _record(
+    tid: str, campaign: int, text: str, sends: int, conversions: int, merchant: str = "m1"
+) -> TemplateRecord:
     return TemplateRecord(
         template_id=tid,
-        merchant_id="m1",
+        merchant_id=merchant,
         segment="vip",
         channel="sms",
         voucher_type="percent_off",
@@ -62,13 +64,17 @@ def _record(tid: str, campaign: int, text: str, sends: int, conversions: int) ->
     )
 
 
-def _history(better: int, worse: int, campaigns: int = 12) -> list[TemplateRecord]:
-    """A/B siblings that differ only in the call to action's words."""
+def _history(
+    better: int, worse: int, campaigns: int = 12, merchants: int = 3
+) -> list[TemplateRecord]:
+    """A/B siblings that differ only in the call to action's words, the campaigns shared out
+    among ``merchants`` shops."""
     records = []
     for c in range(campaigns):
         for tid, call, conversions in (("a", "Claim it now", better), ("b", "Shop now", worse)):
             text = f"Thank you! Take 20% off everything. {call}: {{link}}"
-            records.append(_record(f"t{c}{tid}", c, text, 1000, conversions))
+            merchant = f"m{1 + c % merchants}"
+            records.append(_record(f"t{c}{tid}", c, text, 1000, conversions, merchant))
     return records
 
 
@@ -105,6 +111,16 @@ def test_a_merchants_own_campaigns_move_the_segments_reading() -> None:
     alone = {(w.slot, w.key): w.lift for w in wording.learn(reading)}
     mine = {(w.slot, w.key): w.lift for w in wording.learn(reading, own)}
     assert mine[("call", "claim it now")] > alone[("call", "claim it now")]
+
+
+def test_one_shops_own_words_are_never_offered_to_another() -> None:
+    """Learned from two shops, "Claim it now" stays theirs: another merchant is not offered
+    their words, while a shop that wrote them learns from them as before."""
+    two = _history(better=40, worse=20, merchants=2)
+    reading = wording.read_segment(two)
+    assert ("call", "claim it now") not in {(w.slot, w.key) for w in wording.learn(reading)}
+    own = [r for r in two if r.merchant_id == "m1"]
+    assert ("call", "claim it now") in {(w.slot, w.key) for w in wording.learn(reading, own)}
 
 
 def _lift(slot: str, key: str, surface: str, lift: float, **extra: Any) -> WordingLift:

@@ -156,6 +156,7 @@ class _Seen:
 
     surface: str
     quiet: str | None = None
+    merchants: set[str] = field(default_factory=set)
     channels: set[str] = field(default_factory=set)
     vouchers: set[str] = field(default_factory=set)
     ids: dict[str, int] = field(default_factory=dict)
@@ -167,6 +168,7 @@ class _Seen:
             return
         if self.quiet is None and not wording.surface.isupper():
             self.quiet = wording.surface  # as a merchant writes it, not shouted
+        self.merchants.add(record.merchant_id)
         self.channels.add(record.channel)
         self.vouchers.add(record.voucher_type)
         self.ids[record.template_id] = record.sends
@@ -244,6 +246,11 @@ def read_segment(
     )
 
 
+COMMON = 3
+"""Merchants that must have used a wording before another merchant is offered its words: a
+phrase in common use, never one shop's own (its name, its club, its code)."""
+
+
 def learn(
     reading: SegmentReading, own: Sequence[TemplateRecord] = (), spread: float = 0.15
 ) -> list[WordingLift]:
@@ -251,8 +258,9 @@ def learn(
     With the merchant's ``own`` templates (group learning), the segment's reading, widened
     by ``spread`` (the between-merchant spread of log lifts), is the prior its own campaigns
     update, read with the segment's dispersion (a merchant's own campaigns are read no more
-    exactly than its segment's), and its own texts come first as evidence. The work is the
-    merchant's own campaigns, not the segment's."""
+    exactly than its segment's), and its own texts come first as evidence. A wording the
+    merchant has not used is offered only when ``COMMON`` merchants or more have. The work
+    is the merchant's own campaigns, not the segment's."""
     columns, posterior = reading.columns, reading.posterior
     if not columns:
         return []
@@ -263,6 +271,8 @@ def learn(
     wordings = []
     for column, (mean, variance) in zip(columns, posterior[len(LEARNED) :], strict=True):
         entry, own_entry = reading.seen[column], mine.get(column, _Seen(""))
+        if not own_entry.ids and len(entry.merchants) < COMMON:
+            continue  # one or two shops' own words ("Saltwater secret club"): theirs alone
         surface = own_entry.quiet or entry.quiet or own_entry.surface or entry.surface
         sends = entry.sends + sum(n for i, n in own_entry.ids.items() if i not in entry.ids)
         others = (i for i in entry.ids if i not in own_entry.ids)
