@@ -14,6 +14,7 @@ from rich.table import Table
 
 from arena.quality import QualityError
 from arena.world import WorldExistsError, build_world
+from crmagent.experiment_cli import experiment_app
 from tools.config import settings
 from tools.crm.ingest import IngestError, ingest_file
 from tools.crm.store import Store
@@ -505,6 +506,9 @@ def key_revoke(
         errors.print(f"no live key {key_id!r}: see `crmagent key list`", style="bold red")
         raise typer.Exit(EXIT_INVALID)
     console.print(f"Key {key_id} revoked.")
+
+
+app.add_typer(experiment_app, name="experiment")
 
 
 def _checked(context: Context) -> Context:
