@@ -13,7 +13,7 @@ those ids (``crmagent ingest``) brings the results in, and makes them history.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -322,6 +322,6 @@ def ship(home: str | Path, experiment_id: int, arm: str, reason: str | None = No
     )
 
 
-def list_experiments(home: str | Path, merchants: Sequence[str] | None = None) -> list[Experiment]:
+def list_experiments(home: str | Path, merchants: Iterable[str] | None = None) -> list[Experiment]:
     """The experiments, newest first (only these merchants' when given)."""
     return experiments_for(home).all(merchants)
