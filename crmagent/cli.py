@@ -437,7 +437,7 @@ def serve(
     home: HomeOption = None,
 ) -> None:
     """Serve CRMAgent over HTTP: the web app at /, LangServe routes at /crmagent, the review
-    queue at /reviews, /healthz."""
+    queue at /reviews, experiments at /experiments, /healthz."""
     from crmagent.service import serve as run_service
     from graph.context import Context
 
