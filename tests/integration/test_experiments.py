@@ -17,8 +17,7 @@ from crmagent.service import create_app
 from graph.context import Context
 from tests.integration.cli import crmagent
 from tests.requests import REQUEST
-from tools.crm import access_for
-from tools.crm.ingest import IMPORT_COLUMNS
+from tools.crm import IMPORT_COLUMNS, access_for
 from tools.crm.store import Store
 
 

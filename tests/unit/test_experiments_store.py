@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tools.crm import IMPORT_COLUMNS, IngestError, ingest_file
 from tools.crm.experiments import Experiments
-from tools.crm.ingest import IMPORT_COLUMNS, IngestError, ingest_file
 from tools.crm.store import Store
 
 ROW = {

@@ -44,6 +44,7 @@ from tools.crm.history import (
 )
 from tools.crm.index import Entry, Hit, TemplateIndex, rank
 from tools.crm.ingest import (
+    IMPORT_COLUMNS,
     OPTIONAL_COLUMNS,
     IngestError,
     Problem,
@@ -56,6 +57,7 @@ from tools.crm.response_model import ResponseModel, segment_model
 from tools.crm.store import TEMPLATE_COLUMNS, WORK, Store, TemplateRecord
 
 __all__ = [
+    "IMPORT_COLUMNS",
     "LEARNED",
     "MODEL_ID",
     "OPTIONAL_COLUMNS",
