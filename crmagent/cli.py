@@ -14,6 +14,7 @@ from rich.table import Table
 
 from arena.quality import QualityError
 from arena.world import WorldExistsError, build_world
+from crmagent.experiment_cli import experiment_app
 from tools.config import settings
 from tools.crm.ingest import IngestError, ingest_file
 from tools.crm.store import Store
@@ -436,7 +437,7 @@ def serve(
     home: HomeOption = None,
 ) -> None:
     """Serve CRMAgent over HTTP: the web app at /, LangServe routes at /crmagent, the review
-    queue at /reviews, /healthz."""
+    queue at /reviews, experiments at /experiments, /healthz."""
     from crmagent.service import serve as run_service
     from graph.context import Context
 
@@ -505,6 +506,9 @@ def key_revoke(
         errors.print(f"no live key {key_id!r}: see `crmagent key list`", style="bold red")
         raise typer.Exit(EXIT_INVALID)
     console.print(f"Key {key_id} revoked.")
+
+
+app.add_typer(experiment_app, name="experiment")
 
 
 def _checked(context: Context) -> Context:

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crmagent import reviews, web
 from crmagent.api import generate, make_context
+from crmagent.experiments_api import experiment_routes
 from crmagent.tenants import OPEN, Principal, principal_of, protected, visible
 from crmagent.web.pages import error_page, sign_in_redirect
 from crmagent.web.session import SignInNeeded
@@ -35,7 +36,7 @@ from tools.domain import CampaignRequest, GenerationResult
 
 MAX_BODY_BYTES = 256 * 1024
 """A batch of a few hundred requests fits; a pasted catalogue does not."""
-API = ("/crmagent", "/reviews")
+API = ("/crmagent", "/reviews", "/experiments")
 """Paths that take a key in a header; the pages take the session cookie instead."""
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
@@ -221,6 +222,7 @@ def create_app(context: Context | None = None) -> FastAPI:
         per_req_config_modifier=principal_config,
     )
     app.include_router(review_routes(settings, home, in_scope))
+    app.include_router(experiment_routes(home))
     app.include_router(web.router(settings))
     app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
     app.add_exception_handler(SignInNeeded, sign_in_redirect)  # type: ignore[arg-type]

@@ -271,14 +271,13 @@ def context_markdown() -> str:
 
 def import_columns_markdown() -> str:
     """The import header, and which columns may be left empty or out."""
-    from tools.crm.ingest import OPTIONAL_COLUMNS
-    from tools.crm.store import TEMPLATE_COLUMNS
+    from tools.crm.ingest import IMPORT_COLUMNS, OPTIONAL_COLUMNS
 
-    optional = [column for column in TEMPLATE_COLUMNS if column in OPTIONAL_COLUMNS]
-    required = [column for column in TEMPLATE_COLUMNS if column not in OPTIONAL_COLUMNS]
+    optional = [column for column in IMPORT_COLUMNS if column in OPTIONAL_COLUMNS]
+    required = [column for column in IMPORT_COLUMNS if column not in OPTIONAL_COLUMNS]
     return "\n\n".join(
         [
-            "```\n" + ",".join(TEMPLATE_COLUMNS) + "\n```",
+            "```\n" + ",".join(IMPORT_COLUMNS) + "\n```",
             "Required: " + ", ".join(f"`{c}`" for c in required) + ".",
             "May be empty or absent: " + ", ".join(f"`{c}`" for c in optional) + ".",
         ]

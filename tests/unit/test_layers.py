@@ -55,7 +55,7 @@ def test_arena_uses_only_the_crm_itself() -> None:
 
 
 WINGS = ("message", "crm", "writing", "models")
-GROUND = ("domain", "config", "statistics")
+GROUND = ("domain", "config", "statistics", "bandits")
 
 
 def test_tools_is_its_ground_and_four_wings() -> None:

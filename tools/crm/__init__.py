@@ -5,7 +5,8 @@ history read from the store per data version (``history``: scored templates, lif
 dispersion), the vector index of each segment's better half (``index``) with its offline
 embedding (``embeddings``), the segment's response model (``response_model``) and the
 store and index of a home (``resources``), and who may use it with what waits for a
-person (``access``: keys, sessions, the review queue). Imports the ground and ``tools.message`` (the
+person (``access``: keys, sessions, the review queue), and the experiments between
+messages with their arms (``experiments``). Imports the ground and ``tools.message`` (the
 copy features a template is read with).
 """
 
@@ -13,6 +14,13 @@ from __future__ import annotations
 
 from tools.crm.access import ROLES, Access, Key, ReviewRow, Role, access_for
 from tools.crm.embeddings import MODEL_ID, embedder
+from tools.crm.experiments import (
+    ArmResults,
+    Experiment,
+    ExperimentArm,
+    Experiments,
+    experiments_for,
+)
 from tools.crm.history import (
     LEARNED,
     Columns,
@@ -36,6 +44,7 @@ from tools.crm.history import (
 )
 from tools.crm.index import Entry, Hit, TemplateIndex, rank
 from tools.crm.ingest import (
+    IMPORT_COLUMNS,
     OPTIONAL_COLUMNS,
     IngestError,
     Problem,
@@ -49,6 +58,7 @@ from tools.crm.response_model import ResponseModel, segment_model
 from tools.crm.store import TEMPLATE_COLUMNS, WORK, Store, TemplateRecord
 
 __all__ = [
+    "IMPORT_COLUMNS",
     "LEARNED",
     "MODEL_ID",
     "OPTIONAL_COLUMNS",
@@ -56,8 +66,12 @@ __all__ = [
     "TEMPLATE_COLUMNS",
     "WORK",
     "Access",
+    "ArmResults",
     "Columns",
     "Entry",
+    "Experiment",
+    "ExperimentArm",
+    "Experiments",
     "Hit",
     "IngestError",
     "Key",
@@ -73,6 +87,7 @@ __all__ = [
     "campaign_lifts",
     "columns_of",
     "embedder",
+    "experiments_for",
     "export_file",
     "feature_lifts",
     "features_of",

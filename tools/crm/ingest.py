@@ -43,8 +43,11 @@ from tools.domain import (
     voucher_problems,
 )
 
-OPTIONAL_COLUMNS = frozenset({"subject", "min_spend", "expires", "code", "revenue"})
-REQUIRED_COLUMNS = tuple(c for c in TEMPLATE_COLUMNS if c not in OPTIONAL_COLUMNS)
+IMPORT_COLUMNS: tuple[str, ...] = (*TEMPLATE_COLUMNS, "unsubscribes")
+"""The columns a file may have: a template's, and its unsubscribes (kept beside the
+template's statistics, read by experiments' guardrail)."""
+OPTIONAL_COLUMNS = frozenset({"subject", "min_spend", "expires", "code", "revenue", "unsubscribes"})
+REQUIRED_COLUMNS = tuple(c for c in IMPORT_COLUMNS if c not in OPTIONAL_COLUMNS)
 MAX_CELL_BYTES = 1_000_000
 MAX_REPORTED = 50
 """Problems printed before the rest are summed up as a count."""
@@ -111,6 +114,7 @@ class IngestRow(BaseModel):
     conversions: NonNegativeInt
     revenue: float | None = Field(default=None, ge=0)
     sent_at: date
+    unsubscribes: NonNegativeInt | None = None
 
     @field_validator("text", "subject", mode="before")
     @classmethod
@@ -122,9 +126,16 @@ class IngestRow(BaseModel):
 
     def cross_field_problems(self) -> list[tuple[str, str]]:
         """Problems that involve several fields: the funnel and the voucher's numbers."""
-        return funnel_problems(
-            self.sends, self.opens, self.clicks, self.conversions
-        ) + _voucher_field_problems(self.voucher_type, self.voucher_value, self.min_spend)
+        unsubscribed = (
+            [("unsubscribes", f"unsubscribes ({self.unsubscribes}) > sends ({self.sends})")]
+            if self.unsubscribes is not None and self.unsubscribes > self.sends
+            else []
+        )
+        return (
+            funnel_problems(self.sends, self.opens, self.clicks, self.conversions)
+            + _voucher_field_problems(self.voucher_type, self.voucher_value, self.min_spend)
+            + unsubscribed
+        )
 
     def record(self) -> TemplateRecord:
         """The row as the store keeps it."""
@@ -251,7 +262,7 @@ def _delimiter(text: str) -> str:
     header = text.split("\n", 1)[0]
 
     def known(delimiter: str) -> int:
-        return sum(c.strip().strip('"') in TEMPLATE_COLUMNS for c in header.split(delimiter))
+        return sum(c.strip().strip('"') in IMPORT_COLUMNS for c in header.split(delimiter))
 
     return max(DELIMITERS, key=known)
 
@@ -307,10 +318,10 @@ def _csv_rows(
                 1,
                 "header",
                 f"missing column(s): {', '.join(missing)}; the header is "
-                + ",".join(TEMPLATE_COLUMNS),
+                + ",".join(IMPORT_COLUMNS),
             )
         )
-    extra = [c for c in header if c not in TEMPLATE_COLUMNS]
+    extra = [c for c in header if c not in IMPORT_COLUMNS]
     if extra and not ignore_extra:
         problems.append(
             Problem(
@@ -323,7 +334,7 @@ def _csv_rows(
     if problems:
         return [], problems
     number = 1
-    kept = [(i, c) for i, c in enumerate(header) if c in TEMPLATE_COLUMNS]
+    kept = [(i, c) for i, c in enumerate(header) if c in IMPORT_COLUMNS]
     try:
         for number, cells in enumerate(reader, start=2):
             if not cells or all(not cell or cell.isspace() for cell in cells):
@@ -368,7 +379,7 @@ def _jsonl_rows(
         if not isinstance(item, dict):
             problems.append(Problem(name, number, "line", "expected a JSON object per line"))
             continue
-        extra = [key for key in item if key not in TEMPLATE_COLUMNS]
+        extra = [key for key in item if key not in IMPORT_COLUMNS]
         if extra and not ignore_extra:
             problems.append(
                 Problem(
@@ -380,7 +391,7 @@ def _jsonl_rows(
             )
             continue
         rows.append(
-            (number, {k: _blank_to_none(v) for k, v in item.items() if k in TEMPLATE_COLUMNS})
+            (number, {k: _blank_to_none(v) for k, v in item.items() if k in IMPORT_COLUMNS})
         )
     return rows, problems
 
@@ -409,6 +420,10 @@ def _validated(
 
 def validate_file(path: Path, ignore_extra: bool = False) -> list[TemplateRecord]:
     """Read and validate a whole file; raise ``IngestError`` listing every problem."""
+    return [row.record() for row in _valid_rows(path, ignore_extra)]
+
+
+def _valid_rows(path: Path, ignore_extra: bool) -> list[IngestRow]:
     path = Path(path)
     name = str(path)
     if path.suffix.lower() not in {".csv", ".jsonl"}:
@@ -422,7 +437,7 @@ def validate_file(path: Path, ignore_extra: bool = False) -> list[TemplateRecord
         raise IngestError(problems)
     reader = _csv_rows if path.suffix.lower() == ".csv" else _jsonl_rows
     rows, problems = reader(path, text, ignore_extra)
-    records: list[TemplateRecord] = []
+    records: list[IngestRow] = []
     first_seen: dict[str, int] = {}
     for number, raw, row in _validated(rows):
         if isinstance(row, ValidationError):
@@ -453,7 +468,7 @@ def validate_file(path: Path, ignore_extra: bool = False) -> list[TemplateRecord
             )
             continue
         first_seen[row.template_id] = number
-        records.append(row.record())
+        records.append(row)
     if not records and not problems:
         problems.append(Problem(name, 1, "file", "no template rows found"))
     if problems:
@@ -469,7 +484,8 @@ def ingest_file(
     Re-importing a file is idempotent: templates are keyed by ``template_id`` and updated in
     place, so statistics that grew since the last export replace the old ones.
     """
-    records = validate_file(path, ignore_extra)
+    rows = _valid_rows(path, ignore_extra)
+    records = [row.record() for row in rows]
     existing = (
         set() if store is None else store.existing_template_ids(r.template_id for r in records)
     )
@@ -477,7 +493,7 @@ def ingest_file(
         if store is None:
             raise ValueError("a store is needed unless dry_run is set")
         with store.transaction():
-            store.put_templates(records)
+            store.put_templates(records, unsubscribes=[row.unsubscribes for row in rows])
     return IngestReport(
         str(path), len(records), len(records) - len(existing), len(existing), dry_run=dry_run
     )

@@ -11,8 +11,12 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Self
 
-SCHEMA_VERSION = 2
-_MIGRATIONS = {1: "ALTER TABLE merchants ADD COLUMN merge_fields TEXT;"}
+SCHEMA_VERSION = 3
+_MIGRATIONS = {
+    1: "ALTER TABLE merchants ADD COLUMN merge_fields TEXT;",
+    2: "ALTER TABLE templates ADD COLUMN unsubscribes INTEGER "
+    "CHECK (unsubscribes IS NULL OR unsubscribes >= 0);",
+}
 """What brings a store of each older version up to the next (additive only)."""
 
 _SCHEMA = """
@@ -75,7 +79,8 @@ CREATE TABLE IF NOT EXISTS templates (
     opens INTEGER NOT NULL CHECK (opens >= clicks),
     clicks INTEGER NOT NULL CHECK (clicks >= conversions),
     conversions INTEGER NOT NULL CHECK (conversions >= 0),
-    revenue REAL CHECK (revenue IS NULL OR revenue >= 0)
+    revenue REAL CHECK (revenue IS NULL OR revenue >= 0),
+    unsubscribes INTEGER CHECK (unsubscribes IS NULL OR unsubscribes >= 0)
 );
 CREATE INDEX IF NOT EXISTS templates_merchant_segment ON templates (merchant_id, segment);
 CREATE INDEX IF NOT EXISTS templates_segment_category ON templates (segment, product_category);

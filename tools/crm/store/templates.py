@@ -48,11 +48,13 @@ class Templates(Profiles):
         records: Sequence[TemplateRecord],
         campaign_ids: Sequence[str] | None = None,
         product_ids: Sequence[str | None] | None = None,
+        unsubscribes: Sequence[int | None] | None = None,
     ) -> None:
         """Upsert templates, creating their merchants, vouchers and campaigns on first sight.
 
         Campaign ids are derived from the campaign's fields unless given; re-putting the
-        same records leaves every row once.
+        same records leaves every row once. ``unsubscribes`` (one per record, None: not
+        known) is kept beside the statistics; a None leaves a count already stored.
         """
         self.ensure_merchants({r.merchant_id for r in records})
         # Anything built from the templates (the vector index, caches) keys on this token.
@@ -64,6 +66,8 @@ class Templates(Profiles):
             ]
         if product_ids is None:
             product_ids = [None] * len(records)
+        if unsubscribes is None:
+            unsubscribes = [None] * len(records)
         self._conn.executemany(
             "INSERT OR IGNORE INTO vouchers VALUES (?, ?, ?, ?, ?, ?, ?)",
             {
@@ -89,14 +93,15 @@ class Templates(Profiles):
             },
         )
         self._conn.executemany(
-            """INSERT INTO templates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """INSERT INTO templates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (template_id) DO UPDATE SET
                 campaign_id = excluded.campaign_id, merchant_id = excluded.merchant_id,
                 segment = excluded.segment, channel = excluded.channel,
                 product_category = excluded.product_category, text = excluded.text,
                 subject = excluded.subject, sends = excluded.sends, opens = excluded.opens,
                 clicks = excluded.clicks, conversions = excluded.conversions,
-                revenue = excluded.revenue""",
+                revenue = excluded.revenue,
+                unsubscribes = COALESCE(excluded.unsubscribes, templates.unsubscribes)""",
             [
                 (
                     r.template_id,
@@ -112,8 +117,9 @@ class Templates(Profiles):
                     r.clicks,
                     r.conversions,
                     r.revenue,
+                    u,
                 )
-                for cid, r in zip(campaign_ids, records, strict=True)
+                for cid, r, u in zip(campaign_ids, records, unsubscribes, strict=True)
             ],
         )
 
@@ -227,6 +233,20 @@ class Templates(Profiles):
                 f"SELECT DISTINCT {_SEGMENT_OF} FROM templates t {_SEGMENT_NAMES} ORDER BY 1"
             )
         ]
+
+    def unsubscribes(self, template_ids: Iterable[str]) -> dict[str, int]:
+        """The unsubscribe counts on record for these templates (those without one are left
+        out)."""
+        ids = list(template_ids)
+        marks = ",".join("?" * len(ids))
+        return {
+            str(row[0]): int(row[1])
+            for row in self._conn.execute(
+                f"SELECT template_id, unsubscribes FROM templates WHERE template_id IN ({marks}) "
+                "AND unsubscribes IS NOT NULL",
+                ids,
+            )
+        }
 
     def existing_template_ids(self, template_ids: Iterable[str]) -> set[str]:
         """Which of these template ids the store already holds."""
