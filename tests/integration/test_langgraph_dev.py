@@ -101,7 +101,7 @@ def test_review_over_http(studio: tuple[str, Path]) -> None:
     paused = httpx.post(f"{url}/threads/{thread}/runs/wait", json=run, timeout=120).json()
     (interrupt,) = paused["__interrupt__"]
     assert interrupt["value"]["rule_report"]["passed"]
-    assert set(interrupt["value"]["actions"]) == {"approve", "edit", "reject"}
+    assert set(interrupt["value"]["actions"]) == {"approve", "edit", "reject", "discard"}
     edited = (
         "Meadow House: Take 20% off the Trail runner X with BACK20: {link} Reply STOP to opt out."
     )
