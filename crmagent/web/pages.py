@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from crmagent import reviews
 from crmagent.api import make_context
 from crmagent.tenants import own_evidence, protected, visible
+from crmagent.web.experiment_pages import add_experiment_pages
 from crmagent.web.session import COOKIE, SignInNeeded, Viewer, sign_in, viewer_of
 from crmagent.web.views import marked, preview, removals
 from graph.checkpoint import durable_graph
@@ -332,6 +333,7 @@ def router(context: Context | None = None) -> APIRouter:
         values = _data_values(who, home, f"Profile of {merchant_id} saved.", [])
         return page(request, "data.html", who, **values)
 
+    add_experiment_pages(routes, home, page, Signed)
     return routes
 
 

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -106,13 +107,16 @@ def _shot(driver: WebDriver, name: str, width: int = 1280) -> None:
 
 
 def _sign_in(driver: WebDriver, app: App, key: str, shot: bool = False) -> None:
+    driver.get(f"{app.url}/healthz")
+    driver.delete_all_cookies()  # whoever was signed in before
     driver.get(f"{app.url}/")
     _wait(driver).until(ready.url_contains("/signin"))
     if shot:
         _shot(driver, "signin")
     driver.find_element(By.ID, "key").send_keys(key)
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    _wait(driver).until(ready.url_contains("/write"))
+    # Signed in once the page is Write itself (not /signin?next=/write).
+    _wait(driver).until(lambda d: urlsplit(d.current_url).path == "/write")
 
 
 def _write(driver: WebDriver, shot: bool = False) -> str:
@@ -202,3 +206,32 @@ def test_another_merchants_key_cannot_open_a_result(app: App, browser: WebDriver
     assert browser.find_element(By.TAG_NAME, "h1").text == "Not found"
     browser.get(f"{app.url}/queue?status=")
     assert "m007" not in browser.page_source
+
+
+def test_an_experiment_shows_its_arms_the_next_split_and_ships(
+    app: App, browser: WebDriver
+) -> None:
+    from crmagent import experiments
+
+    made = experiments.create(
+        app.home, "m007", "lapsed_90d", "sms",
+        (None, "We miss you! 20% off with BACK20: {link}"),
+        [(None, "20% off your next run, until Dec 31. Use BACK20: {link}")],
+    )  # fmt: skip
+    experiments.record(app.home, made.experiment_id, "control", 4000, 60)
+    experiments.record(app.home, made.experiment_id, "variant-1", 4000, 104)
+    _sign_in(browser, app, app.editor)
+    browser.get(f"{app.url}/tests")
+    browser.find_element(By.LINK_TEXT, f"#{made.experiment_id}").click()
+    arms = browser.find_element(By.ID, "arms").text
+    assert "variant-1" in arms and "4,000" in arms
+    assert "Ship variant-1" in browser.find_element(By.ID, "rec-h").text
+    split = browser.find_element(By.ID, "split").text
+    assert "control" in split and "variant-1" in split
+    _shot(browser, "experiment")
+    browser.find_element(By.ID, "exp-reason").send_keys("won at 99%")
+    browser.find_element(By.ID, "ship").click()
+    _wait(browser).until(ready.text_to_be_present_in_element((By.ID, "status"), "shipped"))
+    _sign_in(browser, app, app.other)
+    browser.get(f"{app.url}/tests/{made.experiment_id}")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Not found"
