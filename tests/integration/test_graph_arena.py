@@ -218,7 +218,13 @@ def test_result_json_has_the_contract_shape(world: Path) -> None:
     }
     assert set(data["template"]) == {"subject", "preheader", "body"}
     assert set(data["rule_report"]) == {"passed", "violations", "repairs"}
-    assert set(data["scores"]) == {"audience_match", "marketing_effectiveness", "predicted_cvr"}
+    assert set(data["scores"]) == {
+        "audience_match",
+        "marketing_effectiveness",
+        "predicted_cvr",
+        "predicted_cvr_low",
+        "predicted_cvr_high",
+    }
     assert data["model"] == "offline" and data["usage"]["calls"] == 0
     for pattern in data["patterns"]:
         assert {"name", "lift", "confidence", "evidence"} <= set(pattern)
