@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from tools.crm import Access, Role, access_for
 from tools.domain import Edit, GenerationResult, GuidanceStep, Pattern, Reference
+from tools.message.features import FEATURES, feature_of
 
 _Cited = TypeVar("_Cited", Pattern, GuidanceStep, Edit)
 _RANK = {"viewer": 0, "editor": 1, "admin": 2}
@@ -109,6 +110,7 @@ def visible(result: GenerationResult, who: Principal, home: str | Path) -> Gener
     cited |= {i for g in result.guidance for i in g.evidence}
     cited |= {i for e in result.edits for i in e.evidence}
     own = access_for(home).owned(cited, who.merchants)
+    foreign = any(ref.template_id not in own for ref in result.references)
     references = [
         ref
         if ref.template_id in own
@@ -124,11 +126,19 @@ def visible(result: GenerationResult, who: Principal, home: str | Path) -> Gener
     return result.model_copy(
         update={
             "references": references,
-            "patterns": [_cited(p, own) for p in result.patterns],
+            "patterns": [_grounded(_cited(p, own), foreign) for p in result.patterns],
             "guidance": [_cited(g, own) for g in result.guidance],
             "edits": [_cited(e, own) for e in result.edits],
         }
     )
+
+
+def _grounded(pattern: Pattern, foreign: bool) -> Pattern:
+    """A pattern described in the grounded layer's words where the result learned from
+    other merchants' texts (a model's note on them could quote them)."""
+    if not foreign or feature_of(pattern) not in FEATURES:
+        return pattern
+    return pattern.model_copy(update={"description": FEATURES[feature_of(pattern)]})
 
 
 def _cited(item: _Cited, own: set[str]) -> _Cited:
