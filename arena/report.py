@@ -265,3 +265,38 @@ def write_report(run: ArenaRun, out: Path) -> tuple[Path, Path]:
     page_path = out / "report.html"
     page_path.write_text(page, encoding="utf-8")
     return markdown, page_path
+
+
+LOOP_PLOT = "loop_cumulative.png"
+LOOP_LABELS = {
+    "original": "the original alone",
+    "fixed_ab": "fixed 50/50 A/B (first full text vs original)",
+    "loop": "the closed loop (Thompson sampling)",
+    "oracle": "oracle: the best arm on offer",
+    "oracle_pool": "oracle pool: the arena's best text",
+}
+
+
+def plot_loop(figures: dict[str, Any], out: Path) -> Path:
+    """The closed loop's cumulative expected conversions per policy and round, as a PNG in
+    ``out`` (``arena.loop.run_loop``'s figures)."""
+    out.mkdir(parents=True, exist_ok=True)
+    figure, axis = plt.subplots(figsize=(7, 4))
+    for name, values in figures["cumulative"].items():
+        rounds = range(1, len(values) + 1)
+        style = "--" if name.startswith("oracle") else "-"
+        axis.plot(
+            rounds, values, style, marker="o", markersize=3, label=LOOP_LABELS.get(name, name)
+        )
+    axis.set_xlabel("round")
+    axis.set_ylabel("cumulative expected conversions")
+    axis.set_title(
+        f"Closed loop, seed {figures['seed']}: {figures['campaigns']} campaigns, "
+        f"{figures['sends']:,} sends each per round"
+    )
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    path = out / LOOP_PLOT
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path

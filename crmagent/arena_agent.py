@@ -12,6 +12,7 @@ from agents import analyst
 from agents.rule_checker import rule_context
 from crmagent.api import BatchError, generate_batch
 from crmagent.measure.readers import direct
+from tools.bandits import Arm, analyse, split
 from tools.crm.resources import store_for
 from tools.domain import (
     CampaignRequest,
@@ -119,3 +120,17 @@ def _violations(
         merchant_id=request.merchant_id, name=request.merchant_id
     )
     return check(template, rule_context(request, merchant, sms_segments=1))
+
+
+def thompson(arms: Sequence[tuple[int, int]], sends: int, seed: int) -> list[int]:
+    """The closed loop's learning policy (``arena.loop.Policy``): the next ``sends`` shared
+    out by Thompson sampling over the arms' ``(sends, conversions)``, the first arm the
+    control keeping its floor, as ``crmagent experiment next`` does."""
+    reading = analyse(
+        [Arm(f"arm-{i}", n, c) for i, (n, c) in enumerate(arms)], seed=seed, draws=THOMPSON_DRAWS
+    )
+    return split(reading, sends)
+
+
+THOMPSON_DRAWS = 4_000
+"""Posterior draws per split in the loop: P(best) to about +-0.008, enough to share sends."""

@@ -774,6 +774,57 @@ def arena_sweep(
     console.print(f"mean captured {figures['captured_mean']:.2f}; {figures['seconds']}s")
 
 
+@arena_app.command("loop")
+def arena_loop(
+    seed: Annotated[int, typer.Option(help="The world to run in.")] = 1,
+    rounds: Annotated[int, typer.Option(help="Rounds of write, send, import.")] = 10,
+    sends: Annotated[int, typer.Option(help="Sends per campaign per round.")] = 2000,
+    campaigns: Annotated[int, typer.Option(help="Rewrite tasks of rich merchants.")] = 8,
+    rewrite: Annotated[
+        str, typer.Option(help="once: the agent writes in round 1; every: each round.")
+    ] = "once",
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for loop.json and the cumulative plot.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    world: WorldOption = "default",
+    home: HomeOption = None,
+) -> None:
+    """The closed loop (issue #41): rounds of the agent's texts sent by Thompson sampling,
+    results imported, against the original alone, a fixed A/B test and the oracle."""
+    from arena.loop import loop_lines, run_loop
+    from arena.runner import run_folder
+    from crmagent.arena_agent import CRMAgent, thompson
+
+    folder = run_folder(settings(home).home / "arena-runs", seed, _world(world))
+    try:
+        figures = run_loop(
+            folder,
+            seed,
+            CRMAgent(),
+            thompson,
+            rounds=rounds,
+            sends=sends,
+            campaigns=campaigns,
+            world=world,
+            rewrite=rewrite,
+        )
+    except ValueError as exc:
+        errors.print(str(exc), style="bold red", markup=False)
+        raise typer.Exit(EXIT_INVALID) from exc
+    if out is not None:
+        from arena.report import plot_loop
+
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "loop.json").write_text(json.dumps(figures, indent=2) + "\n")
+        figures["plot"] = str(plot_loop(figures, out))
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2))
+        return
+    for line in loop_lines(figures):
+        console.print(line, soft_wrap=False, markup=False)
+
+
 @arena_app.command("report")
 def arena_report(
     out: Annotated[Path, typer.Option(help="Folder for report.md, report.html and plots.")],
