@@ -261,12 +261,23 @@ def generate(
         str | None, typer.Option(help="The current e-mail subject or push title.")
     ] = None,
     locale: Annotated[str, typer.Option(help="Language of the copy.")] = "en",
+    variants: Annotated[
+        int | None,
+        typer.Option(
+            "--variants",
+            min=1,
+            max=5,
+            help="Templates for an A/B test (1-5): the main one and variants that flip the "
+            "features the evidence is least sure of; overrides the request file's.",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the GenerationResult JSON.")
     ] = False,
     home: HomeOption = None,
 ) -> None:
-    """Write one template for a campaign (a JSON request file, or flags)."""
+    """Write one template for a campaign (a JSON request file, or flags); with --variants K,
+    K templates for an A/B test, each variant with the hypothesis it tests."""
     from crmagent.api import generate as run
     from crmagent.demo import render
     from graph.context import Context
@@ -294,6 +305,8 @@ def generate(
             "original_subject": original_subject,
             "locale": locale,
         }
+    if variants is not None:
+        payload = {**payload, "variants": variants}
     config = settings(home)
     try:
         result = run(payload, context=Context(home=str(config.home)))

@@ -111,6 +111,34 @@ def render(console: Console, label: str, request: dict[str, Any], result: Genera
         f"rules {'passed' if result.rule_report.passed else 'FAILED'}\n",
         highlight=False,
     )
+    _variants(console, result)
+
+
+def _variants(console: Console, result: GenerationResult) -> None:
+    """The other templates of an A/B test, each with the hypothesis it tests, its predicted
+    conversion with the interval and its rule check; and why fewer came than asked."""
+    for number, variant in enumerate(result.variants, start=1):
+        body = variant.template.body
+        if variant.template.subject:
+            body = f"Subject: {variant.template.subject}\n\n{body}"
+        console.print(
+            Panel(body, title=f"variant {number}: {variant.feature}", border_style="blue"),
+            highlight=False,
+            soft_wrap=False,
+        )
+        s = variant.scores
+        interval = (
+            f" (90% interval {s.predicted_cvr_low:.2%}-{s.predicted_cvr_high:.2%})"
+            if s.predicted_cvr_low is not None and s.predicted_cvr_high is not None
+            else ""
+        )
+        console.print(
+            f"  tests: {variant.hypothesis}\n  predicted conversion {s.predicted_cvr:.2%}"
+            f"{interval}; rules {'passed' if variant.rule_report.passed else 'FAILED'}\n",
+            highlight=False,
+        )
+    if result.variants_note:
+        console.print(f"  variants: {result.variants_note}\n", style="yellow", highlight=False)
 
 
 def _spent(result: GenerationResult) -> str:

@@ -85,7 +85,8 @@ def create_from_results(
     control: Text | None = None,
 ) -> Experiment:
     """An experiment of generated templates: each line of ``results`` (``crmagent batch``'s
-    output or ``crmagent generate --json``) is a variant. A result does not name its
+    output or ``crmagent generate --json``) is a variant, and so is each of its ``variants``
+    (``--variants K``), after its main template and in its order. A result does not name its
     campaign, so the merchant, segment and channel come from ``requests`` (the requests
     file, matched by id or line; one request serves every result) or the arguments, and the
     control from ``control`` or the request's original text."""
@@ -133,7 +134,14 @@ def create_from_results(
                 "(the message the merchant sends now)"
             )
         control = (first.get("original_subject"), str(first["original_template"]))
-    variants = [(a["template"].get("subject"), str(a["template"]["body"])) for a in answers]
+    variants = [
+        (written.get("subject"), str(written["body"]))
+        for answer in answers
+        for written in (
+            answer["template"],
+            *(v["template"] for v in answer.get("variants") or []),
+        )
+    ]
     return create(home, merchant_id, segment, channel, control, variants)
 
 

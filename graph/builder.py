@@ -1,5 +1,6 @@
 """The CRMAgent graph: analyze -> select mode -> (patterns | retrieve -> patterns | rules)
--> adapt -> check (repair / retry) -> guidance -> evaluate [-> review, when asked]."""
+-> adapt -> check (repair / retry) -> guidance -> evaluate [-> variants, when asked for]
+[-> review, when asked]."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ builder.add_node("rules_rewrite", nodes.rules_rewrite)
 builder.add_node("check_rules", nodes.check_rules)
 builder.add_node("write_guidance", nodes.write_guidance)
 builder.add_node("evaluate", nodes.evaluate)
+builder.add_node("write_variants", nodes.write_variants)
 builder.add_node("review", nodes.review)
 
 builder.add_edge(START, "analyze_segment")
@@ -31,6 +33,7 @@ builder.add_edge("rules_rewrite", "check_rules")
 builder.add_conditional_edges("check_rules", routers.after_check)
 builder.add_edge("write_guidance", "evaluate")
 builder.add_conditional_edges("evaluate", routers.after_evaluate)
+builder.add_conditional_edges("write_variants", routers.after_variants)
 builder.add_conditional_edges("review", routers.after_review)
 
 graph = builder.compile()

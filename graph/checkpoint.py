@@ -41,6 +41,7 @@ STATE_TYPES: tuple[type, ...] = (
     domain.Purpose,
     domain.Edit,
     domain.WordingLift,
+    domain.Variant,
     SegmentAnalysis,
     OwnTemplate,
     GapSummary,

@@ -27,7 +27,15 @@ def after_check(state: Routing) -> Literal["write_guidance", "adapt_template", "
     return "rules_rewrite" if state["mode"] == "rules" else "adapt_template"
 
 
-def after_evaluate(state: Routing) -> Literal["review", "__end__"]:
+def after_evaluate(state: Routing) -> Literal["write_variants", "review", "__end__"]:
+    """To the variants when the request asks for more than one template, else as
+    ``after_variants``."""
+    if state["request"].variants > 1:
+        return "write_variants"
+    return after_variants(state)
+
+
+def after_variants(state: Routing) -> Literal["review", "__end__"]:
     """To the merchant's review when the run asks for approval, else done."""
     return "review" if state.get("require_approval") else "__end__"
 

@@ -1,5 +1,8 @@
 """The graph's state: the request's fields in, the result's fields out, and what the
-nodes pass between them. Only ``fallback_trail`` has a reducer: several nodes add to it."""
+nodes pass between them. Only ``fallback_trail`` has a reducer: several nodes add to it.
+
+``variants`` is the one key that is both: the request's count comes in on it, and
+``analyze_segment`` (which keeps the count in ``request``) turns it into the result's list."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from tools.domain import (
     Scores,
     TemplateText,
     Usage,
+    Variant,
     WordingLift,
 )
 
@@ -57,6 +61,8 @@ class InputState(TypedDict, total=False):
     """Language of the copy."""
     send_date: str | None
     """When the campaign goes out, YYYY-MM-DD (default: today)."""
+    variants: int | list[Variant]
+    """In: how many templates to write for an A/B test (1-5; default 1, no variants)."""
 
 
 class OutputState(TypedDict, total=False):
@@ -96,6 +102,10 @@ class OutputState(TypedDict, total=False):
     """Model calls and tokens spent."""
     review: Review | None
     """The merchant's decision, when the run asked for approval."""
+    variants: int | list[Variant]
+    """Out: the other templates of an A/B test, each flipping one unsure feature."""
+    variants_note: str | None
+    """Why fewer variants were written than asked, when they were."""
 
 
 class State(InputState, OutputState, total=False):
@@ -129,3 +139,4 @@ class Routing(TypedDict, total=False):
     rule_report: RuleReport
     require_approval: bool
     review: Review | None
+    request: CampaignRequest

@@ -4,8 +4,9 @@ returns only the keys it changes.
 
 In the request's order: ``analysis`` (the request read, the mode chosen), ``patterns``
 (retrieval and what converts), ``writing`` (adapt, rules rewrite, the writer model),
-``checking`` (the rules, the guidance, the scores) and ``approval`` (the merchant's
-review); ``shared`` holds what they share (a model call's usage and degradation).
+``checking`` (the rules, the guidance, the scores), ``variants`` (the other templates of
+an A/B test, when asked for) and ``approval`` (the merchant's review); ``shared`` holds
+what they share (a model call's usage and degradation).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from graph.nodes.analysis import (
 from graph.nodes.approval import REVIEW_ACTIONS, recheck, review
 from graph.nodes.checking import check_rules, evaluate, write_guidance
 from graph.nodes.patterns import extract_patterns, retrieve
+from graph.nodes.variants import write_variants
 from graph.nodes.writing import adapt_template, rules_rewrite
 
 __all__ = [
@@ -42,4 +44,5 @@ __all__ = [
     "rules_rewrite",
     "unpasted",
     "write_guidance",
+    "write_variants",
 ]

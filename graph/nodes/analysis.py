@@ -149,4 +149,5 @@ def analyze_segment(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "require_approval": ctx.require_approval,
         "rejections": 0,
         "review": None,
+        "variants": [],
     }

@@ -122,7 +122,7 @@ def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     request = state["request"]
     scores = grounded_scores(state, state["template"], state["rule_report"], ctx)
-    written = _in_merchant_syntax(state)
+    written = in_merchant_syntax(state)
     model = load_model(model_for(ctx, "judge"), ctx.model_timeout)
     if model is None:
         return {"scores": scores, **written}
@@ -157,7 +157,7 @@ def _syntax(tokens: dict[str, str]) -> merge_fields.MergeSyntax:
     return merge_fields.MergeSyntax(family=family, written=written)
 
 
-def _in_merchant_syntax(state: State) -> dict[str, Any]:
+def in_merchant_syntax(state: State) -> dict[str, Any]:
     """The template and its edits written back in the merchant's merge fields: the style
     its profile sets, else the one its original was written in."""
     style = state["merchant"].merge_fields

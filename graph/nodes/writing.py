@@ -149,21 +149,27 @@ def _edited(state: State, edited: Edited | None) -> dict[str, Any]:
     }
 
 
-def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Adapt the best exemplars to this campaign, following the patterns (a writer model, when
-    set, improves on the grounded draft of the best one)."""
-    ctx = runtime.context
-    request, analysis = state["request"], state["analysis"]
-    attempt = state.get("attempts", 0)
-    plan = template.plan_from(
+def main_plan(state: State, ctx: Context, attempt: int) -> WritePlan:
+    """The plan the patterns give this request's ``attempt``-th draft (each retry drops the
+    weakest optional feature)."""
+    return template.plan_from(
         state["patterns"],
-        analysis.canonical,
-        request.channel.value,
+        state["analysis"].canonical,
+        state["request"].channel.value,
         min_confidence=ctx.act_confidence,
         contrary_confidence=ctx.contrary_confidence,
         sms_segments=ctx.sms_max_segments,
         attempt=attempt,
     )
+
+
+def grounded_draft(
+    state: State, ctx: Context, plan: WritePlan, attempt: int
+) -> tuple[TemplateText, dict[str, Any]]:
+    """The grounded draft of a plan, with no model: the merchant's original edited to it
+    (group learning may borrow its best texts' lines), else the best exemplars adapted; and
+    the state's record of the edit (``_edited``)."""
+    request, analysis = state["request"], state["analysis"]
     exemplars = _exemplars(state, ctx.group_exemplars)
     if request.original_template:
         own = exemplars if state["mode"] == "group" else []
@@ -176,24 +182,33 @@ def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             own,
             state.get("wordings", []),
         )
-        draft, kept = edited.template, _edited(state, edited)
-    else:
-        draft, kept = (
-            template.write_best(
-                request,
-                state["merchant"],
-                analysis.canonical,
-                plan,
-                exemplars,
-                state["patterns"],
-                drafts=ctx.drafts,
-                variant=attempt,
-                voice=merchant_voice(
-                    store_for(ctx.home), request.merchant_id, analysis.canonical or request.segment
-                ),
+        return edited.template, _edited(state, edited)
+    return (
+        template.write_best(
+            request,
+            state["merchant"],
+            analysis.canonical,
+            plan,
+            exemplars,
+            state["patterns"],
+            drafts=ctx.drafts,
+            variant=attempt,
+            voice=merchant_voice(
+                store_for(ctx.home), request.merchant_id, analysis.canonical or request.segment
             ),
-            _edited(state, None),
-        )
+        ),
+        _edited(state, None),
+    )
+
+
+def adapt_template(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Adapt the best exemplars to this campaign, following the patterns (a writer model, when
+    set, improves on the grounded draft of the best one)."""
+    ctx = runtime.context
+    analysis = state["analysis"]
+    attempt = state.get("attempts", 0)
+    plan = main_plan(state, ctx, attempt)
+    draft, kept = grounded_draft(state, ctx, plan, attempt)
     evidence = [
         *analysis.top_ids,
         *(r.template_id for r in state.get("references", [])),

@@ -210,3 +210,48 @@ def test_experiments_over_http_keep_to_the_keys_merchants_and_roles(
     assert shipped.status_code == 200 and shipped.json()["status"] == "shipped"
     late = client.post(f"/experiments/{number}/stop", json={"reason": "x"}, headers=editor)
     assert late.status_code == 409 and "already shipped" in late.json()["detail"]
+
+
+def test_generate_variants_then_one_experiment_of_them(tmp_path: Path) -> None:
+    """`generate --variants 3`: the main template and the variants, each with the hypothesis
+    it tests, printed and in the JSON; `experiment create --from` makes them one experiment
+    against the merchant's original."""
+    home = tmp_path / "world"
+    build_world(home, seed=1)
+    with Store(home / "crm.sqlite") as store:
+        request = store.replay_request(store.templates()[0], id="campaign-41")
+    request_file = tmp_path / "request.json"
+    request_file.write_text(json.dumps(request))
+    shown = crmagent("generate", "--request", request_file, "--variants", "3", "--home", home)
+    assert shown.returncode == 0, shown.stderr
+    generated = crmagent(
+        "generate", "--request", request_file, "--variants", "3", "--json", "--home", home
+    )
+    assert generated.returncode == 0, generated.stderr
+    result = json.loads(generated.stdout)
+    variants = result["variants"]
+    assert 1 <= len(variants) <= 2
+    assert (len(variants) < 2) == (result["variants_note"] is not None)
+    bodies = [result["template"]["body"], *(v["template"]["body"] for v in variants)]
+    assert len(set(bodies)) == len(bodies)
+    for number, variant in enumerate(variants, start=1):
+        assert variant["rule_report"]["passed"] and variant["scores"]["predicted_cvr_low"]
+        assert f"{variant['confidence']:.0%} sure" in variant["hypothesis"]
+        assert f"variant {number}: {variant['feature']}" in shown.stdout
+        assert variant["hypothesis"][:40] in " ".join(shown.stdout.split())
+    one = crmagent("generate", "--request", request_file, "--json", "--home", home)
+    assert json.loads(one.stdout)["variants"] == []
+
+    results = tmp_path / "result.json"
+    results.write_text(generated.stdout)
+    made = crmagent(
+        "experiment", "create", "--from", results, "--request", request_file, "--home", home
+    )
+    assert made.returncode == 0, made.stderr
+    experiment = made.stdout.strip().splitlines()[-1]
+    status = json.loads(
+        crmagent("experiment", "status", experiment, "--json", "--home", home).stdout
+    )
+    arms = [arm["body"] for arm in status["arms"]]
+    assert arms == [request["original_template"], *bodies]
+    assert [arm["name"] for arm in status["arms"]][:2] == ["control", "variant-1"]

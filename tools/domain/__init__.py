@@ -49,6 +49,7 @@ from tools.domain.result import (
     Scores,
     TemplateText,
     Usage,
+    Variant,
     WordingLift,
 )
 from tools.domain.vocabulary import CANONICAL_SEGMENTS, Channel, Purpose, VoucherType
@@ -82,6 +83,7 @@ __all__ = [
     "TemplateBody",
     "TemplateText",
     "Usage",
+    "Variant",
     "Voucher",
     "VoucherCode",
     "VoucherType",

@@ -74,3 +74,11 @@ class CampaignRequest(Model):
         description="When the campaign goes out (default: today); the voucher must not have "
         "expired by then.",
     )
+    variants: int = Field(
+        default=1,
+        ge=1,
+        le=5,
+        description="How many templates to write for an A/B test: the main one and k-1 "
+        "variants, each flipping one feature the evidence is least sure of (the original is "
+        "the control).",
+    )

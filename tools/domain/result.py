@@ -148,6 +148,27 @@ class Review(Model):
     reason: str | None = None
 
 
+class Variant(Model):
+    """Another template for an A/B test beside the main one: the merchant's text written
+    again with one feature the evidence is least sure of flipped, so that the test teaches
+    something."""
+
+    feature: str = Field(description="The copy feature flipped (urgency, emoji, ...).")
+    uses: bool = Field(description="Whether this variant carries the feature.")
+    hypothesis: str = Field(
+        description="What the test of this variant against the main template teaches, in the "
+        "merchant's words, with how sure the evidence is."
+    )
+    pattern: str = Field(description="The pattern whose evidence is unsure.")
+    confidence: float = Field(ge=0, le=1, description="How sure that pattern is.")
+    template: TemplateText = Field(description="The variant's message.")
+    edits: list[Edit] = Field(
+        default_factory=list, description="Each change made to the merchant's original."
+    )
+    rule_report: RuleReport = Field(description="The variant's rule check.")
+    scores: Scores = Field(description="The variant's grounded scores, with the interval.")
+
+
 class GenerationResult(Model):
     """What CRMAgent returns for a request (DESIGN.md's contract)."""
 
@@ -188,4 +209,13 @@ class GenerationResult(Model):
         default="ours",
         description="The placeholder style the template is written in (the merchant's own, "
         "read from the original or set in its profile).",
+    )
+    variants: list[Variant] = Field(
+        default_factory=list,
+        description="When the request asked for variants: the other templates of an A/B "
+        "test, each flipping one feature the evidence is least sure of (empty for one).",
+    )
+    variants_note: str | None = Field(
+        default=None,
+        description="Why fewer variants were written than asked, when they were.",
     )
