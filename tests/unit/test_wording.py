@@ -173,6 +173,16 @@ def test_a_clearly_better_call_to_action_replaces_the_merchants_with_its_evidenc
     assert change.pattern == "wording:call"
 
 
+def test_an_opening_the_text_already_says_further_on_is_not_put_first() -> None:
+    edited = _edit(
+        "Knix: Good news! Save 20% on everything with code VIP20. You're on our VIP list. "
+        "Shop now: {link}",
+        [_lift("opening", "you're on our vip list", "You're on our VIP list.", 1.5)],
+    )
+    assert edited.template.body.count("VIP list") == 1
+    assert not [e for e in edited.edits if e.pattern == "wording:opening"]
+
+
 def test_the_opening_and_the_offers_verb_follow_the_evidence() -> None:
     edited = _edit(
         ORIGINAL,

@@ -90,6 +90,9 @@ def reword_opening(editor: Editor, body: Body) -> None:
     better = _better_wording(editor, "opening", current.key)
     if better is None:
         return
+    hook = better.surface.lower().rstrip(".!? ")
+    if better.key and any(hook in s.lower() for k, m, s in body.all() if (k, m) != (i, j)):
+        return  # the text says it already, further on: once is enough
     if current.key and better.key:  # a hook for a hook
         after = _with_name(better.surface, NAME in first)
     elif better.key:  # a hook before the offer the text opened with
