@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from crmagent import reviews
+from crmagent import experiments, reviews
 from crmagent.api import make_context
 from crmagent.tenants import own_evidence, protected, visible
 from crmagent.web.experiment_pages import add_experiment_pages
@@ -173,6 +173,24 @@ def router(context: Context | None = None) -> APIRouter:
         except LookupError as exc:
             raise HTTPException(409, str(exc)) from exc
         return RedirectResponse(f"/results/{thread_id}", status_code=303)
+
+    @routes.post("/results/{thread_id}/experiment")
+    async def start_experiment(request: Request, who: Signed, thread_id: str) -> Response:
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        who.check(form.get("csrf"))
+        who.need("editor")
+        row = owned_review(who, thread_id)
+        original, result = row.request, row.result
+        texts = [result["template"], *(v["template"] for v in result.get("variants", []))]
+        made = experiments.create(
+            home,
+            row.merchant_id,
+            row.segment,
+            row.channel,
+            (original.get("original_subject"), original.get("original_template") or ""),
+            [(t.get("subject"), t["body"]) for t in texts],
+        )
+        return RedirectResponse(f"/tests/{made.experiment_id}", status_code=303)
 
     @routes.post("/results/{thread_id}/check")
     async def check(request: Request, who: Signed, thread_id: str) -> JSONResponse:
@@ -407,6 +425,8 @@ def _request_of(form: dict[str, str]) -> dict[str, Any]:
         if scope != "store"
         else (form.get("product_category", "").split(">")[0] or "store"),
     }
+    if form.get("variants", "1") not in ("", "1"):
+        request["variants"] = form["variants"]
     if scope == "product" and form.get("product_name"):
         request["product_name"] = form["product_name"]
     for field in ("purpose", "original_template", "original_subject", "original_preheader"):
@@ -451,6 +471,10 @@ def _result_values(row: ReviewRow, who: Viewer, home: Path) -> dict[str, Any]:
         "removed": removals(shown["edits"]),
         "current": preview(row.channel, original, sender) if request.original_template else None,
         "new": preview(row.channel, shown["template"], sender),
+        "variants": [
+            {**v, "preview": preview(row.channel, v["template"], sender)}
+            for v in shown.get("variants", [])
+        ],
         "can_decide": row.status == "pending" and who.principal.can("editor"),
         "another_left": not durable_graph(home)
         .get_state({"configurable": {"thread_id": row.thread_id}})

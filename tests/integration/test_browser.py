@@ -119,7 +119,7 @@ def _sign_in(driver: WebDriver, app: App, key: str, shot: bool = False) -> None:
     _wait(driver).until(lambda d: urlsplit(d.current_url).path == "/write")
 
 
-def _write(driver: WebDriver, shot: bool = False) -> str:
+def _write(driver: WebDriver, shot: bool = False, variants: int = 1) -> str:
     """Fill the write form by keyboard and mouse; returns the result's URL."""
     Select(driver.find_element(By.ID, "merchant_id")).select_by_value("m007")
     driver.find_element(By.ID, "segment").send_keys("lapsed_90d")
@@ -132,6 +132,7 @@ def _write(driver: WebDriver, shot: bool = False) -> str:
     driver.find_element(By.ID, "product_category").send_keys("apparel>shoes>running")
     driver.find_element(By.ID, "product_name").send_keys("Trail runner X")
     driver.find_element(By.ID, "original_template").send_keys(ORIGINAL)
+    Select(driver.find_element(By.ID, "variants")).select_by_value(str(variants))
     if shot:
         _shot(driver, "write")
     driver.find_element(By.ID, "write").click()
@@ -235,3 +236,16 @@ def test_an_experiment_shows_its_arms_the_next_split_and_ships(
     _sign_in(browser, app, app.other)
     browser.get(f"{app.url}/tests/{made.experiment_id}")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Not found"
+
+
+def test_variants_for_an_ab_test_become_an_experiment(app: App, browser: WebDriver) -> None:
+    _sign_in(browser, app, app.editor)
+    _write(browser, variants=3)
+    shown = browser.find_elements(By.CSS_SELECTOR, "#variants > section")
+    assert shown, browser.find_element(By.ID, "variants-h").text
+    assert all("sure" in v.text for v in shown)  # each says what its test teaches
+    _shot(browser, "variants")
+    browser.find_element(By.ID, "start-test").click()
+    _wait(browser).until(ready.url_contains("/tests/"))
+    arms = browser.find_element(By.ID, "arms").text
+    assert "control" in arms and f"variant-{len(shown) + 1}" in arms
