@@ -30,7 +30,7 @@ import numpy as np
 
 from arena.hidden import WORLD_KINDS, HiddenWorld, hidden_path, load_hidden
 from arena.response import expected_cvr, expected_rates
-from arena.runner import VARIANTS, Agent, prepare
+from arena.runner import VARIANTS, Agent, prepare, texts_by_campaign
 from arena.tasks import MarketerTask, TaskSet, agent_store, draw_marketer_tasks, oracle_pool
 from tools.crm.store import Store, TemplateRecord
 
@@ -138,13 +138,7 @@ def _campaigns(
         raise ValueError(f"seed {seed}: the world has no rewrite task of a rich merchant")
     chosen = TaskSet(marketer=tasks, hidden_campaigns={t.campaign_id for t in tasks})
     agent_store(world_home / "crm.sqlite", view, chosen)
-    with Store(world_home / "crm.sqlite") as store:
-        campaign_of = store.campaign_ids()
-        by_campaign: dict[str, list[tuple[str | None, str]]] = {}
-        for record in store.templates():
-            by_campaign.setdefault(campaign_of[record.template_id], []).append(
-                (record.subject, record.text)
-            )
+    by_campaign = texts_by_campaign(world_home / "crm.sqlite")
     rng = random.Random(seed + 3)
     campaigns = []
     for task in tasks:

@@ -260,13 +260,7 @@ def run_arena(
         t.task_id: expected_cvr(hidden, t.campaign, t.original_subject, t.original_body)
         for t in taskset.marketer
     }
-    with Store(world_home / "crm.sqlite") as store:
-        campaign_of = store.campaign_ids()
-        by_campaign: dict[str, list[tuple[str | None, str]]] = {}
-        for record in store.templates():
-            by_campaign.setdefault(campaign_of[record.template_id], []).append(
-                (record.subject, record.text)
-            )
+    by_campaign = texts_by_campaign(world_home / "crm.sqlite")
     rng = random.Random(seed + 3)
     oracles = _oracles(taskset.marketer, by_campaign, hidden, rng, pool_size)
 
@@ -659,3 +653,16 @@ def _exact(rows: list[tuple[str, str | None, str | None]]) -> dict[str, Any]:
         else None,
         "per_kind": {k: round(sum(v) / len(v), 4) for k, v in sorted(by_kind.items())},
     }
+
+
+def texts_by_campaign(store_path: Path) -> dict[str, list[tuple[str | None, str]]]:
+    """Every stored text of the world's store as ``(subject, body)``, by campaign: what each
+    task's oracle pool starts from."""
+    with Store(store_path) as store:
+        campaign_of = store.campaign_ids()
+        by_campaign: dict[str, list[tuple[str | None, str]]] = {}
+        for record in store.templates():
+            by_campaign.setdefault(campaign_of[record.template_id], []).append(
+                (record.subject, record.text)
+            )
+    return by_campaign

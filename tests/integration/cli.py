@@ -16,3 +16,10 @@ def crmagent(*args: str | Path, timeout: int = 300) -> subprocess.CompletedProce
         timeout=timeout,
         check=False,
     )
+
+
+def new_key(home: Path, *args: str) -> str:
+    """``crmagent key create ARGS`` under ``home``: the key it prints as its last line."""
+    made = crmagent("key", "create", *args, "--home", home)
+    assert made.returncode == 0, made.stderr
+    return made.stdout.strip().splitlines()[-1]

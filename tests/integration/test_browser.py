@@ -25,7 +25,7 @@ from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from arena.world import build_world
-from tests.integration.cli import crmagent
+from tests.integration.cli import new_key
 from tests.integration.servers import ROOT, free_port, running
 from tools.crm import access_for
 
@@ -53,20 +53,14 @@ class App:
     other: str
 
 
-def _key(home: Path, *args: str) -> str:
-    made = crmagent("key", "create", *args, "--home", home)
-    assert made.returncode == 0, made.stderr
-    return made.stdout.strip().splitlines()[-1]
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     home = tmp_path_factory.mktemp("web")
     build_world(home, seed=1)
     keys = (
-        _key(home, "--merchant", "m007", "--role", "editor"),
-        _key(home, "--merchant", "m007", "--role", "viewer"),
-        _key(home, "--merchant", "m002", "--role", "admin"),
+        new_key(home, "--merchant", "m007", "--role", "editor"),
+        new_key(home, "--merchant", "m007", "--role", "viewer"),
+        new_key(home, "--merchant", "m002", "--role", "admin"),
     )
     port = free_port()
     url = f"http://127.0.0.1:{port}"

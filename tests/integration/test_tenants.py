@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from arena.world import build_world
-from tests.integration.cli import crmagent
+from tests.integration.cli import crmagent, new_key
 from tests.integration.servers import free_port, running
 from tests.requests import REQUEST
 
@@ -36,19 +36,13 @@ class Deployment:
     other: str
 
 
-def _key(home: Path, *args: str) -> str:
-    made = crmagent("key", "create", *args, "--home", home)
-    assert made.returncode == 0, made.stderr
-    return made.stdout.strip().splitlines()[-1]
-
-
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     home = tmp_path_factory.mktemp("tenants")
     build_world(home, seed=1)
-    editor = _key(home, "--merchant", "m001", "--role", "editor")
-    viewer = _key(home, "--merchant", "m001", "--role", "viewer")
-    other = _key(home, "--merchant", "m002", "--merchant", "m003")
+    editor = new_key(home, "--merchant", "m001", "--role", "editor")
+    viewer = new_key(home, "--merchant", "m001", "--role", "viewer")
+    other = new_key(home, "--merchant", "m002", "--merchant", "m003")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with running(
@@ -187,7 +181,7 @@ def test_an_import_for_another_merchant_imports_nothing(
 
 
 def test_a_revoked_key_stops_at_once(deployment: Deployment) -> None:
-    key = _key(deployment.home, "--merchant", "m001", "--role", "viewer", "--label", "temp")
+    key = new_key(deployment.home, "--merchant", "m001", "--role", "viewer", "--label", "temp")
     assert httpx.get(f"{deployment.url}/reviews", headers=_as(key)).status_code == 200
     key_id = key.split("_")[1]
     assert crmagent("key", "revoke", key_id, "--home", deployment.home).returncode == 0
