@@ -8,6 +8,9 @@ import pytest
 from pytest_socket import socket_allow_hosts
 
 from tests.fakes import FakeOpenAI
+from tests.integration.postgres import postgres_server, postgres_url
+
+__all__ = ["postgres_server", "postgres_url"]
 
 
 @pytest.fixture(autouse=True)
