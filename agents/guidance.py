@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from agents.content import LEAN_NOTE, evidence_decides
 from agents.segment_analyst import SegmentAnalysis
 from agents.template import ALWAYS, NEVER
+from tools.bandits import Arm, analyse
+from tools.crm import ArmResults, Experiment
 from tools.domain import Edit, GuidanceStep, Mode, Pattern, Reference, RuleReport
 from tools.message.best_practice import practice
 from tools.message.features import feature_of
@@ -102,6 +104,37 @@ def _not_followed(
     )
 
 
+def experiment_step(
+    experiment: Experiment, results: Sequence[ArmResults]
+) -> tuple[str, list[str]] | None:
+    """The step that cites one of the merchant's A/B tests of this segment and channel:
+    each arm's rate on its sends, the leader's probability to be best and what became of the
+    test; its arms are history the rest of the guidance was read in. None before any send."""
+    arms = [(a, r) for a, r in zip(experiment.arms, results, strict=True) if r.sends]
+    if len(arms) < 2:
+        return None
+    reading = analyse(
+        [Arm(a.name, r.sends, r.conversions) for a, r in arms],
+        control=next((i for i, (a, _) in enumerate(arms) if a.index == 0), 0),
+    )
+    leader = reading.arms[reading.leader]
+    rates = "; ".join(
+        f"{a.name} {r.conversions / r.sends:.2%} on {r.sends:,} sends" for a, r in arms
+    )
+    if experiment.status == "shipped" and experiment.shipped_arm is not None:
+        outcome = f"you shipped {experiment.arms[experiment.shipped_arm].name}"
+    elif experiment.status == "stopped":
+        outcome = "you stopped it"
+    else:
+        outcome = "it is still running"
+    return (
+        f"Your A/B test #{experiment.experiment_id} ({experiment.segment}, {experiment.channel}; "
+        f"{outcome}): {rates}. {leader.name} leads (P(best) {leader.p_best:.0%}). Its "
+        "messages are in the history this guidance was read in.",
+        [a.template_id for a, _ in arms],
+    )
+
+
 def write_guidance(
     mode: Mode,
     analysis: SegmentAnalysis,
@@ -118,13 +151,15 @@ def write_guidance(
     edits: int = 0,
     dated: bool = True,
     worded: Sequence[Edit] = (),
+    tested: Sequence[tuple[str, list[str]]] = (),
 ) -> list[GuidanceStep]:
     """The steps, most important first, at most ``MAX_STEPS``: those the new message acts
     on, then one that gathers the rest ("More evidence"); no step asks for what the message
     does not do. ``written`` are the new template's features, ``voice`` the merchant's brand
     voice, ``code`` the voucher's, ``dated`` whether it has an end date, ``edits`` how
-    many edits were made to the original and ``worded`` those that put in the words the
-    history favours (``tools.writing.wording``)."""
+    many edits were made to the original, ``worded`` those that put in the words the
+    history favours (``tools.writing.wording``) and ``tested`` the steps citing the
+    merchant's A/B tests of this segment and channel (``experiment_step``)."""
     steps: list[tuple[str, list[str]]] = []
     more: list[str] = []
     not_done: list[str] = []
@@ -177,6 +212,7 @@ def write_guidance(
             "its reason, are listed with the result.",
             evidence,
         )
+    steps.extend(tested)
     if worded:
         steps.append(
             (

@@ -2,8 +2,9 @@
 response model.
 
 Each round, for each campaign (a rewrite task of a merchant rich in history), the agent
-writes texts under the runner's variant settings; with the merchant's original (the
-control) they are the round's arms, the same text counted once. Sends are drawn from the
+writes texts, under the runner's variant settings or as the main template and variants of
+one request (``arms="variants"``); with the merchant's original (the control) they are the
+round's arms, the same text counted once. Sends are drawn from the
 hidden model: an arm's opens, clicks and conversions are binomial draws along its expected
 funnel, from a generator seeded per policy. The loop's results are imported into the
 agent's copy of the store as template rows (``loop-<campaign>-a<arm>``, running totals, as a
@@ -42,6 +43,10 @@ WRITERS = ("full", "group_only", "retrieval_only", "rules_only")
 POLICIES = ("original", "fixed_ab", "loop", "oracle", "oracle_pool")
 REWRITES = ("every", "once")
 """When the agent writes: every round, from the store as the last round left it; or once."""
+ARMS = ("settings", "variants")
+"""Where the agent's texts come from: one per run setting in ``WRITERS``; or one request
+under ``full`` asking for ``VARIANTS_ASKED`` variants, as a merchant setting up a test would."""
+VARIANTS_ASKED = 4
 
 
 @dataclass
@@ -152,18 +157,32 @@ def _campaigns(
 
 
 def _write(
-    agent: Agent, campaigns: list[LoopCampaign], view: Path, hidden: HiddenWorld, round_: int
+    agent: Agent,
+    campaigns: list[LoopCampaign],
+    view: Path,
+    hidden: HiddenWorld,
+    round_: int,
+    arms: str,
 ) -> None:
-    """The agent's texts under every writer setting, added as arms."""
-    requests = [c.task.request for c in campaigns]
-    for setting in WRITERS:
-        results = agent.generate(requests, view, VARIANTS[setting] or {})
+    """The agent's texts, added as arms: under every writer setting, or (``variants``)
+    the main template and its variants of one request under ``full``."""
+    asks = (
+        [(s, VARIANTS[s] or {}, {}) for s in WRITERS]
+        if arms == "settings"
+        else [(WRITERS[0], VARIANTS[WRITERS[0]] or {}, {"variants": VARIANTS_ASKED})]
+    )
+    for setting, settings, extra in asks:
+        requests = [{**c.task.request, **extra} for c in campaigns]
+        results = agent.generate(requests, view, settings)
         for campaign, result in zip(campaigns, results, strict=True):
             if isinstance(result, str):
                 raise RuntimeError(f"the agent failed {campaign.task.task_id}: {result}")
-            subject, body = result.template.subject, result.template.body
-            p = expected_cvr(hidden, campaign.task.campaign, subject, body)
-            campaign.add(subject, body, setting, round_, p)
+            texts = [(setting, result.template)] + [
+                (f"variant:{v.feature}", v.template) for v in result.variants
+            ]
+            for source, text in texts:
+                p = expected_cvr(hidden, campaign.task.campaign, text.subject, text.body)
+                campaign.add(text.subject, text.body, source, round_, p)
 
 
 def _draw(
@@ -227,6 +246,7 @@ def run_loop(
     world: str = "default",
     rewrite: str = "once",
     pool_size: int = 300,
+    arms: str = "settings",
 ) -> dict[str, Any]:
     """Run the closed loop on the seed's world: per round and policy, the expected
     conversions (true rates times sends: what the figures and the target are read on) and
@@ -236,6 +256,8 @@ def run_loop(
         raise ValueError(f"unknown world {world!r}; known: {', '.join(WORLD_KINDS)}")
     if rewrite not in REWRITES:
         raise ValueError(f"rewrite is one of {', '.join(REWRITES)}, not {rewrite!r}")
+    if arms not in ARMS:
+        raise ValueError(f"arms is one of {', '.join(ARMS)}, not {arms!r}")
     if rounds < 1 or sends < 1 or campaigns < 1:
         raise ValueError("rounds, sends and campaigns must each be at least 1")
     world_home = prepare(folder, seed, kind=world)
@@ -248,7 +270,7 @@ def run_loop(
     arms_per_round = []
     for round_ in range(rounds):
         if round_ == 0 or rewrite == "every":
-            _write(agent, loop, view, hidden, round_)
+            _write(agent, loop, view, hidden, round_, arms)
         arms_per_round.append(sum(len(c.arms) for c in loop))
         totals = {name: [0.0, 0.0] for name in POLICIES}
         for index, campaign in enumerate(loop):
@@ -282,6 +304,7 @@ def run_loop(
         "sends": sends,
         "campaigns": len(loop),
         "rewrite": rewrite,
+        "arms_from": arms,
         "arms_per_round": arms_per_round,
         "expected": {k: [round(v, 3) for v in vs] for k, vs in expected.items()},
         "drawn": {k: [int(v) for v in vs] for k, vs in drawn.items()},

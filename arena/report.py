@@ -1,6 +1,7 @@
 """The arena report: a Markdown and an HTML page with the leaderboard and four plots (lift
 per mode, lift per segment, captured lift against the merchant's own history, the
-leaderboard as bars)."""
+leaderboard as bars), and the closed loop's figures with its cumulative conversions per
+policy when the loop ran."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ matplotlib.use("Agg")  # files only, no display
 
 import matplotlib.pyplot as plt
 
+from arena.loop import loop_lines
 from arena.runner import GOOD, HEAD_TO_HEAD, ArenaRun, TaskScore
 
 PLOTS = ("lift_per_mode.png", "lift_per_segment.png", "captured_vs_history.png", "leaderboard.png")
@@ -209,9 +211,13 @@ HEADER = [
 ]
 
 
-def write_report(run: ArenaRun, out: Path) -> tuple[Path, Path]:
-    """``report.md`` and ``report.html`` with the leaderboard and the plots."""
+def write_report(run: ArenaRun, out: Path, loop: dict[str, Any] | None = None) -> tuple[Path, Path]:
+    """``report.md`` and ``report.html`` with the leaderboard and the plots, and the closed
+    loop's figures and cumulative plot when ``loop`` (``arena.loop.run_loop``'s) is given."""
     plots = plot(run, out)
+    loop_text = [] if loop is None else ["## The closed loop", "", *loop_lines(loop)]
+    if loop is not None:
+        plots.append(plot_loop(loop, out))
     figures = run.figures
     captured = [c for s in run.scores.get("full", []) if (c := s.captured) is not None]
     above = sum(c > 1 for c in captured)
@@ -235,10 +241,9 @@ def write_report(run: ArenaRun, out: Path) -> tuple[Path, Path]:
         "tasks (captured > 1).",
         f"Median captured for `full`: {statistics.median(captured):.2f}." if captured else "",
         "",
-        f"Analyst questions: {figures['analyst']['accuracy']:.0%} exact "
-        f"({figures['analyst']['questions']}, {figures['analyst']['no_answer_share']:.0%} "
-        "without a valid answer). Compliance: "
-        f"{figures['compliance']['accuracy']:.0%} exact ({figures['compliance']['questions']}).",
+        _questions_line(figures),
+        "",
+        *(f"{line}  " for line in loop_text),
         "",
         *(f"![{p.stem}]({p.name})" for p in plots),
         "",
@@ -260,11 +265,27 @@ def write_report(run: ArenaRun, out: Path) -> tuple[Path, Path]:
         + "".join(f"<th>{h}</th>" for h in HEADER)
         + f"</tr>{table}</table>"
         + "".join(f"<p>{html.escape(line)}</p>" for line in head_to_head(figures))
+        + (f"<h2>The closed loop</h2><pre>{html.escape(chr(10).join(loop_text[2:]))}</pre>")
+        * (loop is not None)
         + "".join(f"<p><img src='{p.name}' alt='{p.stem}'></p>" for p in plots)
     )
     page_path = out / "report.html"
     page_path.write_text(page, encoding="utf-8")
     return markdown, page_path
+
+
+def _questions_line(figures: dict[str, Any]) -> str:
+    """How the analyst and compliance questions went (a run may ask none)."""
+    analyst, compliance = figures["analyst"], figures["compliance"]
+    parts = []
+    if analyst["questions"]:
+        parts.append(
+            f"Analyst questions: {analyst['accuracy']:.0%} exact ({analyst['questions']}, "
+            f"{analyst['no_answer_share']:.0%} without a valid answer)."
+        )
+    if compliance["questions"]:
+        parts.append(f"Compliance: {compliance['accuracy']:.0%} exact ({compliance['questions']}).")
+    return " ".join(parts) or "No analyst or compliance questions were asked."
 
 
 LOOP_PLOT = "loop_cumulative.png"

@@ -12,7 +12,7 @@ from agents import analyst
 from agents.rule_checker import rule_context
 from crmagent.api import BatchError, generate_batch
 from crmagent.measure.readers import direct
-from tools.bandits import Arm, analyse, split
+from tools.bandits import Arm, analyse, plan
 from tools.crm.resources import store_for
 from tools.domain import (
     CampaignRequest,
@@ -129,7 +129,7 @@ def thompson(arms: Sequence[tuple[int, int]], sends: int, seed: int) -> list[int
     reading = analyse(
         [Arm(f"arm-{i}", n, c) for i, (n, c) in enumerate(arms)], seed=seed, draws=THOMPSON_DRAWS
     )
-    return split(reading, sends)
+    return plan(reading, sends)
 
 
 THOMPSON_DRAWS = 4_000

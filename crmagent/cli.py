@@ -796,6 +796,12 @@ def arena_loop(
     rewrite: Annotated[
         str, typer.Option(help="once: the agent writes in round 1; every: each round.")
     ] = "once",
+    arms: Annotated[
+        str,
+        typer.Option(
+            help="settings: a text per run setting; variants: one request asking for variants."
+        ),
+    ] = "settings",
     out: Annotated[
         Path | None, typer.Option(help="Folder for loop.json and the cumulative plot.")
     ] = None,
@@ -821,6 +827,7 @@ def arena_loop(
             campaigns=campaigns,
             world=world,
             rewrite=rewrite,
+            arms=arms,
         )
     except ValueError as exc:
         errors.print(str(exc), style="bold red", markup=False)
@@ -845,16 +852,26 @@ def arena_report(
     tasks: Annotated[int, typer.Option(help="Marketer tasks.")] = 60,
     world: WorldOption = "default",
     best_tasks: BestTasksOption = 20,
+    loop_rounds: Annotated[
+        int, typer.Option(help="Rounds of the closed loop to report (0: leave it out).", min=0)
+    ] = 10,
     home: HomeOption = None,
 ) -> None:
-    """Run the arena and write a Markdown/HTML report with plots."""
+    """Run the arena and write a Markdown/HTML report with plots, the closed loop's
+    cumulative conversions per policy among them."""
+    from arena.loop import run_loop
     from arena.report import write_report
     from arena.runner import run_arena, run_folder
-    from crmagent.arena_agent import CRMAgent
+    from crmagent.arena_agent import CRMAgent, thompson
 
     folder = run_folder(settings(home).home / "arena-runs", seed, _world(world))
     run = run_arena(folder, seed, CRMAgent(), tasks=tasks, world=world, best_tasks=best_tasks)
-    markdown, page = write_report(run, out)
+    loop = (
+        run_loop(folder, seed, CRMAgent(), thompson, rounds=loop_rounds, world=world)
+        if loop_rounds
+        else None
+    )
+    markdown, page = write_report(run, out, loop)
     console.print(f"wrote {markdown} and {page}")
 
 

@@ -237,7 +237,8 @@ def next_(
     home: HomeOption = None,
 ) -> None:
     """The next round's sends by arm, by Thompson sampling (each arm's share is its
-    probability to be best), the control keeping its floor."""
+    probability to be best), the control keeping its floor; once the test may stop, every
+    send to the leader."""
     try:
         shown = experiments.next_split(
             settings(home).home,
@@ -258,6 +259,11 @@ def next_(
             part["name"], part["template_id"], f"{part['sends']:,}", _percent(part["p_best"], 1)
         )
     console.print(table, soft_wrap=False)
+    if shown["decided"]:
+        console.print(
+            f"{shown['reason']}: every send goes to it; end the test with "
+            f"crmagent experiment ship {experiment_id} ARM"
+        )
 
 
 @experiment_app.command("stop")

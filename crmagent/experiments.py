@@ -24,7 +24,7 @@ from tools.bandits import (
     Arm,
     Objective,
     analyse,
-    split,
+    plan,
 )
 from tools.crm import Experiment, experiments_for
 
@@ -287,21 +287,24 @@ def next_split(
     floor: float = CONTROL_FLOOR,
     objective: Objective = "conversion",
 ) -> dict[str, Any]:
-    """How to share the next ``sends`` among the arms, by Thompson sampling (each arm's
-    share is its probability to be best; the control keeps ``floor``; an arm stopped by the
-    guardrail gets none), as JSON."""
+    """How to share the next ``sends`` among the arms, as JSON: while the test runs, by
+    Thompson sampling (each arm's share is its probability to be best; the control keeps
+    ``floor``; an arm stopped by the guardrail gets none); once it may stop, every send to
+    the leader, with ``decided`` set and the reason (ship it to end the experiment)."""
     experiment = experiments_for(home).get(experiment_id)
     if experiment.status != "running":
         raise ValueError(
             f"experiment {experiment_id} is {experiment.status}: there is nothing to split"
         )
     rows, reading = _analysis_of(home, experiment, objective, seed)
-    counts = split(reading, sends, floor)
+    counts = plan(reading, sends, floor)
     return {
         **_header(experiment),
         "sends": sends,
         "seed": seed,
         "control_floor": floor,
+        "decided": reading.stop,
+        "reason": reading.reason,
         "split": [
             {
                 "name": row["name"],

@@ -93,8 +93,8 @@ class Analysis:
     threshold: float
     min_sends: int
     stop: bool
-    """The leader's expected loss is under ``threshold`` and every running arm has
-    ``min_sends``: ship the leader."""
+    """The leader's expected loss is under ``threshold`` and the leader and the control
+    have ``min_sends`` each: ship the leader."""
     reason: str
     seed: int
     draws: int
@@ -197,7 +197,11 @@ def analyse(
         for i, arm in enumerate(arms)
     ]
     leader = min(running, key=lambda i: (readings[i].expected_loss, -readings[i].p_best, i))
-    short = [arms[i].name for i in running if arms[i].sends < min_sends]
+    # The leader and the control are judged on their own sends; an arm Thompson sampling
+    # starves is starved for being behind, and what is left unknown of it is in the
+    # leader's expected loss already.
+    judged = sorted({leader, control} & set(running))
+    short = [arms[i].name for i in judged if arms[i].sends < min_sends]
     unit = "per send" if objective == "revenue" else "conversion rate"
     lead = readings[leader]
     if short:
@@ -282,3 +286,14 @@ def split(analysis: Analysis, sends: int, floor: float = CONTROL_FLOOR) -> list[
         rest[i] += 1
     counts += rest
     return [int(c) for c in counts]
+
+
+def plan(analysis: Analysis, sends: int, floor: float = CONTROL_FLOOR) -> list[int]:
+    """The next ``sends`` as the experiment stands: while it runs, the Thompson ``split``
+    with the control's floor; once it may stop, every send to the leader (the test has
+    taught what it could, and the floor's price is no longer worth paying)."""
+    if not analysis.stop:
+        return split(analysis, sends, floor)
+    counts = [0] * len(analysis.arms)
+    counts[analysis.leader] = sends
+    return counts

@@ -16,6 +16,7 @@ from agents.rule_checker import check_template
 from graph.context import Context, model_for
 from graph.nodes.shared import spent
 from graph.state import State
+from tools.crm import experiments_for
 from tools.crm.resources import store_for
 from tools.crm.response_model import segment_model
 from tools.domain import FallbackStep, RuleReport, Scores, TemplateText
@@ -85,8 +86,30 @@ def write_guidance(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         code=state["request"].voucher.code if state["request"].voucher else None,
         edits=len(state.get("edits", [])),
         worded=[e for e in state.get("edits", []) if e.kind == "wording"],
+        tested=_tests_cited(state, ctx),
     )
     return {"guidance": steps}
+
+
+CITED_TESTS = 2
+"""The merchant's newest A/B tests of the segment and channel the guidance cites."""
+
+
+def _tests_cited(state: State, ctx: Context) -> list[tuple[str, list[str]]]:
+    """Steps citing the merchant's newest A/B tests of this segment and channel that have
+    results: what a test taught is history like any other, and the merchant sees which."""
+    request = state["request"]
+    tests = experiments_for(ctx.home)
+    steps = []
+    for experiment in tests.all([request.merchant_id]):
+        if experiment.segment != request.segment or experiment.channel != request.channel.value:
+            continue
+        step = guidance.experiment_step(experiment, tests.results(experiment))
+        if step is not None:
+            steps.append(step)
+        if len(steps) == CITED_TESTS:
+            break
+    return steps
 
 
 def grounded_scores(

@@ -8,6 +8,8 @@ import sqlite3
 from pathlib import Path
 
 from arena.loop import POLICIES, run_loop
+from arena.report import write_report
+from arena.runner import run_arena
 from crmagent.arena_agent import CRMAgent, thompson
 from tests.integration.cli import crmagent
 
@@ -47,3 +49,25 @@ def test_loop_command_prints_json_and_writes_the_plot(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "out" / "loop.json").read_text())["rounds"] == 2
     bad = crmagent("arena", "loop", "--rewrite", "sometimes", "--home", tmp_path / "home")
     assert bad.returncode != 0 and "rewrite is one of" in bad.stderr
+
+
+def test_the_arena_report_carries_the_loop_and_its_plot(tmp_path: Path) -> None:
+    run = run_arena(
+        tmp_path,
+        1,
+        CRMAgent(),
+        tasks=3,
+        questions=0,
+        cases=0,
+        variants=["original", "full"],
+        pool_size=20,
+        best_tasks=1,
+    )
+    loop = run_loop(tmp_path, 1, CRMAgent(), thompson, rounds=2, campaigns=2, sends=500)
+    markdown, page = write_report(run, tmp_path / "report", loop)
+    text = markdown.read_text()
+    assert "## The closed loop" in text and "of the oracle's cumulative" in text
+    assert "![loop_cumulative](loop_cumulative.png)" in text
+    assert (tmp_path / "report" / "loop_cumulative.png").stat().st_size > 10_000
+    assert "<h2>The closed loop</h2>" in page.read_text()
+    assert "No analyst or compliance questions were asked." in text

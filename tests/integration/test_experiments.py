@@ -97,7 +97,10 @@ def test_generate_then_test_then_ship_and_the_arms_become_history(tmp_path: Path
     assert "Recommendation: stop: ship variant-1" in " ".join(table.stdout.split())
 
     split = crmagent("experiment", "next", experiment, "--sends", "5000", "--json", "--home", home)
-    assert [p["sends"] for p in json.loads(split.stdout)["split"]] == [500, 4500]
+    decided = json.loads(split.stdout)
+    assert [p["sends"] for p in decided["split"]] == [0, 5000] and decided["decided"]
+    told = crmagent("experiment", "next", experiment, "--sends", "5000", "--home", home)
+    assert f"crmagent experiment ship {experiment} ARM" in " ".join(told.stdout.split())
 
     # Hand-recorded results cannot double an imported arm.
     twice = crmagent(
@@ -115,6 +118,17 @@ def test_generate_then_test_then_ship_and_the_arms_become_history(tmp_path: Path
     with Store(home / "crm.sqlite") as store:
         learned = {r.template_id for r in store.templates("m001", REQUEST["segment"])}
     assert {control, variant} <= learned
+    # ... and its guidance cites the test, with the arms as evidence.
+    regenerated = crmagent("generate", "--request", request_file, "--json", "--home", home)
+    assert regenerated.returncode == 0, regenerated.stderr
+    cited = [
+        step
+        for step in json.loads(regenerated.stdout)["guidance"]
+        if f"A/B test #{experiment}" in step["text"]
+    ]
+    assert len(cited) == 1 and "you shipped variant-1" in cited[0]["text"]
+    assert "variant-1 4.00% on 1,000 sends" in cited[0]["text"]
+    assert cited[0]["evidence"] == [control, variant]
 
 
 def test_experiment_create_from_flags_refuses_what_is_missing(tmp_path: Path) -> None:
@@ -200,7 +214,8 @@ def test_experiments_over_http_keep_to_the_keys_merchants_and_roles(
         "reason": status["recommendation"]["reason"],
     }
     split = client.get(f"/experiments/{number}/next?sends=1000", headers=viewer).json()
-    assert [p["sends"] for p in split["split"]] == [100, 900]
+    # Decided: every send goes to the winner, the control's floor no longer paid.
+    assert [p["sends"] for p in split["split"]] == [0, 1000] and split["decided"]
     wrong = client.post(
         f"/experiments/{number}/results", json={**control, "conversions": 2000}, headers=editor
     )

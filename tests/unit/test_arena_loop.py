@@ -50,10 +50,13 @@ def test_summary_reads_regret_and_shares() -> None:
     assert found["loop_over_fixed_ab"] == 0.1 and found["loop_ahead_of_fixed_ab"]
 
 
-def test_thompson_keeps_the_floor_and_favours_the_better_arm() -> None:
-    counts = thompson([(1000, 10), (1000, 40), (1000, 12)], 2000, seed=1)
+def test_thompson_keeps_the_floor_while_testing_and_ships_once_decided() -> None:
+    # 2.0%, 2.6% and 2.1% on 1,000 sends each: undecided, the control keeps its floor.
+    counts = thompson([(1000, 20), (1000, 26), (1000, 21)], 2000, seed=1)
     assert sum(counts) == 2000 and counts[0] >= 200
     assert counts[1] > counts[0] + counts[2]
+    # 1% against 4%: the test may stop, so every send goes to the winner.
+    assert thompson([(1000, 10), (1000, 40), (1000, 12)], 2000, seed=1) == [0, 2000, 0]
     assert thompson([(1000, 10), (1000, 40)], 2000, seed=1) == thompson(
         [(1000, 10), (1000, 40)], 2000, seed=1
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.bandits import Arm, analyse, split
+from tools.bandits import Arm, analyse, plan, split
 
 
 def test_twice_the_conversions_on_the_same_sends_is_almost_surely_best() -> None:
@@ -44,7 +44,7 @@ def test_the_split_sums_to_the_sends_and_keeps_the_controls_floor() -> None:
     assert sum(parts) == 333 and parts[0] >= round(0.2 * 333)
 
 
-def test_stop_when_the_leader_costs_little_and_every_arm_has_its_sends() -> None:
+def test_stop_when_the_leader_costs_little_and_has_its_sends() -> None:
     # 1% vs 3% on 10,000 sends each: nothing left to learn.
     done = analyse([Arm("control", 10_000, 100), Arm("variant-1", 10_000, 300)], seed=1)
     assert done.stop and done.leader == 1 and "ship variant-1" in done.reason
@@ -57,6 +57,19 @@ def test_stop_when_the_leader_costs_little_and_every_arm_has_its_sends() -> None
     close = [Arm("control", 5000, 100), Arm("variant-1", 5000, 110)]
     assert analyse(close, seed=1).stop
     assert not analyse(close, seed=1, threshold=0.0001).stop
+    # An arm Thompson sampling starved (300 sends, 0.7%) does not hold the test open: the
+    # leader and the control have their sends, and the starved arm's doubt is in the loss.
+    starved = [Arm("control", 2000, 20), Arm("variant-1", 12_000, 480), Arm("variant-2", 300, 2)]
+    assert analyse(starved, seed=1).stop
+    # The leader itself must have its sends.
+    assert not analyse([Arm("control", 5000, 50), Arm("variant-1", 600, 30)], seed=1).stop
+
+
+def test_plan_splits_while_testing_and_sends_all_to_the_leader_once_decided() -> None:
+    running = analyse([Arm("control", 500, 5), Arm("variant-1", 500, 8)], seed=2)
+    assert plan(running, 1000) == split(running, 1000)
+    done = analyse([Arm("control", 10_000, 100), Arm("variant-1", 10_000, 300)], seed=1)
+    assert plan(done, 1000) == [0, 1000]
 
 
 def test_an_arm_that_drives_unsubscribes_up_is_stopped() -> None:
