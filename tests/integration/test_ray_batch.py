@@ -143,14 +143,9 @@ def test_a_rerun_after_a_killed_driver_answers_only_the_missing_lines(
     assert 0 < len(journaled) < 39, "the driver should have been killed mid-batch"
     written = target.read_bytes().count(b"\n")
 
-    t0 = time.monotonic()
-    while any((q.info["cmdline"] or [""])[0].startswith("ray::BatchWorker") for q in psutil.process_iter(["cmdline"])):
-        time.sleep(0.1)
-    print("zombies gone after", time.monotonic() - t0)
     rerun = crmagent(*args)
     assert rerun.returncode == 0, rerun.stderr
     done = len(journaled)
-    print([l for l in target.read_text().splitlines() if "error" in l[:80]])
     assert f"{39 - done} line(s) written (0 error line(s)), {done} already done" in rerun.stdout
     assert done >= written
     assert target.read_text() == (world / "single.jsonl").read_text()
