@@ -126,6 +126,7 @@ class Journal:
                 self.offsets[int(number)] = position + len(number) + len(run_of) + 2
             position += len(record)
         self._handle = self.path.open("ab")
+        self._reader = self.path.open("rb")  # the file only grows: what it read stays true
 
     def add(self, answers: list[tuple[int, str]]) -> None:
         """Append these results (their JSON, by input line number), durably."""
@@ -138,13 +139,13 @@ class Journal:
 
     def result(self, number: int) -> bytes:
         """The result line of an input line, as written."""
-        with self.path.open("rb") as handle:
-            handle.seek(self.offsets[number])
-            return handle.readline()
+        self._reader.seek(self.offsets[number])
+        return self._reader.readline()
 
     def close(self, complete: bool) -> None:
         """Close the journal; delete it once the output holds every line."""
         self._handle.close()
+        self._reader.close()
         if complete:
             self.path.unlink()
 
@@ -248,9 +249,10 @@ def _dispatch(
         try:
             answers = ray.get(ready[0])
         except RayError as exc:
+            reason = str(exc).strip().splitlines()[0]
             raise RuntimeError(
-                f"lines {', '.join(str(n) for n, _ in part)}: a worker failed {RESTARTS + 1} "
-                f"times ({type(exc).__name__}); rerun the same command to answer the rest"
+                f"lines {', '.join(str(n) for n, _ in part)}: {type(exc).__name__}: {reason} "
+                "(the lines answered so far are kept: rerun the same command for the rest)"
             ) from exc
         yield actor, part, answers
         submit(actor)
