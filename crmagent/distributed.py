@@ -105,10 +105,12 @@ def assign(groups: list[list[Line]], workers: int) -> list[list[list[Line]]]:
 
 
 def chunks(dealt: list[list[Line]], size: int) -> deque[list[Line]]:
-    """An actor's shards cut into chunks of ``size``, the earliest lines first (so the
-    output's in-order prefix grows early)."""
-    cut = [group[i : i + size] for group in dealt for i in range(0, len(group), size)]
-    return deque(sorted(cut, key=lambda c: c[0][0]))
+    """An actor's shards, the earliest first (so the output's in-order prefix grows early),
+    one after another in chunks of ``size``: a big shard over several chunks, small ones
+    (a merchant's segment asked for once) together, so that a chunk's requests run
+    ``max_concurrency`` at a time."""
+    lines = [line for group in sorted(dealt, key=lambda g: g[0][0]) for line in group]
+    return deque(lines[i : i + size] for i in range(0, len(lines), size))
 
 
 class Journal:

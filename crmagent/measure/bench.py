@@ -11,13 +11,13 @@ and on the same leaf.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import statistics
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -586,9 +586,11 @@ def ray_batch_figures(
     """``crmagent batch --ray`` on the store in ``home`` (the 100k-template world in the
     benchmark), group and rules modes as the scaling figures: requests a second with each
     number of actors, end to end (the actors' start and their first requests, which read
-    every stored text, included), and the largest pool's over one actor's. The actors run
-    on a local Ray cluster of as many CPUs as the largest pool; a warm-up batch reads the
-    store into the page cache first, so that no pool pays for the disk."""
+    every stored text, included), the seconds to the first answer (that start), and the
+    largest pool's rate over one actor's; and the machine's load (a ratio below the pool's
+    size on a machine busier than its cores is the machine's). The actors run on a local
+    Ray cluster of as many CPUs as the largest pool; a warm-up batch reads the store into
+    the page cache first, so that no pool pays for the disk."""
     import importlib.util
     import json
     import logging
@@ -610,21 +612,32 @@ def ray_batch_figures(
     warm.write_text("".join(json.dumps(r) + "\n" for r in batch[:2]))
     context = Context(home=str(home), modes=["group", "rules"])
 
-    def answer(source: Path, count: int) -> None:
+    def answer(source: Path, count: int) -> tuple[float, float]:
+        """Seconds to the first answer and to the last."""
         target = folder / f"{source.stem}-{count}.jsonl"
         target.unlink(missing_ok=True)
-        run_batch(source, target, context=context, ray="auto", workers=count)
+        answers: list[float] = []
+        started = time.perf_counter()
+
+        def answered(lines: int) -> None:
+            if lines and not answers:
+                answers.append(time.perf_counter() - started)
+
+        run_batch(source, target, context=context, ray="auto", workers=count, progress=answered)
+        return answers[0], time.perf_counter() - started
 
     ray.init(num_cpus=max(workers), include_dashboard=False, logging_level=logging.WARNING)
     try:
         answer(warm, 1)
         for count in workers:
-            seconds = _timed(partial(answer, source, count), repeats=1)
+            first, seconds = answer(source, count)
             figures[f"workers_{count}_requests_per_s"] = round(requests / seconds, 1)
+            figures[f"workers_{count}_first_answer_s"] = round(first, 1)
     finally:
         ray.shutdown()
     one, most = (figures[f"workers_{n}_requests_per_s"] for n in (min(workers), max(workers)))
-    return {**figures, "ratio": round(most / one, 2)}
+    load = os.getloadavg()[0]
+    return {**figures, "ratio": round(most / one, 2), "load_1min": round(load, 1)}
 
 
 def queue_figures(world: Path, size: int = 1000, loads: int = 60) -> dict[str, float]:

@@ -25,9 +25,11 @@ def test_each_merchants_segment_goes_whole_to_one_actor_and_the_load_is_balanced
     }
     assert len(owners) == 4  # every shard on exactly one actor
     assert sorted(sum(len(g) for g in groups) for groups in dealt) == [7, 8]
+    # m1 vip cut in threes, m3 vip (line 15) after it; m2 vip then m1 lapsed on the other
     queue = chunks(dealt[owners[("m1", "vip")]], 3)
-    # m1 vip cut in threes, and m3 vip (line 15) beside it: each chunk one shard's
-    assert [[n for n, _ in part] for part in queue] == [[1, 2, 3], [4, 5, 6], [7], [15]]
+    assert [[n for n, _ in part] for part in queue] == [[1, 2, 3], [4, 5, 6], [7, 15]]
+    queue = chunks(dealt[owners[("m2", "vip")]], 3)
+    assert [[n for n, _ in part] for part in queue] == [[8, 9, 10], [11, 12, 13], [14]]
 
 
 def test_the_journal_keeps_its_runs_results_through_a_torn_line(tmp_path: Path) -> None:
