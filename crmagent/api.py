@@ -131,7 +131,10 @@ def _durable_batch(
     for index, (payload, thread) in enumerate(zip(payloads, thread_ids, strict=True)):
         config: RunnableConfig = {"configurable": {"thread_id": thread}}
         snapshot = runner.get_state(config)
-        if snapshot.next:  # stopped mid-graph: resume from the last checkpoint
+        # Stopped mid-graph: resume from the last checkpoint. A step whose results were
+        # saved but not yet its checkpoint (killed while LangGraph wrote it in the
+        # background) lists no next node but still has its tasks, to be applied on resume.
+        if snapshot.next or snapshot.tasks:
             pending.append((index, None, config))
         elif snapshot.values.get("scores") is not None:  # finished before
             outputs[index] = {k: v for k, v in snapshot.values.items() if k in RESULT_KEYS}

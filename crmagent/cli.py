@@ -339,6 +339,23 @@ def batch(
             "web app's Review queue, GET /reviews) and its line says 'awaiting review'.",
         ),
     ] = False,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            help="Answer on a Ray cluster: 'auto' (RAY_ADDRESS, else the cluster started on "
+            "this machine, else a new local one) or the cluster's address. Same output, in "
+            "input order; needs the ray extra.",
+            metavar="auto|ADDRESS",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Ray actors answering (default: one per CPU of the cluster).",
+            show_default=False,
+        ),
+    ] = None,
     home: HomeOption = None,
 ) -> None:
     """Answer many requests; resumable: rerun after a kill and it carries on."""
@@ -349,6 +366,9 @@ def batch(
 
     if not source.exists():
         errors.print(f"{source}: no such file", style="bold red")
+        raise typer.Exit(EXIT_INVALID)
+    if workers is not None and ray is None:
+        errors.print("--workers sets the Ray actors: give --ray too", style="bold red")
         raise typer.Exit(EXIT_INVALID)
     total = sum(1 for line in source.open(encoding="utf-8-sig") if line.strip())
     config = settings(home)
@@ -362,14 +382,23 @@ def batch(
         console=errors,
     ) as bar:
         task = bar.add_task("generating", total=total)
-        report = run_batch(
-            source,
-            target,
-            context=context,
-            max_concurrency=concurrency,
-            progress=lambda n: bar.advance(task, n),
-            max_calls=max_calls,
-        )
+        try:
+            report = run_batch(
+                source,
+                target,
+                context=context,
+                max_concurrency=concurrency,
+                progress=lambda n: bar.advance(task, n),
+                max_calls=max_calls,
+                ray=ray,
+                workers=workers,
+            )
+        except ModuleNotFoundError as exc:
+            errors.print(str(exc), style="bold red", markup=False)
+            raise typer.Exit(EXIT_INVALID) from exc
+        except RuntimeError as exc:
+            errors.print(str(exc), style="bold red", markup=False)
+            raise typer.Exit(1) from exc
     spent = ""
     if report.calls or report.judge_calls:
         tokens = (

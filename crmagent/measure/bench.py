@@ -11,6 +11,7 @@ and on the same leaf.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import statistics
@@ -579,6 +580,66 @@ def scaling_figures(
     return {**figures, "warm_ratio": round(large["warm_request_s"] / small["warm_request_s"], 2)}
 
 
+def ray_batch_figures(
+    home: Path, requests: int = 600, seed: int = 1, workers: tuple[int, ...] = (1, 2)
+) -> dict[str, Any]:
+    """``crmagent batch --ray`` on the store in ``home`` (the 100k-template world in the
+    benchmark), group and rules modes as the scaling figures: requests a second with each
+    number of actors, end to end (the actors' start and their first requests, which read
+    every stored text, included), the seconds to the first answer (that start), and the
+    largest pool's rate over one actor's; and the machine's load (a ratio below the pool's
+    size on a machine busier than its cores is the machine's). The actors run on a local
+    Ray cluster of as many CPUs as the largest pool; a warm-up batch reads the store into
+    the page cache first, so that no pool pays for the disk."""
+    import importlib.util
+    import json
+    import logging
+
+    if importlib.util.find_spec("ray") is None:
+        return {"skipped": "the ray extra is not installed"}
+    import ray
+
+    from crmagent.batch import run_batch
+    from graph.context import Context
+
+    folder = home / "ray-batch"
+    folder.mkdir(exist_ok=True)
+    with Store(home / "crm.sqlite") as store:
+        batch = sample_requests(store, requests, seed)
+        figures: dict[str, Any] = {"templates": store.count("templates"), "requests": requests}
+    source, warm = folder / "requests.jsonl", folder / "warm.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in batch))
+    warm.write_text("".join(json.dumps(r) + "\n" for r in batch[:2]))
+    context = Context(home=str(home), modes=["group", "rules"])
+
+    def answer(source: Path, count: int) -> tuple[float, float]:
+        """Seconds to the first answer and to the last."""
+        target = folder / f"{source.stem}-{count}.jsonl"
+        target.unlink(missing_ok=True)
+        answers: list[float] = []
+        started = time.perf_counter()
+
+        def answered(lines: int) -> None:
+            if lines and not answers:
+                answers.append(time.perf_counter() - started)
+
+        run_batch(source, target, context=context, ray="auto", workers=count, progress=answered)
+        return answers[0], time.perf_counter() - started
+
+    ray.init(num_cpus=max(workers), include_dashboard=False, logging_level=logging.WARNING)
+    try:
+        answer(warm, 1)
+        for count in workers:
+            first, seconds = answer(source, count)
+            figures[f"workers_{count}_requests_per_s"] = round(requests / seconds, 1)
+            figures[f"workers_{count}_first_answer_s"] = round(first, 1)
+    finally:
+        ray.shutdown()
+    one, most = (figures[f"workers_{n}_requests_per_s"] for n in (min(workers), max(workers)))
+    load = os.getloadavg()[0]
+    return {**figures, "ratio": round(most / one, 2), "load_1min": round(load, 1)}
+
+
 def queue_figures(world: Path, size: int = 1000, loads: int = 60) -> dict[str, float]:
     """The web app's review queue holding ``size`` results: p50 and p95 of its page (the
     newest 200, with their tracked changes), signed in with a key for one merchant, as a
@@ -639,6 +700,7 @@ def run_bench(home: Path, seed: int = 1) -> dict[str, Any]:
     report |= ingest_figures(home / "ingest")
     report |= serving_memory(home / "ingest", home / "retrieval")
     report["scaling"] = scaling_figures(home / "scaling", seed=seed)
+    report["ray_batch"] = ray_batch_figures(home / "scaling" / "100k", seed=seed)
     shutil.rmtree(home / "scaling", ignore_errors=True)
     shutil.rmtree(home / "retrieval", ignore_errors=True)
     arena_started = time.perf_counter()
