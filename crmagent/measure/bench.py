@@ -366,11 +366,7 @@ def index_build_per_s(home: Path) -> float:
         started = time.perf_counter()
         index.ensure(store)
         elapsed = time.perf_counter() - started
-        indexed = sum(
-            index._client.get_collection(c.name).count()
-            for c in index._client.list_collections()
-            if c.name.startswith("segment-")
-        )
+        indexed = sum(index.backend.count(s) for s in index.backend.segments())
     return round(float(indexed) / elapsed, 1)
 
 
