@@ -180,9 +180,9 @@ class TemplateIndex:
             left = [template_id for template_id in held if template_id not in wanted]
             if left:
                 self.backend.delete(segment, left)
-            changed = {i: pair for i, pair in wanted.items() if held.get(i) != pair[0]}
+            changed = [(i, pair) for i, pair in wanted.items() if held.get(i) != pair[0]]
             for start in range(0, len(changed), _EMBED_BATCH):
-                chunk = list(changed.items())[start : start + _EMBED_BATCH]
+                chunk = changed[start : start + _EMBED_BATCH]
                 vectors = self._vectors(store, {sha: text for _, (sha, text) in chunk})
                 self.backend.upsert(
                     segment,
