@@ -27,6 +27,14 @@ class Settings(BaseSettings):
             "http://host:port for a Chroma server."
         ),
     )
+    index_background_updates: bool = Field(
+        default=False,
+        description=(
+            "A query after an import answers from the vector index as it was while the "
+            "update runs in the background (for servers: the first request after an import "
+            "does not wait; answers then depend on timing, so batch runs keep it off)."
+        ),
+    )
     model: str = Field(
         default="offline", description="'offline' (grounded layer only) or 'provider:model'."
     )

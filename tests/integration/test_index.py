@@ -246,8 +246,34 @@ def test_while_another_process_updates_the_previous_index_serves(
     ]
     assert recorder.updates == 0
     store.release(LEASE, "another process")
-    search(index, store, "vip", record("vip", 8, 0).text)
+    index.ensure(store)
     assert recorder.updates == 1
+    assert index.backend.members("vip") == expected(store, "vip")
+
+
+def test_a_query_after_an_import_does_not_wait_for_a_background_update(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRMAGENT_INDEX_BACKGROUND_UPDATES", "1")
+    store, index = Store(home / "crm.sqlite"), TemplateIndex(home)
+    before = search(index, store, "vip", record("vip", 8, 0).text)
+    real_update, inside, release = index._update, threading.Event(), threading.Event()
+
+    def held(*args: Any) -> None:
+        inside.set()
+        release.wait(60)
+        real_update(*args)
+
+    monkeypatch.setattr(index, "_update", held)
+    ingest_file(store, write(home / "refresh.csv", [record("vip", 6, 5)]))
+    # The update has started (in the background) and is held: the query answers from the
+    # index as it was, with the import's statistics.
+    found = search(index, store, "vip", record("vip", 8, 0).text)
+    assert inside.wait(60)
+    assert found == [i for i in before if i != "vip-6"]
+    assert "vip-6" in index.backend.members("vip")
+    release.set()
+    index.ensure(store)
     assert index.backend.members("vip") == expected(store, "vip")
 
 

@@ -11,9 +11,11 @@ The index follows the store incrementally: when the store's data version changes
 compares each segment's indexed set with what the backend holds and applies the difference
 (templates that joined or whose text changed are upserted, those that left are deleted),
 with embeddings kept in the store by text hash, so that only texts never seen are embedded.
-A full build happens only for an empty index or a new embedding model. One process at a time
-updates (a lease in the store); the others serve what the index holds meanwhile, or wait
-when it holds nothing yet.
+A full build happens only for an empty index or a new embedding model. A server may let a
+query after an import go ahead on the index as it was while the update runs in the
+background (``CRMAGENT_INDEX_BACKGROUND_UPDATES``; an empty index is built first). One
+process at a time updates (a lease in the store); the others serve what the index holds
+meanwhile, or wait when it holds nothing yet.
 """
 
 from __future__ import annotations
@@ -104,13 +106,27 @@ class Hit:
 class TemplateIndex:
     """Per-segment vectors of top templates, kept in step with the store."""
 
-    def __init__(self, home: Path, backend: VectorBackend | None = None) -> None:
-        self.backend = backend or backend_for(settings().index_url, Path(home))
+    def __init__(
+        self,
+        home: Path,
+        backend: VectorBackend | None = None,
+        background: bool | None = None,
+    ) -> None:
+        config = settings()
+        self.backend = backend or backend_for(config.index_url, Path(home))
+        self.background = config.index_background_updates if background is None else background
+        """Whether a query after an import goes ahead on the index as it was while the
+        update runs in the background (``CRMAGENT_INDEX_BACKGROUND_UPDATES``)."""
         self._lock = threading.Lock()
         self._owner = uuid.uuid4().hex
         """Who this index is when it holds the store's update lease."""
         self._built_for: str | None = None
         """The store's data version this process has the index in step with."""
+        self._complete = False
+        """Whether this process has found the index whole (in step with some version):
+        then a query may use it while it catches up with an import in the background."""
+        self._updater: threading.Thread | None = None
+        self._starting = threading.Lock()
         self._seen: IndexState | None = None
         """The backend's state when this process last looked (another process changing it
         means cached handles are stale)."""
@@ -136,8 +152,36 @@ class TemplateIndex:
                     self.backend,
                     exc,
                 )
+                self._complete = False
                 self.backend.clear()
                 self._catch_up(store, version)
+
+    def _behind(self, store: Store) -> bool:
+        """Whether a query may go ahead on the index as it is: whole, only not yet in step
+        with the latest import. Then the update runs in the background (started here,
+        once), so that the first request after an import does not wait for it."""
+        if not self.background or not self._complete or not self.backend.intact():
+            return False
+        if self._built_for == (store.get_meta("data_version") or "empty"):
+            return False
+        with self._starting:
+            if self._updater is None or not self._updater.is_alive():
+                self._updater = threading.Thread(
+                    target=self._update_in_background,
+                    args=(store.path,),
+                    name="index-update",
+                    daemon=True,
+                )
+                self._updater.start()
+        return True
+
+    def _update_in_background(self, path: Path) -> None:
+        """``ensure`` on a connection of the thread's own (the request's is in use)."""
+        try:
+            with Store(path) as store:
+                self.ensure(store)
+        except Exception as exc:  # the next query tries again, or mends the index
+            log.warning("vector index in %s not updated (%s)", self.backend, exc)
 
     def _catch_up(self, store: Store, version: str) -> None:
         """Update the index to ``version``, or leave it to the process that holds the
@@ -156,6 +200,7 @@ class TemplateIndex:
                     # Another process wrote to the index: what this one opened is stale.
                     self.backend.refresh()
                     self._seen = state
+                self._complete = True
                 if state == target:
                     self._built_for = version
                 return
@@ -231,7 +276,7 @@ class TemplateIndex:
             with self._lock:
                 if self._generation == generation:  # nobody has started afresh since
                     self.backend.clear()
-                    self._built_for = None
+                    self._built_for, self._complete = None, False
                     self._generation += 1
             ids, distances = self._candidates(store, segment, query, candidates)
         hits = rank(
@@ -250,7 +295,8 @@ class TemplateIndex:
     ) -> tuple[list[str], list[float]]:
         """The nearest entries of the segment by text (ids and cosine distances; none when
         the segment has nothing indexed)."""
-        self.ensure(store)
+        if not self._behind(store):
+            self.ensure(store)
         if self.backend.count(segment) == 0:
             return [], []
         return self.backend.query(segment, embedder()([query])[0], candidates)
