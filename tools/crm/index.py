@@ -27,6 +27,7 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -302,8 +303,10 @@ class TemplateIndex:
         return self.backend.query(segment, embedder()([query])[0], candidates)
 
 
+@lru_cache(maxsize=1_000_000)
 def text_sha(text: str) -> str:
-    """What an embedding is kept and found by: the sha256 of the text."""
+    """What an embedding is kept and found by: the sha256 of the text (remembered: every
+    update hashes every indexed text)."""
     return hashlib.sha256(text.encode()).hexdigest()
 
 
