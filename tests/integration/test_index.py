@@ -218,6 +218,21 @@ def test_a_new_process_picks_up_where_the_index_is(
     assert later.backend.members("vip") == expected(store, "vip")
 
 
+def test_an_update_reads_again_what_another_process_wrote(home: Path) -> None:
+    # Two servers take turns updating: each must diff against what the other left, not
+    # against what it held when it last wrote (vip-5 stayed in the index).
+    store, first, second = Store(home / "crm.sqlite"), TemplateIndex(home), TemplateIndex(home)
+    first.ensure(store)
+    ingest_file(store, write(home / "a.csv", [record("vip", 11, 115)]))
+    second.ensure(store)
+    ingest_file(store, write(home / "b.csv", [record("vip", 6, 5)]))  # vip-5 joins
+    first.ensure(store)
+    ingest_file(store, write(home / "c.csv", [record("vip", 6, 70)]))  # vip-5 leaves
+    second.ensure(store)
+    assert second.backend.members("vip") == expected(store, "vip")
+    assert TemplateIndex(home).backend.members("vip") == expected(store, "vip")
+
+
 def test_vectors_of_another_model_are_built_afresh(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -192,7 +192,11 @@ class TemplateIndex:
             state = self.backend.state()
             if state != target and store.claim(LEASE, self._owner, LEASE_SECONDS):
                 try:
-                    self._update(store, target, self.backend.state())
+                    state = self.backend.state()  # as the last holder left it
+                    if state != self._seen:
+                        self.backend.refresh()  # another process wrote since this one looked
+                    if state != target:
+                        self._update(store, target, state)
                 finally:
                     store.release(LEASE, self._owner)
                 self._seen = state = target
