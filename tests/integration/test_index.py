@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -231,6 +232,25 @@ def test_an_update_reads_again_what_another_process_wrote(home: Path) -> None:
     second.ensure(store)
     assert second.backend.members("vip") == expected(store, "vip")
     assert TemplateIndex(home).backend.members("vip") == expected(store, "vip")
+
+
+def test_a_busy_store_does_not_throw_the_index_away(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, index = Store(home / "crm.sqlite"), TemplateIndex(home)
+    index.ensure(store)
+    ingest_file(store, write(home / "refresh.csv", [record("vip", 6, 5)]))
+
+    def busy(*args: Any) -> bool:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(store, "claim", busy)
+    with pytest.raises(sqlite3.OperationalError):
+        index.ensure(store)
+    assert index.backend.state() is not None  # still there, for the next try
+    monkeypatch.undo()
+    index.ensure(store)
+    assert index.backend.members("vip") == expected(store, "vip")
 
 
 def test_vectors_of_another_model_are_built_afresh(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sqlite3
 import threading
 import time
 import uuid
@@ -148,6 +149,8 @@ class TemplateIndex:
             try:
                 self._catch_up(store, version)
             except Exception as exc:  # damaged under a running process: start afresh
+                if _from_store(exc):
+                    raise
                 log.warning(
                     "vector index in %s unreadable (%s); rebuilding it from the store",
                     self.backend,
@@ -275,6 +278,8 @@ class TemplateIndex:
         try:
             ids, distances = self._candidates(store, segment, query, candidates)
         except Exception as exc:
+            if _from_store(exc):
+                raise
             log.warning(
                 "vector index in %s failed (%s); rebuilding it from the store", self.backend, exc
             )
@@ -305,6 +310,12 @@ class TemplateIndex:
         if self.backend.count(segment) == 0:
             return [], []
         return self.backend.query(segment, embedder()([query])[0], candidates)
+
+
+def _from_store(exc: Exception) -> bool:
+    """Whether an error is the store's (busy under a long import, say): it says nothing of
+    the index, which is not thrown away for it."""
+    return isinstance(exc, sqlite3.Error)
 
 
 @lru_cache(maxsize=1_000_000)
