@@ -25,7 +25,6 @@ from tests.integration.servers import free_port, running
 from tests.requests import REQUEST
 from tools.crm.index import Hit, TemplateIndex
 from tools.crm.ingest import IngestError, export_file, ingest_file
-from tools.crm.resources import index_for
 from tools.crm.store import TEMPLATE_COLUMNS, Store, TemplateRecord
 from tools.domain import GenerationResult, Voucher
 from tools.message.offers import offer_fact_errors
@@ -267,8 +266,6 @@ def test_injections_in_the_original_and_in_references_change_nothing(world: Path
             for i in range(5)
         ]
         store.put_templates(hostile)
-    with Store(world / "crm.sqlite") as store:
-        index_for(world).ensure(store)  # the hostile texts are references from now on
     result = generate({**REQUEST, "original_template": INJECTION}, home=str(world))
     text = result.template.body
     for bad in ("90%", "HACK90", "evil", "{evil_placeholder}", "</merchant_template>"):
