@@ -20,6 +20,21 @@ class Settings(BaseSettings):
     home: Path = Field(
         default=Path(".crmagent"), description="Folder for the CRM store and the vector index."
     )
+    index_url: str = Field(
+        default="",
+        description=(
+            "Where the vector index lives: empty for Chroma embedded under the home, "
+            "http://host:port for a Chroma server."
+        ),
+    )
+    index_background_updates: bool = Field(
+        default=False,
+        description=(
+            "A query after an import answers from the vector index as it was while the "
+            "update runs in the background (for servers: the first request after an import "
+            "does not wait; answers then depend on timing, so batch runs keep it off)."
+        ),
+    )
     model: str = Field(
         default="offline", description="'offline' (grounded layer only) or 'provider:model'."
     )

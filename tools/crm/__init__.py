@@ -3,7 +3,8 @@
 The SQLite store (``store``), importing and exporting a merchant's CSV (``ingest``), the
 history read from the store per data version (``history``: scored templates, lifts,
 dispersion), the vector index of each segment's better half (``index``) with its offline
-embedding (``embeddings``), the segment's response model (``response_model``) and the
+embedding (``embeddings``) and the backends its vectors live in, chosen by URL (``vectors``,
+``chroma_index``), the segment's response model (``response_model``) and the
 store and index of a home (``resources``), and who may use it with what waits for a
 person (``access``: keys, sessions, the review queue), and the experiments between
 messages with their arms (``experiments``). Imports the ground and ``tools.message`` (the
