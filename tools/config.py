@@ -20,6 +20,13 @@ class Settings(BaseSettings):
     home: Path = Field(
         default=Path(".crmagent"), description="Folder for the CRM store and the vector index."
     )
+    index_url: str = Field(
+        default="",
+        description=(
+            "Where the vector index lives: empty for Chroma embedded under the home, "
+            "http://host:port for a Chroma server."
+        ),
+    )
     model: str = Field(
         default="offline", description="'offline' (grounded layer only) or 'provider:model'."
     )
