@@ -357,20 +357,15 @@ def retrieval_figures(
 
 
 def index_build_per_s(home: Path) -> float:
-    """Templates embedded and indexed per second, rebuilding the world's index."""
-    import shutil
-
-    shutil.rmtree(home / "chroma", ignore_errors=True)
+    """Templates embedded and indexed per second, building the world's index from nothing
+    (a new world's store has no embeddings kept)."""
     with Store(home / "crm.sqlite") as store:
         index = TemplateIndex(home)
+        index.backend.clear()
         started = time.perf_counter()
         index.ensure(store)
         elapsed = time.perf_counter() - started
-        indexed = sum(
-            index._client.get_collection(c.name).count()
-            for c in index._client.list_collections()
-            if c.name.startswith("segment-")
-        )
+        indexed = sum(index.backend.count(s) for s in index.backend.segments())
     return round(float(indexed) / elapsed, 1)
 
 
@@ -579,6 +574,54 @@ def scaling_figures(
     return {**figures, "warm_ratio": round(large["warm_request_s"] / small["warm_request_s"], 2)}
 
 
+def _index_costs(home: Path, request: dict[str, Any], share: float) -> dict[str, float]:
+    """In a process of its own, as a server meets them: a full build of the index of the
+    store in ``home`` (from nothing, no embedding kept), the update after an import that
+    refreshes ``share`` of the statistics, the process's first request with retrieval
+    (the segment's history read, the model loaded), and, after one more such import, the
+    first request after it (the index update, the segment's history again, the query)."""
+    from crmagent.api import generate, make_context
+    from tools.crm.ingest import ingest_file
+
+    context = make_context(home=str(home), modes=["retrieval", "rules"])
+    with Store(home / "crm.sqlite") as store:
+        index = TemplateIndex(home)
+        index.backend.clear()
+        full = _timed(lambda: index.ensure(store), repeats=1)
+        indexed = sum(index.backend.count(s) for s in index.backend.segments())
+        ingest_file(store, changed_statistics(store, home / "refresh.csv", share, 0))
+        incremental = _timed(lambda: index.ensure(store), repeats=1)
+        before = _timed(lambda: generate(request, context=context), repeats=1)
+        ingest_file(store, changed_statistics(store, home / "refresh.csv", share, 1))
+        first = _timed(lambda: generate(request, context=context), repeats=1)
+    return {
+        "indexed": indexed,
+        "index_full_build_s": round(full, 2),
+        "index_build_per_s": round(indexed / full, 1),
+        "index_update_after_import_s": round(incremental, 3),
+        "index_update_share_of_build": round(incremental / full, 4),
+        "retrieval_first_request_s": round(before, 3),
+        "retrieval_first_after_import_s": round(first, 3),
+    }
+
+
+def index_figures(
+    folder: Path, size: int = 10_000, seed: int = 1, share: float = 0.01
+) -> dict[str, Any]:
+    """The vector index on an arena world of ``size`` templates (the scaling figures' world
+    shape), with the index ``CRMAGENT_INDEX_URL`` names: the full build's rate, the
+    incremental update after an import that refreshes ``share`` of the statistics and its
+    share of a full build, and the first retrieval request after such an import."""
+    from arena.world import build_world
+
+    home = folder / f"{size // 1000}k"
+    build_world(home, seed, merchants=max(10, round(size / TEMPLATES_PER_MERCHANT)), replace=True)
+    with Store(home / "crm.sqlite") as store:
+        request = sample_requests(store, 1, seed)[0]
+        templates = store.count("templates")
+    return {"templates": templates, **_fresh(_index_costs, home, request, share)}
+
+
 def queue_figures(world: Path, size: int = 1000, loads: int = 60) -> dict[str, float]:
     """The web app's review queue holding ``size`` results: p50 and p95 of its page (the
     newest 200, with their tracked changes), signed in with a key for one merchant, as a
@@ -639,6 +682,8 @@ def run_bench(home: Path, seed: int = 1) -> dict[str, Any]:
     report |= ingest_figures(home / "ingest")
     report |= serving_memory(home / "ingest", home / "retrieval")
     report["scaling"] = scaling_figures(home / "scaling", seed=seed)
+    report["index"] = index_figures(home / "index", seed=seed)
+    shutil.rmtree(home / "index", ignore_errors=True)
     shutil.rmtree(home / "scaling", ignore_errors=True)
     shutil.rmtree(home / "retrieval", ignore_errors=True)
     arena_started = time.perf_counter()

@@ -20,6 +20,15 @@ def test_import_and_serving_are_measured_in_processes_of_their_own(tmp_path: Pat
     assert 100 < memory["peak_rss_mb"] < 4000  # a child's own peak, in megabytes
 
 
+def test_the_index_is_measured_building_and_after_imports(tmp_path: Path) -> None:
+    from crmagent.measure.bench import index_figures
+
+    figures = index_figures(tmp_path, size=1000)
+    assert figures["templates"] >= 900 and 0 < figures["indexed"] < figures["templates"]
+    assert figures["index_build_per_s"] > 0 and figures["index_update_after_import_s"] > 0
+    assert figures["retrieval_first_after_import_s"] > 0
+
+
 def test_orchestration_is_reported_as_a_ratio_and_in_milliseconds(tmp_path: Path) -> None:
     from arena.world import build_world
     from crmagent.measure.bench import offline_figures, sample_requests

@@ -43,11 +43,17 @@ def test_bad_file_exits_2_and_changes_nothing(
 
 
 def test_good_file_twice_leaves_each_row_once(crmagent_home: Path, sample_csv: Path) -> None:
-    first, second = crmagent("ingest", sample_csv), crmagent("ingest", sample_csv)
+    first = crmagent("ingest", sample_csv)
+    with Store(crmagent_home / "crm.sqlite") as store:
+        version = store.get_meta("data_version")
+    second = crmagent("ingest", sample_csv)
     assert first.returncode == second.returncode == 0
-    assert "20 new, 0 updated" in first.stdout and "0 new, 20 updated" in second.stdout
+    # The same file again changes nothing: the data version (what the vector index and the
+    # caches are kept by) stays, so nothing is rebuilt.
+    assert "20 new, 0 updated" in first.stdout and "0 new, 0 updated" in second.stdout
     with Store(crmagent_home / "crm.sqlite") as store:
         assert store.count("templates") == 20
+        assert store.get_meta("data_version") == version
 
 
 def test_fifty_thousand_rows_in_one_go(tmp_path: Path, crmagent_home: Path) -> None:

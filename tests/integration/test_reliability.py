@@ -341,7 +341,7 @@ def test_threads_that_meet_a_damaged_index_together_rebuild_it_once(
     index, search = vip_search(world, tmp_path)
     expected = search()
     assert expected
-    real_candidates, real_rebuild = index._candidates, index._rebuild
+    real_candidates, real_rebuild = index._candidates, index._update
     slow_inside, fast_done = threading.Event(), threading.Event()
     failed: set[str] = set()
     rebuilds: list[str] = []
@@ -361,7 +361,7 @@ def test_threads_that_meet_a_damaged_index_together_rebuild_it_once(
         real_rebuild(*args)
 
     monkeypatch.setattr(index, "_candidates", candidates)
-    monkeypatch.setattr(index, "_rebuild", rebuild)
+    monkeypatch.setattr(index, "_update", rebuild)
     found: dict[str, list[Hit]] = {}
 
     def run(name: str) -> None:
@@ -390,7 +390,7 @@ def test_a_query_while_a_deleted_index_is_rebuilt_waits_for_it(
     expected = search()
     assert expected
     shutil.rmtree(tmp_path / "chroma")
-    real_rebuild, inside, release = index._rebuild, threading.Event(), threading.Event()
+    real_rebuild, inside, release = index._update, threading.Event(), threading.Event()
     rebuilds: list[str] = []
 
     def rebuild(*args: Any) -> None:
@@ -399,7 +399,7 @@ def test_a_query_while_a_deleted_index_is_rebuilt_waits_for_it(
         release.wait(60)
         real_rebuild(*args)
 
-    monkeypatch.setattr(index, "_rebuild", rebuild)
+    monkeypatch.setattr(index, "_update", rebuild)
     found: dict[str, list[Hit]] = {}
 
     def run(name: str) -> None:

@@ -144,17 +144,23 @@ def test_jsonl_uses_the_same_keys(tmp_path: Path) -> None:
 def test_import_is_idempotent_and_updates_statistics(tmp_path: Path, sample_csv: Path) -> None:
     store = Store(tmp_path / "crm.sqlite")
     first = ingest_file(store, sample_csv)
+    version = store.get_meta("data_version")
     second = ingest_file(store, sample_csv)
-    assert (first.new_templates, second.new_templates, second.updated_templates) == (20, 0, 20)
+    # The same file again changes nothing, so nothing built from the data is stale.
+    assert (first.new_templates, second.new_templates, second.updated_templates) == (20, 0, 0)
+    assert store.get_meta("data_version") == version
     for table, count in (("templates", 20), ("merchants", 3), ("vouchers", 5)):
         assert store.count(table) == count
     path = write_csv(
         tmp_path / "more.csv",
         [{**GOOD_ROW, "template_id": "t001", "merchant_id": "m001", "sends": "5000"}],
     )
-    ingest_file(store, path)
+    assert ingest_file(store, path, dry_run=True).updated_templates == 1
+    assert store.get_meta("data_version") == version
+    assert ingest_file(store, path).updated_templates == 1
     (updated,) = [r for r in store.templates("m001") if r.template_id == "t001"]
     assert updated.sends == 5000 and store.count("templates") == 20
+    assert store.get_meta("data_version") != version
 
 
 def test_dry_run_writes_nothing(tmp_path: Path, sample_csv: Path) -> None:

@@ -36,9 +36,14 @@ class ChromaBackend:
         self.folder = folder
         self.url = url
         self._client: Any = None
-        self._collections: dict[str, tuple[Any, int]] = {}
-        """Each segment's collection and its size (asking Chroma for them costs more than
-        the query on a small segment)."""
+        self._collections: dict[str, Any] = {}
+        """Each segment's collection, once looked up."""
+        self._sizes: dict[str, int] = {}
+        """Each segment's size, once asked (Chroma's count costs more than a query on a
+        small segment)."""
+        self._members: dict[str, dict[str, str]] = {}
+        """Each segment's ids and text hashes, once read, kept as this process writes
+        (what another process writes arrives through ``refresh``)."""
 
     @classmethod
     def embedded(cls, folder: Path) -> ChromaBackend:
@@ -94,10 +99,19 @@ class ChromaBackend:
 
             SharedSystemClient.clear_system_cache()
         self._client = None
-        self._collections.clear()
+        self._forget_segments()
 
-    def _collection(self, segment: str, create: bool = False) -> tuple[Any, int]:
-        """A segment's collection and size; (None, 0) for a segment with none."""
+    def _forget_segments(self, *segments: str) -> None:
+        """Drop what is cached of these segments (all, given none)."""
+        for cache in (self._collections, self._sizes, self._members):
+            if segments:
+                for segment in segments:
+                    cache.pop(segment, None)
+            else:
+                cache.clear()
+
+    def _collection(self, segment: str, create: bool = False) -> Any:
+        """A segment's collection; None for a segment with none."""
         from chromadb.errors import NotFoundError
 
         if segment not in self._collections:
@@ -113,8 +127,8 @@ class ChromaBackend:
                         _PREFIX + segment, embedding_function=None
                     )
             except NotFoundError:
-                return None, 0
-            self._collections[segment] = (collection, collection.count())
+                return None
+            self._collections[segment] = collection
         return self._collections[segment]
 
     # -- VectorBackend ----------------------------------------------------------------------
@@ -149,20 +163,24 @@ class ChromaBackend:
         return sorted(n.removeprefix(_PREFIX) for n in names if n.startswith(_PREFIX))
 
     def members(self, segment: str) -> dict[str, str]:
-        """A segment's ids with their text hashes, read a page at a time."""
-        collection, total = self._collection(segment)
-        found: dict[str, str] = {}
-        for offset in range(0, total, _BATCH):
-            page = collection.get(include=["metadatas"], limit=_BATCH, offset=offset)
-            for template_id, meta in zip(page["ids"], page["metadatas"] or [], strict=True):
-                found[template_id] = str((meta or {}).get("text_sha", ""))
-        return found
+        """A segment's ids with their text hashes, read a page at a time (once a process,
+        then kept as it writes)."""
+        if segment not in self._members:
+            collection, found = self._collection(segment), dict[str, str]()
+            while collection is not None:
+                page = collection.get(include=["metadatas"], limit=_BATCH, offset=len(found))
+                for template_id, meta in zip(page["ids"], page["metadatas"] or [], strict=True):
+                    found[template_id] = str((meta or {}).get("text_sha", ""))
+                if len(page["ids"]) < _BATCH:
+                    break
+            self._members[segment] = found
+        return dict(self._members[segment])
 
     def upsert(
         self, segment: str, ids: Sequence[str], hashes: Sequence[str], vectors: np.ndarray[Any, Any]
     ) -> None:
         """Add or replace vectors, a batch a call."""
-        collection, _ = self._collection(segment, create=True)
+        collection = self._collection(segment, create=True)
         for start in range(0, len(ids), _BATCH):
             stop = start + _BATCH
             collection.upsert(
@@ -170,22 +188,26 @@ class ChromaBackend:
                 embeddings=vectors[start:stop],
                 metadatas=[{"text_sha": h} for h in hashes[start:stop]],
             )
-        self._collections.pop(segment, None)
+        self._sizes.pop(segment, None)
+        if segment in self._members:
+            self._members[segment].update(zip(ids, hashes, strict=True))
 
     def delete(self, segment: str, ids: Sequence[str]) -> None:
         """Remove ids from a segment's collection."""
-        collection, _ = self._collection(segment)
+        collection = self._collection(segment)
         if collection is None:
             return
         for start in range(0, len(ids), _BATCH):
             collection.delete(ids=list(ids[start : start + _BATCH]))
-        self._collections.pop(segment, None)
+        self._sizes.pop(segment, None)
+        for template_id in ids:
+            self._members.get(segment, {}).pop(template_id, None)
 
     def drop(self, segment: str) -> None:
         """Delete a segment's collection."""
         from chromadb.errors import NotFoundError
 
-        self._collections.pop(segment, None)
+        self._forget_segments(segment)
         with suppress(NotFoundError):
             self.client.delete_collection(_PREFIX + segment)
 
@@ -198,21 +220,26 @@ class ChromaBackend:
             return
         for collection in self.client.list_collections():
             self.client.delete_collection(collection.name)
-        self._collections.clear()
+        self._forget_segments()
 
     def count(self, segment: str) -> int:
-        """A segment's size, as cached with its collection."""
-        return self._collection(segment)[1]
+        """A segment's size: of the members this process read, else asked once."""
+        if segment in self._members:
+            return len(self._members[segment])
+        if segment not in self._sizes:
+            collection = self._collection(segment)
+            self._sizes[segment] = 0 if collection is None else collection.count()
+        return self._sizes[segment]
 
     def query(
         self, segment: str, vector: np.ndarray[Any, Any], n: int
     ) -> tuple[list[str], list[float]]:
         """The nearest ids and cosine distances (ids and distances only: what keeps a query
         fast at 100k entries)."""
-        collection, total = self._collection(segment)
+        total = self.count(segment)
         if total == 0:
             return [], []
-        result = collection.query(
+        result = self._collection(segment).query(
             query_embeddings=vector.reshape(1, -1),
             n_results=min(n, total),
             include=["distances"],
@@ -225,4 +252,4 @@ class ChromaBackend:
         server's collections are looked up afresh."""
         if self.folder is not None:
             self._forget()
-        self._collections.clear()
+        self._forget_segments()

@@ -1,34 +1,53 @@
-"""The vector index: other merchants' top templates per segment, in Chroma on disk under
-``$CRMAGENT_HOME/chroma``.
+"""The vector index: other merchants' top templates per segment, their texts embedded, in a
+backend chosen by ``CRMAGENT_INDEX_URL`` (``tools.crm.vectors``: Chroma embedded under the
+home by default, or a Chroma server).
 
-One collection per segment, so the segment restriction costs nothing at query time (a
-``where`` filter over every segment's vectors is far slower than an unfiltered query). Only each
-segment's better half is indexed (shrunk conversion rate at or above the segment median, with
-enough sends): retrieval looks for top templates, and a smaller index is faster to build and
-to search. Candidates come back by text similarity and are re-ranked by voucher-type,
-category (taxonomy-aware) and channel similarity. The index is rebuilt from the store when
-the store's data changes, or when the folder is missing or unreadable.
+Only each segment's better half is indexed (shrunk conversion rate at or above the segment
+median, with enough sends): retrieval looks for top templates, and a smaller index is faster
+to build and to search. Candidates come back by text similarity and are re-ranked by
+voucher-type, category (taxonomy-aware) and channel similarity.
+
+The index follows the store incrementally: when the store's data version changes, it
+compares each segment's indexed set with what the backend holds and applies the difference
+(templates that joined or whose text changed are upserted, those that left are deleted),
+with embeddings kept in the store by text hash, so that only texts never seen are embedded.
+A full build happens only for an empty index or a new embedding model. One process at a time
+updates (a lease in the store); the others serve what the index holds meanwhile, or wait
+when it holds nothing yet.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import shutil
 import threading
+import time
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
+
+from tools.config import settings
 from tools.crm.embeddings import MODEL_ID, embedder
 from tools.crm.history import ScoredTemplate, per_data_version, segment_history
 from tools.crm.store import Store
+from tools.crm.vectors import IndexState, VectorBackend, backend_for
 
 log = logging.getLogger(__name__)
 
 MIN_SENDS = 200
 """Templates sent fewer times say too little to be someone's reference."""
-_BATCH = 5000
+LEASE = "vector-index"
+LEASE_SECONDS = 300.0
+"""How long an update holds the index before another process may take over (renewed at
+every batch, so only a process that died lets it run out)."""
+_WAIT_SECONDS = 0.5
+"""How often a process with nothing to serve looks whether another's build is done."""
+_EMBED_BATCH = 5000
+
 _VOUCHER_FAMILY = {
     "percent_off": "discount",
     "amount_off": "discount",
@@ -83,123 +102,107 @@ class Hit:
 
 
 class TemplateIndex:
-    """Per-segment Chroma collections of top templates, kept in step with the store."""
+    """Per-segment vectors of top templates, kept in step with the store."""
 
-    def __init__(self, home: Path) -> None:
-        self.path = Path(home) / "chroma"
+    def __init__(self, home: Path, backend: VectorBackend | None = None) -> None:
+        self.backend = backend or backend_for(settings().index_url, Path(home))
         self._lock = threading.Lock()
-        self._client: Any = None
+        self._owner = uuid.uuid4().hex
+        """Who this index is when it holds the store's update lease."""
         self._built_for: str | None = None
+        """The store's data version this process has the index in step with."""
+        self._seen: IndexState | None = None
+        """The backend's state when this process last looked (another process changing it
+        means cached handles are stale)."""
         self._generation = 0
         """How many times a failed query has had the index started afresh."""
-        self._collections: dict[tuple[str | None, str], tuple[Any, int]] = {}
-        """Each segment's collection and its size, by the data version it was built for
-        (asking Chroma for them costs more than the query on a small segment)."""
-
-    def _forget_client(self) -> None:
-        """Drop this process's Chroma client for the folder (Chroma caches one per path)."""
-        from chromadb.api.shared_system_client import SharedSystemClient
-
-        SharedSystemClient.clear_system_cache()
-        self._client = None
-        self._collections.clear()
-
-    def _connect(self) -> Any:
-        import chromadb
-        from chromadb.config import Settings
-
-        settings = Settings(anonymized_telemetry=False, allow_reset=True)
-        try:
-            client = chromadb.PersistentClient(path=str(self.path), settings=settings)
-            client.list_collections()
-        except Exception as exc:  # a corrupt folder: rebuild from the store
-            log.warning(
-                "vector index at %s unreadable (%s); rebuilding it from the store", self.path, exc
-            )
-            shutil.rmtree(self.path, ignore_errors=True)
-            client = chromadb.PersistentClient(path=str(self.path), settings=settings)
-        return client
 
     def ensure(self, store: Store) -> None:
-        """Build or rebuild the index if the store's data changed since it was built."""
+        """Bring the index in step with the store's data, if it changed since last seen."""
         version = store.get_meta("data_version") or "empty"
-        if self._built_for == version and self.path.exists():
+        if self._built_for == version and self.backend.intact():
             return
         with self._lock:
-            if self._built_for == version and self.path.exists():
+            if self._built_for == version and self.backend.intact():
                 return
             # Until the index is whole again, other threads wait at the lock rather than
-            # query a folder that is being rebuilt (it exists again as soon as it is opened).
+            # query vectors that are being replaced.
             self._built_for = None
-            if not self.path.exists() and self._client is not None:
-                log.warning("vector index at %s is gone; rebuilding it from the store", self.path)
-                self._forget_client()
-            if self._client is None:
-                self._client = self._connect()
             try:
-                if self._marker() != f"{version}:{MODEL_ID}":
-                    self._rebuild(store, version)
+                self._catch_up(store, version)
             except Exception as exc:  # damaged under a running process: start afresh
                 log.warning(
-                    "vector index at %s unreadable (%s); rebuilding it from the store",
-                    self.path,
+                    "vector index in %s unreadable (%s); rebuilding it from the store",
+                    self.backend,
                     exc,
                 )
-                self._forget_client()
-                shutil.rmtree(self.path, ignore_errors=True)
-                self._client = self._connect()
-                self._rebuild(store, version)
-            self._built_for = version
+                self.backend.clear()
+                self._catch_up(store, version)
 
-    def _marker(self) -> str | None:
-        try:
-            meta = self._client.get_collection("crmagent-index").metadata or {}
-        except Exception:
-            return None
-        value = meta.get("built_for")
-        return None if value is None else str(value)
+    def _catch_up(self, store: Store, version: str) -> None:
+        """Update the index to ``version``, or leave it to the process that holds the
+        lease: serving what the index holds meanwhile, or waiting while it holds nothing."""
+        target = IndexState(version, MODEL_ID)
+        while True:
+            state = self.backend.state()
+            if state != target and store.claim(LEASE, self._owner, LEASE_SECONDS):
+                try:
+                    self._update(store, target, self.backend.state())
+                finally:
+                    store.release(LEASE, self._owner)
+                self._seen = state = target
+            if state is not None and state.model == MODEL_ID and state.data_version:
+                if self._seen != state:
+                    # Another process wrote to the index: what this one opened is stale.
+                    self.backend.refresh()
+                    self._seen = state
+                if state == target:
+                    self._built_for = version
+                return
+            time.sleep(_WAIT_SECONDS)
 
-    def _rebuild(self, store: Store, version: str) -> None:
-        self._collections.clear()
-        for collection in self._client.list_collections():
-            self._client.delete_collection(collection.name)
-        embed = embedder()
-        for segment in store.learning_segments():
-            # The segment's scored history, cached: ranking reads the same one later.
-            top = _indexed(segment_history(store, segment)[1])
-            collection = self._client.create_collection(
-                self._name(segment),
-                embedding_function=None,
-                configuration={"hnsw": {"space": "cosine"}},
-            )
-            for start in range(0, len(top), _BATCH):
-                chunk = top[start : start + _BATCH]
-                collection.add(
-                    ids=[s.record.template_id for s in chunk],
-                    documents=[s.record.text for s in chunk],
-                    embeddings=embed([s.record.text for s in chunk]),
-                    metadatas=[
-                        {
-                            "merchant_id": s.record.merchant_id,
-                            "voucher_type": s.record.voucher_type,
-                            "product_category": s.record.product_category,
-                            "channel": s.record.channel,
-                            "subject": s.record.subject or "",
-                            "shrunk_cvr": s.shrunk_cvr,
-                            "percentile": s.percentile,
-                        }
-                        for s in chunk
-                    ],
+    def _update(self, store: Store, target: IndexState, state: IndexState | None) -> None:
+        """Apply the difference between what the backend holds and the store's indexed sets
+        (everything, for an empty index or vectors of another model)."""
+        if state is None or state.model != target.model:
+            self.backend.clear()
+            # A build cut short goes on where it stopped, instead of starting again.
+            self.backend.set_state(IndexState("", target.model))
+        segments = store.learning_segments()
+        for gone in set(self.backend.segments()) - set(segments):
+            self.backend.drop(gone)
+        for segment in segments:
+            wanted = {
+                s.record.template_id: (text_sha(s.record.text), s.record.text)
+                for s in _indexed(segment_history(store, segment)[1])
+            }
+            held = self.backend.members(segment)
+            left = [template_id for template_id in held if template_id not in wanted]
+            if left:
+                self.backend.delete(segment, left)
+            changed = [(i, pair) for i, pair in wanted.items() if held.get(i) != pair[0]]
+            for start in range(0, len(changed), _EMBED_BATCH):
+                chunk = changed[start : start + _EMBED_BATCH]
+                vectors = self._vectors(store, {sha: text for _, (sha, text) in chunk})
+                self.backend.upsert(
+                    segment,
+                    [template_id for template_id, _ in chunk],
+                    [sha for _, (sha, _) in chunk],
+                    np.stack([vectors[sha] for _, (sha, _) in chunk]),
                 )
-        self._client.create_collection(
-            "crmagent-index",
-            embedding_function=None,
-            metadata={"built_for": f"{version}:{MODEL_ID}"},
-        )
+                store.claim(LEASE, self._owner, LEASE_SECONDS)
+        self.backend.set_state(target)
 
-    @staticmethod
-    def _name(segment: str) -> str:
-        return f"segment-{segment}"
+    def _vectors(self, store: Store, texts: Mapping[str, str]) -> dict[str, np.ndarray[Any, Any]]:
+        """Embeddings of texts by hash: those kept in the store, the rest embedded (and kept)."""
+        found = store.embeddings(texts, MODEL_ID)
+        missing = [sha for sha in texts if sha not in found]
+        if missing:
+            embedded = embedder()([texts[sha] for sha in missing])
+            fresh = {sha: row.tobytes() for sha, row in zip(missing, embedded, strict=True)}
+            store.keep_embeddings(fresh, MODEL_ID)
+            found |= fresh
+        return {sha: np.frombuffer(found[sha], dtype=np.float32) for sha in texts}
 
     def search(
         self,
@@ -220,21 +223,17 @@ class TemplateIndex:
         others query what it rebuilt."""
         generation = self._generation
         try:
-            found = self._candidates(store, segment, query, candidates)
+            ids, distances = self._candidates(store, segment, query, candidates)
         except Exception as exc:
             log.warning(
-                "vector index at %s failed (%s); rebuilding it from the store", self.path, exc
+                "vector index in %s failed (%s); rebuilding it from the store", self.backend, exc
             )
             with self._lock:
                 if self._generation == generation:  # nobody has started afresh since
-                    self._forget_client()
-                    shutil.rmtree(self.path, ignore_errors=True)
+                    self.backend.clear()
                     self._built_for = None
                     self._generation += 1
-            found = self._candidates(store, segment, query, candidates)
-        if found is None:
-            return []
-        ids, distances = found
+            ids, distances = self._candidates(store, segment, query, candidates)
         hits = rank(
             ids,
             distances,
@@ -248,30 +247,18 @@ class TemplateIndex:
 
     def _candidates(
         self, store: Store, segment: str, query: str, candidates: int
-    ) -> tuple[list[str], list[float]] | None:
-        """The nearest entries of the segment's collection by text (ids and distances);
-        None when the segment has nothing indexed."""
-        from chromadb.errors import NotFoundError
-
+    ) -> tuple[list[str], list[float]]:
+        """The nearest entries of the segment by text (ids and cosine distances; none when
+        the segment has nothing indexed)."""
         self.ensure(store)
-        key = (self._built_for, segment)
-        if key not in self._collections:
-            try:
-                collection = self._client.get_collection(
-                    self._name(segment), embedding_function=None
-                )
-            except NotFoundError:
-                collection = None
-            self._collections[key] = (collection, collection.count() if collection else 0)
-        collection, total = self._collections[key]
-        if total == 0:
-            return None
-        result = collection.query(
-            query_embeddings=embedder()([query]),
-            n_results=min(candidates, total),
-            include=["distances"],
-        )
-        return result["ids"][0], result["distances"][0]
+        if self.backend.count(segment) == 0:
+            return [], []
+        return self.backend.query(segment, embedder()([query])[0], candidates)
+
+
+def text_sha(text: str) -> str:
+    """What an embedding is kept and found by: the sha256 of the text."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class Entry(NamedTuple):

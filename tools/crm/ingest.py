@@ -476,27 +476,37 @@ def _valid_rows(path: Path, ignore_extra: bool) -> list[IngestRow]:
     return records
 
 
+class _DryRun(Exception):
+    """Rolls a dry run's import back, once it has counted what would change."""
+
+
 def ingest_file(
     store: Store | None, path: Path, ignore_extra: bool = False, dry_run: bool = False
 ) -> IngestReport:
     """Validate a file, then (unless ``dry_run``) import it into the store in one transaction.
 
     Re-importing a file is idempotent: templates are keyed by ``template_id`` and updated in
-    place, so statistics that grew since the last export replace the old ones.
+    place, so statistics that grew since the last export replace the old ones. Only rows
+    that differ from the stored ones count as updated; a file that changes nothing leaves
+    the store's data version (and so the caches and the vector index) as it was. A dry run
+    with a store counts the same way and writes nothing.
     """
     rows = _valid_rows(path, ignore_extra)
     records = [row.record() for row in rows]
-    existing = (
-        set() if store is None else store.existing_template_ids(r.template_id for r in records)
-    )
-    if not dry_run:
-        if store is None:
+    if store is None:
+        if not dry_run:
             raise ValueError("a store is needed unless dry_run is set")
+        return IngestReport(str(path), len(records), len(records), 0, dry_run=True)
+    new = len(records) - len(store.existing_template_ids(r.template_id for r in records))
+    written = 0
+    try:
         with store.transaction():
-            store.put_templates(records, unsubscribes=[row.unsubscribes for row in rows])
-    return IngestReport(
-        str(path), len(records), len(records) - len(existing), len(existing), dry_run=dry_run
-    )
+            written = store.put_templates(records, unsubscribes=[row.unsubscribes for row in rows])
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return IngestReport(str(path), len(records), new, written - new, dry_run=dry_run)
 
 
 def spreadsheet_safe(value: object) -> object:

@@ -7,17 +7,19 @@ thousand); the column set is the ingestion file's, so what goes in is what comes
 
 The file, its schema and migrations and the connection (``schema``); the template record
 and its stable ids (``records``); merchants, segments and products (``profiles``); the
-templates and their queries, with the work counter ``WORK`` (``templates``). ``Store`` is
-all of them. Imports the ground only, so the arena may use it.
+templates and their queries, with the work counter ``WORK`` (``templates``); the vector
+index's embeddings cache and update leases (``vectors``). ``Store`` is all of them. Imports
+the ground only, so the arena may use it.
 """
 
 from __future__ import annotations
 
 from tools.crm.store.records import TEMPLATE_COLUMNS, TemplateRecord
 from tools.crm.store.templates import WORK, Templates
+from tools.crm.store.vectors import Vectors
 
 __all__ = ["TEMPLATE_COLUMNS", "WORK", "Store", "TemplateRecord"]
 
 
-class Store(Templates):
+class Store(Templates, Vectors):
     """A connection to the CRM store; creates the schema on first open."""

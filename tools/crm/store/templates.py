@@ -37,6 +37,27 @@ _IN_SEGMENT = (
 """A template in the segment ``:segment``: the first half lets SQLite use the segment index,
 the second drops a name that another merchant maps elsewhere."""
 
+_STORED = (
+    "campaign_id",
+    "merchant_id",
+    "segment",
+    "channel",
+    "product_category",
+    "text",
+    "subject",
+    "sends",
+    "opens",
+    "clicks",
+    "conversions",
+    "revenue",
+)
+_DIFFERS = " OR ".join(
+    [f"templates.{c} IS NOT excluded.{c}" for c in _STORED]
+    + ["excluded.unsubscribes IS NOT NULL AND templates.unsubscribes IS NOT excluded.unsubscribes"]
+)
+"""An upserted template differs from the stored one (a voucher or date changed is a new
+campaign id): only then is the row written, and counted."""
+
 
 class Templates(Profiles):
     """The store's templates, with their vouchers and campaigns."""
@@ -49,16 +70,17 @@ class Templates(Profiles):
         campaign_ids: Sequence[str] | None = None,
         product_ids: Sequence[str | None] | None = None,
         unsubscribes: Sequence[int | None] | None = None,
-    ) -> None:
-        """Upsert templates, creating their merchants, vouchers and campaigns on first sight.
+    ) -> int:
+        """Upsert templates, creating their merchants, vouchers and campaigns on first sight;
+        how many templates were new or differed from the stored ones.
 
         Campaign ids are derived from the campaign's fields unless given; re-putting the
-        same records leaves every row once. ``unsubscribes`` (one per record, None: not
-        known) is kept beside the statistics; a None leaves a count already stored.
+        same records leaves every row once, and changes nothing: the data version (what
+        caches and the vector index key on) is new only when a template is. ``unsubscribes``
+        (one per record, None: not known) is kept beside the statistics; a None leaves a
+        count already stored.
         """
         self.ensure_merchants({r.merchant_id for r in records})
-        # Anything built from the templates (the vector index, caches) keys on this token.
-        self.set_meta("data_version", uuid.uuid4().hex)
         voucher_ids = [voucher_id_for(r) for r in records]
         if campaign_ids is None:
             campaign_ids = [
@@ -92,8 +114,8 @@ class Templates(Profiles):
                 )
             },
         )
-        self._conn.executemany(
-            """INSERT INTO templates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        written = self._conn.executemany(
+            f"""INSERT INTO templates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (template_id) DO UPDATE SET
                 campaign_id = excluded.campaign_id, merchant_id = excluded.merchant_id,
                 segment = excluded.segment, channel = excluded.channel,
@@ -101,7 +123,8 @@ class Templates(Profiles):
                 subject = excluded.subject, sends = excluded.sends, opens = excluded.opens,
                 clicks = excluded.clicks, conversions = excluded.conversions,
                 revenue = excluded.revenue,
-                unsubscribes = COALESCE(excluded.unsubscribes, templates.unsubscribes)""",
+                unsubscribes = COALESCE(excluded.unsubscribes, templates.unsubscribes)
+            WHERE {_DIFFERS}""",
             [
                 (
                     r.template_id,
@@ -121,7 +144,11 @@ class Templates(Profiles):
                 )
                 for cid, r, u in zip(campaign_ids, records, unsubscribes, strict=True)
             ],
-        )
+        ).rowcount
+        if written:
+            # Anything built from the templates (the vector index, caches) keys on this token.
+            self.set_meta("data_version", uuid.uuid4().hex)
+        return written
 
     # -- reads ------------------------------------------------------------------------------
 
