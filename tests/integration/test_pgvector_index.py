@@ -1,11 +1,12 @@
 """The vector index's pgvector backend on a real PostgreSQL: what every backend must do
-(``tools.crm.vectors.VectorBackend``), the same nearest templates as Chroma for the same
-store, segments kept apart in the one table, and workers sharing one index."""
+(``tools.crm.vectors.VectorBackend``), the same nearest templates and the same retrieval
+references as Chroma for the same store, segments kept apart in the one table, and workers
+sharing one index."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 from arena.world import build_world
 from tools.crm.chroma_index import ChromaBackend
 from tools.crm.embeddings import DIMENSIONS, MODEL_ID, embedder
+from tools.crm.index import Hit, TemplateIndex
 from tools.crm.pgvector_index import PgvectorBackend
 from tools.crm.store import Store
 from tools.crm.vectors import IndexState, VectorBackend
@@ -31,10 +33,17 @@ Segments = dict[str, tuple[list[str], list[str], np.ndarray]]
 
 
 @pytest.fixture(scope="module")
-def segments(tmp_path_factory: pytest.TempPathFactory) -> Segments:
-    """Three segments of a seed-1 world, their first 80 texts embedded."""
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home with a seed-1 world."""
     home = tmp_path_factory.mktemp("pgvector")
     build_world(home, seed=1)
+    return home
+
+
+@pytest.fixture(scope="module")
+def segments(world: Path) -> Segments:
+    """Three segments of the world, their first 80 texts embedded."""
+    home = world
     found: Segments = {}
     with Store(home / "crm.sqlite") as store:
         for segment in SEGMENTS:
@@ -91,6 +100,41 @@ def test_the_same_top_hits_as_chroma_for_the_same_store(
             exact = sorted(zip(1.0 - vectors @ vector, ids, strict=True))[:100]
             assert nearest(ours, 60) == nearest(([i for _, i in exact], [d for d, _ in exact]), 60)
             assert np.allclose(ours[1], [d for d, _ in exact], atol=1e-5)
+
+
+def test_retrieval_finds_the_same_references_on_either_backend(
+    world: Path, postgres_url: str, tmp_path: Path
+) -> None:
+    """The index as retrieval uses it, built from one store on Chroma and on pgvector:
+    the same references for a few requests, in the same order (ties of the combined
+    similarity aside)."""
+    on_chroma = TemplateIndex(world, ChromaBackend.embedded(tmp_path / "chroma"))
+    on_pgvector = TemplateIndex(world, PgvectorBackend(postgres_url))
+    with Store(world / "crm.sqlite") as store:
+        for segment, query in zip(SEGMENTS, QUERIES, strict=False):
+            asked = {
+                "exclude_merchant": "m001",
+                "voucher_type": "percent_off",
+                "product_category": "apparel>shoes>running",
+                "channel": "sms",
+                "k": 8,
+            }
+            ours = on_pgvector.search(store, segment, query, **asked)
+            theirs = on_chroma.search(store, segment, query, **asked)
+            assert ours and len(ours) == len(theirs)
+            assert [h.similarity for h in ours] == pytest.approx(
+                [h.similarity for h in theirs], abs=2e-4
+            )
+            assert ranked(ours) == ranked(theirs), (segment, query)
+
+
+def ranked(hits: Sequence[Hit]) -> list[frozenset[str]]:
+    """The ids by rank, hits of one similarity as one place, the last place left aside
+    (its ties may reach past the cut)."""
+    places: dict[float, set[str]] = {}
+    for hit in hits:
+        places.setdefault(hit.similarity, set()).add(hit.template_id)
+    return [frozenset(ids) for ids in places.values()][:-1]
 
 
 def test_a_query_finds_its_segments_nearest_among_many_others(
