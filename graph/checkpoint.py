@@ -108,8 +108,8 @@ def _saver(url: str) -> BaseCheckpointSaver[str]:
     if url.startswith("sqlite:///"):
         return _sqlite(Path(url.removeprefix("sqlite:///")))
     raise ValueError(
-        f"checkpoint URL {url!r}: set CRMAGENT_CHECKPOINT_URL to 'postgresql://...', or"
-        " unset it for the SQLite file in the home"
+        f"checkpoint URL {url!r}: set CRMAGENT_CHECKPOINT_URL to 'postgresql://...' or"
+        " 'sqlite:///path', or unset it for the SQLite file in the home"
     )
 
 
