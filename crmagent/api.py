@@ -70,9 +70,10 @@ def generate_batch(
     """Many requests, ``max_concurrency`` at a time; a request that fails becomes a
     ``BatchError`` in its place, so the output lines up with the input.
 
-    With ``thread_ids`` (one per request) the runs are checkpointed in SQLite under the
-    context's home: a request finished before is not run again, one interrupted mid-graph
-    (a kill, a pending review) resumes where it stopped.
+    With ``thread_ids`` (one per request) the runs are checkpointed in the context's home's
+    checkpoint store (``CRMAGENT_CHECKPOINT_URL``, SQLite in the home by default): a request
+    finished before is not run again, one interrupted mid-graph (a kill, a pending review)
+    resumes where it stopped.
 
     A model setting that cannot work (a missing GGUF file, an unknown provider, no API key)
     raises ``ValueError`` naming the role and the model before any request runs: it would

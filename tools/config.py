@@ -43,11 +43,24 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds a model call may take (a local model on a CPU needs minutes).",
     )
+    checkpoint_url: str | None = Field(
+        default=None,
+        description=(
+            "Where paused and unfinished runs are kept: 'postgresql://...' (or"
+            " 'postgresql+psycopg://...') for PostgreSQL; unset, checkpoints.sqlite in the home."
+        ),
+    )
 
     @property
     def store_path(self) -> Path:
         """The SQLite CRM store."""
         return self.home / "crm.sqlite"
+
+    @property
+    def checkpoints(self) -> str:
+        """The URL of the checkpoint store: ``checkpoint_url``, or the SQLite file in the
+        home."""
+        return self.checkpoint_url or f"sqlite:///{self.home / 'checkpoints.sqlite'}"
 
 
 def settings(home: Path | None = None) -> Settings:

@@ -17,8 +17,11 @@ from typing import Any
 import pytest
 
 from arena.world import build_world
+from tests.checkpointed import checkpoints, home, test_a_review_resumes_in_another_process
 from tests.integration.cli import crmagent
 from tools.crm.store import Store
+
+__all__ = ["checkpoints", "home", "test_a_review_resumes_in_another_process"]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -240,35 +243,3 @@ def test_python_api_and_studio_graph(world: Path) -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert loaded.stdout.strip() == "CompiledStateGraph", loaded.stderr
-
-
-def test_a_review_resumes_in_another_process(world: Path) -> None:
-    request = json.dumps({**requests(world, 1)[0], "id": "campaign-9"})
-    start = (
-        "import json, sys; from pathlib import Path; from graph.checkpoint import durable_graph;"
-        "from graph.context import Context; g = durable_graph(Path(sys.argv[2]));"
-        "out = g.invoke(json.loads(sys.argv[1]), {'configurable': {'thread_id': 'review-1'}},"
-        " context=Context(home=sys.argv[2], require_approval=True));"
-        "print(out['__interrupt__'][0].value['template']['body'])"
-    )
-    finish = (
-        "import sys; from pathlib import Path; from langgraph.types import Command;"
-        "from graph.checkpoint import durable_graph; from graph.context import Context;"
-        "g = durable_graph(Path(sys.argv[1])); out = g.invoke(Command(resume={'action':"
-        " 'approve'}), {'configurable': {'thread_id': 'review-1'}},"
-        " context=Context(home=sys.argv[1], require_approval=True));"
-        "print(out['review'].status, out['template'].body)"
-    )
-    paused = subprocess.run(
-        [sys.executable, "-c", start, request, str(world)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert paused.returncode == 0, paused.stderr
-    draft = paused.stdout.strip()
-    done = subprocess.run(
-        [sys.executable, "-c", finish, str(world)], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"approved {draft}"

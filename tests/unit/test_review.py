@@ -1,136 +1,36 @@
 """Human approval from Python with a checkpointer: approve, edit (re-checked by the rules),
-reject (regenerates once); and checkpointed batches that resume instead of redoing."""
+reject (regenerates once); checkpointed batches that resume instead of redoing (the tests
+shared with PostgreSQL, on the SQLite file in the home); and the serializer that brings a
+run's state back."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 import pytest
-from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.types import Command
 
-from arena.world import build_world
-from crmagent.api import generate_batch
-from crmagent.batch import run_batch
-from graph import builder
 from graph.checkpoint import serializer
-from graph.context import Context
-from tests.requests import REQUEST
-from tools.crm.store import Store
-from tools.domain import GenerationResult
+from tests.checkpointed import (
+    checkpoints,
+    home,
+    test_a_batch_run_again_on_new_data_or_settings_answers_afresh,
+    test_approve,
+    test_bad_resume_names_the_format,
+    test_checkpointed_batch_does_not_redo_finished_requests,
+    test_edit_is_rechecked_by_the_rules,
+    test_reject_regenerates_once,
+)
 
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("review")
-    build_world(folder, seed=1)
-    return folder
-
-
-def start(home: Path, thread: str) -> tuple[Any, dict[str, Any], Context, dict[str, Any]]:
-    graph = builder.compile(checkpointer=InMemorySaver(serde=serializer()))
-    config = {"configurable": {"thread_id": thread}}
-    # Retrieval needs the vector index; rules mode keeps this test free of it.
-    context = Context(home=str(home), require_approval=True, modes=["rules"])
-    return graph, config, context, graph.invoke(REQUEST, config, context=context)
-
-
-def test_approve(home: Path) -> None:
-    graph, config, context, paused = start(home, "a")
-    draft = paused["__interrupt__"][0].value["template"]["body"]
-    done = graph.invoke(Command(resume={"action": "approve"}), config, context=context)
-    assert done["review"].status == "approved" and done["template"].body == draft
-
-
-def test_edit_is_rechecked_by_the_rules(home: Path) -> None:
-    graph, config, context, _ = start(home, "e")
-    refused = graph.invoke(
-        Command(resume={"action": "edit", "body": "Take 30% off! {link}"}), config, context=context
-    )
-    assert "__interrupt__" in refused  # asked again
-    assert graph.get_state(config).values["review"].reason.startswith("states 30%")
-    body = "Take 20% off the Trail runner X with BACK20: {link}"
-    done = graph.invoke(Command(resume={"action": "edit", "body": body}), config, context=context)
-    assert done["review"].status == "edited"
-    # Repaired, and said so: the sender named first and the opt-out added, as carriers want.
-    assert done["template"].body == f"Meadow House: {body} Reply STOP to opt out."
-    assert "body: SMS opt-out added" in done["rule_report"].repairs
-
-
-def test_reject_regenerates_once(home: Path) -> None:
-    graph, config, context, paused = start(home, "r")
-    first = paused["__interrupt__"][0].value["template"]["body"]
-    again = graph.invoke(
-        Command(resume={"action": "reject", "reason": "too pushy"}), config, context=context
-    )
-    second = again["__interrupt__"][0].value["template"]["body"]
-    assert second != first
-    done = graph.invoke(
-        Command(resume={"action": "reject", "reason": "still no"}), config, context=context
-    )
-    assert done["review"].status == "rejected" and done["review"].reason == "still no"
-
-
-def test_bad_resume_names_the_format(home: Path) -> None:
-    graph, config, context, _ = start(home, "x")
-    with pytest.raises(ValueError, match="resume a review with"):
-        graph.invoke(Command(resume="yes please"), config, context=context)
-
-
-def test_checkpointed_batch_does_not_redo_finished_requests(home: Path) -> None:
-    first = generate_batch([REQUEST], home=str(home), modes=["rules"], thread_ids=["job-1"])
-    assert isinstance(first[0], GenerationResult)
-    # The same thread again returns the stored answer, even for a different payload.
-    again = generate_batch(
-        [{**REQUEST, "product_name": "Other"}],
-        home=str(home),
-        modes=["rules"],
-        thread_ids=["job-1"],
-    )
-    assert again == first
-    paused = generate_batch(
-        [REQUEST], home=str(home), modes=["rules"], require_approval=True, thread_ids=["job-2"]
-    )
-    assert paused[0].error == "awaiting review"  # type: ignore[union-attr]
-    assert (home / "checkpoints.sqlite").exists()
-
-
-def test_a_batch_run_again_on_new_data_or_settings_answers_afresh(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    build_world(home, seed=1)
-    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    source.write_text(json.dumps(REQUEST) + "\n")
-
-    def run(**settings: Any) -> dict[str, Any]:
-        target.unlink(missing_ok=True)
-        run_batch(source, target, context=Context(home=str(home), modes=["rules"], **settings))
-        line: dict[str, Any] = json.loads(target.read_text())
-        return line
-
-    def threads() -> int:
-        with closing(sqlite3.connect(home / "checkpoints.sqlite")) as db:
-            (count,) = db.execute("SELECT COUNT(DISTINCT thread_id) FROM checkpoints").fetchone()
-            return int(count)
-
-    first = run()
-    assert run() == first
-    # A written line is the record: the run's checkpoints are gone.
-    assert threads() == 0
-    # Other settings: this run stops for approval, not with the answer the last one wrote,
-    # and keeps its thread for the merchant's decision.
-    assert run(require_approval=True)["error"] == "awaiting review"
-    assert threads() == 1
-    # An import: lapsed customers now convert far better, and the prediction says so.
-    with Store(home / "crm.sqlite") as store, store.transaction():
-        sent = store.templates(segment="lapsed_90d")[:40]
-        store.put_templates(
-            [r._replace(template_id=f"{r.template_id}-again", conversions=r.clicks) for r in sent]
-        )
-    assert run()["scores"]["predicted_cvr"] > first["scores"]["predicted_cvr"]
+__all__ = [
+    "checkpoints",
+    "home",
+    "test_a_batch_run_again_on_new_data_or_settings_answers_afresh",
+    "test_approve",
+    "test_bad_resume_names_the_format",
+    "test_checkpointed_batch_does_not_redo_finished_requests",
+    "test_edit_is_rechecked_by_the_rules",
+    "test_reject_regenerates_once",
+]
 
 
 def test_every_type_the_state_holds_comes_back_from_a_checkpoint() -> None:
@@ -179,3 +79,16 @@ def test_a_checkpoint_from_before_the_domain_package_still_loads(
     monkeypatch.undo()
     assert TemplateText.__module__ != "tools.domain"
     assert serde.loads_typed(old) == TemplateText(body="Hi {first_name}")
+
+
+def test_a_checkpoint_url_that_names_no_store_says_what_to_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from graph.checkpoint import durable_graph
+    from tools.config import settings
+
+    monkeypatch.delenv("CRMAGENT_CHECKPOINT_URL", raising=False)
+    assert settings(tmp_path).checkpoints == f"sqlite:///{tmp_path / 'checkpoints.sqlite'}"
+    monkeypatch.setenv("CRMAGENT_CHECKPOINT_URL", "mysql://db/checkpoints")
+    with pytest.raises(ValueError, match="set CRMAGENT_CHECKPOINT_URL to 'postgresql://"):
+        durable_graph(tmp_path)
