@@ -82,12 +82,17 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
-@pytest.fixture(params=["embedded", "server"])
+@pytest.fixture(params=["embedded", "server", "pgvector"])
 def backend_url(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> str:
-    """``CRMAGENT_INDEX_URL`` for the backend under test (the server emptied first)."""
-    url = "" if request.param == "embedded" else request.getfixturevalue("chroma_url")
+    """``CRMAGENT_INDEX_URL`` for the backend under test: embedded Chroma, a Chroma server
+    (emptied first) or pgvector in a new PostgreSQL database."""
+    url = {
+        "embedded": lambda: "",
+        "server": lambda: str(request.getfixturevalue("chroma_url")),
+        "pgvector": lambda: str(request.getfixturevalue("postgres_url")),
+    }[request.param]()
     monkeypatch.setenv("CRMAGENT_INDEX_URL", url)
     if url:
         TemplateIndex(tmp_path).backend.clear()

@@ -76,14 +76,19 @@ class VectorBackend(Protocol):
 
 def backend_for(url: str, home: Path) -> VectorBackend:
     """The backend a ``CRMAGENT_INDEX_URL`` names: "" (the default) for Chroma embedded in
-    ``home``/chroma, ``http://host:port`` for a Chroma server."""
+    ``home``/chroma, ``http://host:port`` for a Chroma server, ``postgresql://...`` (or
+    ``postgresql+psycopg://...``) for pgvector in that PostgreSQL database."""
     from tools.crm.chroma_index import ChromaBackend
 
     if not url:
         return ChromaBackend.embedded(Path(home) / "chroma")
     if url.startswith(("http://", "https://")):
         return ChromaBackend.server(url)
+    if url.startswith(("postgresql://", "postgresql+psycopg://")):
+        from tools.crm.pgvector_index import PgvectorBackend
+
+        return PgvectorBackend(url)
     raise ValueError(
-        f"CRMAGENT_INDEX_URL={url!r}: use nothing (Chroma under the home) or "
-        "http://host:port (a Chroma server)"
+        f"CRMAGENT_INDEX_URL={url!r}: use nothing (Chroma under the home), "
+        "http://host:port (a Chroma server) or postgresql://user@host/db (pgvector)"
     )
