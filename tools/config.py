@@ -28,11 +28,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds a model call may take (a local model on a CPU needs minutes).",
     )
-
-    @property
-    def store_path(self) -> Path:
-        """The SQLite CRM store."""
-        return self.home / "crm.sqlite"
+    store_url: str | None = Field(
+        default=None,
+        description="Where the CRM store lives, as a SQLAlchemy URL: "
+        "postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE for PostgreSQL; unset: "
+        "sqlite:///$CRMAGENT_HOME/crm.sqlite (tools.crm.resources.store_url).",
+    )
 
 
 def settings(home: Path | None = None) -> Settings:

@@ -76,6 +76,7 @@ def test_a_version_2_store_gains_the_unsubscribes_column(tmp_path: Path) -> None
     with sqlite3.connect(path) as raw:  # as an older CRMAgent left it
         raw.execute("ALTER TABLE templates DROP COLUMN unsubscribes")
         raw.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        raw.execute("DROP TABLE alembic_version")
     store = Store(path)
     assert store.get_meta("schema_version") == "3"
     assert [r.template_id for r in store.templates()] == ["t1"]

@@ -185,7 +185,7 @@ def test_merchant_segments_map_onto_canonical(tmp_path: Path) -> None:
 
 def test_a_write_transaction_borrows_a_large_page_cache_and_gives_it_back(tmp_path: Path) -> None:
     def cache_size(store: Store) -> int:
-        return int(store._conn.execute("PRAGMA cache_size").fetchone()[0])
+        return int(store._conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
 
     with Store(tmp_path / "crm.sqlite") as store:
         before = cache_size(store)
