@@ -141,8 +141,10 @@ def test_jsonl_uses_the_same_keys(tmp_path: Path) -> None:
     ]
 
 
-def test_import_is_idempotent_and_updates_statistics(tmp_path: Path, sample_csv: Path) -> None:
-    store = Store(tmp_path / "crm.sqlite")
+def test_import_is_idempotent_and_updates_statistics(
+    store_url: str, tmp_path: Path, sample_csv: Path
+) -> None:
+    store = Store(store_url)
     first = ingest_file(store, sample_csv)
     second = ingest_file(store, sample_csv)
     assert (first.new_templates, second.new_templates, second.updated_templates) == (20, 0, 20)
@@ -157,14 +159,14 @@ def test_import_is_idempotent_and_updates_statistics(tmp_path: Path, sample_csv:
     assert updated.sends == 5000 and store.count("templates") == 20
 
 
-def test_dry_run_writes_nothing(tmp_path: Path, sample_csv: Path) -> None:
-    store = Store(tmp_path / "crm.sqlite")
+def test_dry_run_writes_nothing(store_url: str, sample_csv: Path) -> None:
+    store = Store(store_url)
     report = ingest_file(store, sample_csv, dry_run=True)
     assert report.dry_run and report.rows == 20 and store.count("templates") == 0
 
 
-def test_merchant_segments_map_onto_canonical(tmp_path: Path) -> None:
-    store = Store(tmp_path / "crm.sqlite")
+def test_merchant_segments_map_onto_canonical(store_url: str) -> None:
+    store = Store(store_url)
     with store.transaction():
         store.map_segment("m1", "winback", "lapsed_90d")
     assert store.canonical_segment("m1", "winback") == "lapsed_90d"
