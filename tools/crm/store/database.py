@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Self
 
@@ -21,7 +21,19 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Engine, Executable, Insert, Table, create_engine, event, func
+from sqlalchemy import (
+    Column,
+    Dialect,
+    Engine,
+    Executable,
+    Insert,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
@@ -33,6 +45,8 @@ SETTING = "CRMAGENT_STORE_URL"
 _FORMS = "sqlite:///PATH/crm.sqlite or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE"
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _SQLITE_PRAGMAS = ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=5000", "synchronous=NORMAL")
+_CHUNK = 900
+"""Values a query binds at most (under SQLite's oldest limit of 999)."""
 _WRITER_LOCK = 4_242_042
 """The PostgreSQL advisory lock a store's writers queue on (SQLite's is the file's)."""
 _BEGIN = {
@@ -76,8 +90,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _: ConnectionPoolEntry) -> None:
 
 @cache
 def _engine(url: str) -> Engine:
-    """One engine per URL and process. SQLite opens a new connection per store (a file
-    replaced on disk is never read through an old handle); a server's are pooled."""
+    """One engine per URL and process (its dialect and compiled statements are shared). A
+    store holds one connection while it is open and closes it with itself: a SQLite file
+    replaced on disk is never read through an old handle, and a server sees as many
+    connections as there are open stores (one per serving thread), never a queue for one."""
     parsed = _parse(url)
     backend = parsed.get_backend_name()
     if backend not in _BEGIN:
@@ -95,9 +111,9 @@ def _engine(url: str) -> Engine:
             )
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
-        # Positional parameters, as SQLite's: ``put_rows`` hands over rows as tuples.
+        # Positional parameters, as SQLite's: ``_put_rows`` hands over rows as tuples.
         return create_engine(
-            parsed, isolation_level="AUTOCOMMIT", pool_pre_ping=True, paramstyle="format"
+            parsed, poolclass=NullPool, isolation_level="AUTOCOMMIT", paramstyle="format"
         )
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
         raise StoreUnavailable(
@@ -119,6 +135,12 @@ def _alembic(connection: Any) -> Config:
 @cache
 def _head() -> str | None:
     return ScriptDirectory.from_config(_alembic(None)).get_current_head()
+
+
+@lru_cache(maxsize=64)
+def _in_query(dialect: Dialect, column: Column[Any], size: int) -> str:
+    marks: list[Any] = [bindparam(f"v{i}") for i in range(size)]
+    return str(select(column).where(column.in_(marks)).compile(dialect=dialect))
 
 
 class Database:
@@ -230,6 +252,18 @@ class Database:
         compiled = statement.compile(dialect=self._conn.dialect)
         with self._lock:
             self._conn.exec_driver_sql(compiled.string, rows)
+
+    def _present(self, column: Column[Any], values: Sequence[Any]) -> set[Any]:
+        """Which of many ``values`` the column holds, asked in chunks of one compiled query
+        through the driver: SQLAlchemy's expansion of each chunk's long ``IN`` list would
+        add a tenth to a large import."""
+        found: set[Any] = set()
+        for start in range(0, len(values), _CHUNK):
+            chunk = tuple(values[start : start + _CHUNK])
+            query = _in_query(self._conn.dialect, column, len(chunk))
+            with self._lock:
+                found.update(row[0] for row in self._conn.exec_driver_sql(query, chunk))
+        return found
 
     def _rows(
         self, statement: Executable, params: Mapping[str, Any] | None = None

@@ -279,14 +279,4 @@ class Templates(Profiles):
 
     def existing_template_ids(self, template_ids: Iterable[str]) -> set[str]:
         """Which of these template ids the store already holds."""
-        found: set[str] = set()
-        ids = list(template_ids)
-        for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
-            chunk = ids[start : start + 900]
-            found.update(
-                str(row[0])
-                for row in self._rows(
-                    select(templates.c.template_id).where(templates.c.template_id.in_(chunk))
-                )
-            )
-        return found
+        return {str(found) for found in self._present(templates.c.template_id, list(template_ids))}
