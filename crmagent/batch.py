@@ -25,7 +25,8 @@ from crmagent import reviews
 from crmagent.api import PAUSED, BatchError, generate_batch
 from graph.checkpoint import forget
 from graph.context import Context
-from tools.crm.resources import store_for
+from tools.crm.resources import store_for, store_url
+from tools.crm.store import store_exists
 from tools.domain import GenerationResult
 from tools.models import close_budget, open_budget
 
@@ -120,7 +121,7 @@ def namespace(source: Path, target: Path, context: Context) -> str:
     answers afresh instead of handing back what the old data or settings wrote."""
     digest = hashlib.sha1(str(target.resolve()).encode())
     digest.update(source.read_bytes())
-    if (Path(context.home) / "crm.sqlite").exists():
+    if store_exists(store_url(context.home)):
         store = store_for(context.home)
         for key in ("data_version", "profiles_version"):
             digest.update((store.get_meta(key) or "").encode())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,13 +10,15 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import OperationalError
 
 from arena.quality import QualityError
 from arena.world import WorldExistsError, build_world
 from crmagent.experiment_cli import experiment_app
 from tools.config import settings
 from tools.crm.ingest import IngestError, ingest_file
-from tools.crm.store import Store
+from tools.crm.resources import store_url
+from tools.crm.store import Store, StoreUnavailable, store_exists
 from tools.domain import Merchant, validation_problems
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ EXIT_INVALID = 2
 
 
 def _print_summary(store: Store) -> None:
-    table = Table(title=f"CRM store {store.path}")
+    table = Table(title=f"CRM store {store.url}")
     for column in ("merchant", "segment", "templates", "sends", "conversions", "cvr"):
         table.add_column(column, justify="left" if column in {"merchant", "segment"} else "right")
     for merchant_id, segment, templates, sends, conversions in store.segment_summary():
@@ -62,23 +63,22 @@ def ingest(
     home: HomeOption = None,
 ) -> None:
     """Import a merchant's templates; all rows or none. Exit 2 on invalid input."""
-    config = settings(home)
+    url = store_url(home)
     try:
         if dry_run:
-            existing = config.store_path.exists()
-            store = Store(config.store_path) if existing else None
+            store = Store(url) if store_exists(url) else None
             report = ingest_file(store, file, ignore_extra, dry_run=True)
         else:
-            with Store(config.store_path) as store:
+            with Store(url) as store:
                 report = ingest_file(store, file, ignore_extra)
                 _print_summary(store)
     except IngestError as exc:
         errors.print(str(exc), markup=False, highlight=False)
         errors.print(f"{len(exc.problems)} problem(s); nothing was imported.", style="bold red")
         raise typer.Exit(EXIT_INVALID) from exc
-    except sqlite3.OperationalError as exc:
+    except OperationalError as exc:
         errors.print(
-            f"{config.store_path}: {exc}; nothing was imported (is another import running, "
+            f"{url}: {exc.orig}; nothing was imported (is another import running, "
             "or the disk full?)",
             style="bold red",
         )
@@ -98,7 +98,7 @@ def export(
     """Write the store's templates to CSV, safe to open in a spreadsheet."""
     from tools.crm.ingest import export_file
 
-    with Store(settings(home).store_path) as store:
+    with Store(store_url(home)) as store:
         rows = export_file(store, file)
     console.print(f"{file}: {rows} template(s) written.")
 
@@ -112,7 +112,7 @@ def map_segment(
 ) -> None:
     """Map a merchant's segment name onto a canonical segment: its rules apply, and the
     templates under the name count in its history."""
-    with Store(settings(home).store_path) as store:
+    with Store(store_url(home)) as store:
         try:
             with store.transaction():
                 store.map_segment(merchant_id, name, canonical)
@@ -170,7 +170,7 @@ def merchant(
     if "forbidden_words" in changes:
         words = (word.strip() for word in changes["forbidden_words"].split(","))
         changes["forbidden_words"] = tuple(dict.fromkeys(word for word in words if word))
-    with Store(settings(home).store_path) as store:
+    with Store(store_url(home)) as store:
         profile = store.merchant(merchant_id)
         if not changes:
             if profile is None:
@@ -1034,10 +1034,14 @@ def readers_score(
 @app.command()
 def summary(home: HomeOption = None) -> None:
     """Templates, sends and conversions per merchant and segment."""
-    with Store(settings(home).store_path) as store:
+    with Store(store_url(home)) as store:
         _print_summary(store)
 
 
 def main() -> None:
     """Entry point of the console script."""
-    app()
+    try:
+        app()
+    except StoreUnavailable as exc:  # a wrong store URL or a server down: say what to fix
+        errors.print(str(exc), style="bold red", markup=False, highlight=False)
+        raise SystemExit(1) from exc

@@ -12,6 +12,7 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
 from tools.crm.history import segment_history
+from tools.crm.resources import store_url
 from tools.crm.store import Store
 from tools.domain import GenerationResult
 
@@ -20,7 +21,7 @@ def plot_standing(home: Path, request: dict[str, Any], result: GenerationResult,
     """A histogram of the merchant's templates in the segment by conversion rate (shrunk
     toward the segment), the segment's other merchants behind it, and the new template's
     predicted rate marked."""
-    with Store(Path(home) / "crm.sqlite") as store:
+    with Store(store_url(home)) as store:
         _, scored = segment_history(store, request["segment"])
     own = [100 * s.shrunk_cvr for s in scored if s.record.merchant_id == request["merchant_id"]]
     others = [100 * s.shrunk_cvr for s in scored if s.record.merchant_id != request["merchant_id"]]

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
         default="",
         description=(
             "Where the vector index lives: empty for Chroma embedded under the home, "
-            "http://host:port for a Chroma server."
+            "http://host:port for a Chroma server, postgresql://... for pgvector."
         ),
     )
     index_background_updates: bool = Field(
@@ -50,11 +50,12 @@ class Settings(BaseSettings):
             " 'postgresql+psycopg://...') for PostgreSQL; unset, checkpoints.sqlite in the home."
         ),
     )
-
-    @property
-    def store_path(self) -> Path:
-        """The SQLite CRM store."""
-        return self.home / "crm.sqlite"
+    store_url: str | None = Field(
+        default=None,
+        description="Where the CRM store lives, as a SQLAlchemy URL: "
+        "postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE for PostgreSQL; unset: "
+        "sqlite:///$CRMAGENT_HOME/crm.sqlite (tools.crm.resources.store_url).",
+    )
 
     @property
     def checkpoints(self) -> str:

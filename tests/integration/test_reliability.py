@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from arena.world import build_world
 from crmagent.api import BatchError, generate, generate_batch
@@ -132,12 +133,11 @@ def test_a_locked_store_fails_cleanly_and_changes_nothing(tmp_path: Path, sample
     path = tmp_path / "crm.sqlite"
     Store(path).close()
     before = digest(path)
+    store = Store(path)
+    store._conn.exec_driver_sql("PRAGMA busy_timeout = 200")  # not the 5 s wait for the lock
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
-    store = Store.__new__(Store)  # a connection that does not wait 5 s for the lock
-    store.path = path
-    store._conn = sqlite3.connect(path, isolation_level=None, timeout=0.2)
-    with pytest.raises(sqlite3.OperationalError, match="locked"):
+    with pytest.raises(OperationalError, match="locked"):
         ingest_file(store, sample_csv)
     blocker.execute("ROLLBACK")
     blocker.close()
@@ -175,8 +175,8 @@ def test_a_full_disk_fails_cleanly_and_changes_nothing(tmp_path: Path) -> None:
                 ]
             )
     store = Store(path)
-    store._conn.execute("PRAGMA max_page_count = 40")
-    with pytest.raises(sqlite3.OperationalError, match="full"):
+    store._conn.exec_driver_sql("PRAGMA max_page_count = 40")
+    with pytest.raises(OperationalError, match="full"):
         ingest_file(store, rows)
     store.close()
     with Store(path) as reopened:

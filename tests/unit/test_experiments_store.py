@@ -39,9 +39,9 @@ def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str]) -> Pat
 
 
 def test_unsubscribes_come_in_with_the_import_and_stay_when_a_file_lacks_them(
-    tmp_path: Path,
+    store_url: str, tmp_path: Path
 ) -> None:
-    store = Store(tmp_path / "crm.sqlite")
+    store = Store(store_url)
     with_them = write_csv(
         tmp_path / "a.csv",
         [{**ROW, "template_id": "t1", "text": "Hi", "unsubscribes": "7"}],
@@ -76,15 +76,15 @@ def test_a_version_2_store_gains_the_unsubscribes_column(tmp_path: Path) -> None
     with sqlite3.connect(path) as raw:  # as an older CRMAgent left it
         raw.execute("ALTER TABLE templates DROP COLUMN unsubscribes")
         raw.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        raw.execute("DROP TABLE alembic_version")
     store = Store(path)
     assert store.get_meta("schema_version") == "3"
     assert [r.template_id for r in store.templates()] == ["t1"]
     assert store.unsubscribes(["t1"]) == {}
 
 
-def test_arms_read_their_import_else_what_was_recorded(tmp_path: Path) -> None:
-    path = tmp_path / "crm.sqlite"
-    experiments = Experiments(path)
+def test_arms_read_their_import_else_what_was_recorded(store_url: str, tmp_path: Path) -> None:
+    experiments = Experiments(store_url)
     experiment = experiments.create("m1", "lapsed_90d", "sms", [(None, "Old"), (None, "New")])
     control, variant = experiment.arms
     assert (control.name, variant.name) == ("control", "variant-1")
@@ -97,7 +97,7 @@ def test_arms_read_their_import_else_what_was_recorded(tmp_path: Path) -> None:
     assert (before[1].source, before[1].sends, before[1].conversions) == ("record", 1000, 22)
     assert before[1].unsubscribes == 3
     imported = {**ROW, "template_id": variant.template_id, "text": "New", "unsubscribes": "4"}
-    ingest_file(Store(path), write_csv(tmp_path / "r.csv", [imported], list(IMPORT_COLUMNS)))
+    ingest_file(Store(store_url), write_csv(tmp_path / "r.csv", [imported], list(IMPORT_COLUMNS)))
     after = experiments.results(experiment)[1]
     assert (after.source, after.sends, after.conversions, after.unsubscribes) == (
         "import",
@@ -111,8 +111,8 @@ def test_arms_read_their_import_else_what_was_recorded(tmp_path: Path) -> None:
         experiments.record(experiment, control, 10, 11)
 
 
-def test_an_experiment_is_decided_once(tmp_path: Path) -> None:
-    experiments = Experiments(tmp_path / "crm.sqlite")
+def test_an_experiment_is_decided_once(store_url: str) -> None:
+    experiments = Experiments(store_url)
     experiment = experiments.create("m1", "vip", "email", [("S", "Old"), ("T", "New")])
     shipped = experiments.decide(experiment, "shipped", "it won", experiment.arm("variant-1"))
     assert (shipped.status, shipped.shipped_arm, shipped.reason) == ("shipped", 1, "it won")

@@ -141,8 +141,10 @@ def test_jsonl_uses_the_same_keys(tmp_path: Path) -> None:
     ]
 
 
-def test_import_is_idempotent_and_updates_statistics(tmp_path: Path, sample_csv: Path) -> None:
-    store = Store(tmp_path / "crm.sqlite")
+def test_import_is_idempotent_and_updates_statistics(
+    store_url: str, tmp_path: Path, sample_csv: Path
+) -> None:
+    store = Store(store_url)
     first = ingest_file(store, sample_csv)
     version = store.get_meta("data_version")
     second = ingest_file(store, sample_csv)
@@ -163,14 +165,14 @@ def test_import_is_idempotent_and_updates_statistics(tmp_path: Path, sample_csv:
     assert store.get_meta("data_version") != version
 
 
-def test_dry_run_writes_nothing(tmp_path: Path, sample_csv: Path) -> None:
-    store = Store(tmp_path / "crm.sqlite")
+def test_dry_run_writes_nothing(store_url: str, sample_csv: Path) -> None:
+    store = Store(store_url)
     report = ingest_file(store, sample_csv, dry_run=True)
     assert report.dry_run and report.rows == 20 and store.count("templates") == 0
 
 
-def test_merchant_segments_map_onto_canonical(tmp_path: Path) -> None:
-    store = Store(tmp_path / "crm.sqlite")
+def test_merchant_segments_map_onto_canonical(store_url: str) -> None:
+    store = Store(store_url)
     with store.transaction():
         store.map_segment("m1", "winback", "lapsed_90d")
     assert store.canonical_segment("m1", "winback") == "lapsed_90d"
@@ -191,7 +193,7 @@ def test_merchant_segments_map_onto_canonical(tmp_path: Path) -> None:
 
 def test_a_write_transaction_borrows_a_large_page_cache_and_gives_it_back(tmp_path: Path) -> None:
     def cache_size(store: Store) -> int:
-        return int(store._conn.execute("PRAGMA cache_size").fetchone()[0])
+        return int(store._conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
 
     with Store(tmp_path / "crm.sqlite") as store:
         before = cache_size(store)

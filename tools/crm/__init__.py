@@ -1,14 +1,15 @@
 """The CRM store and its readings: what the merchants sent and how it did.
 
-The SQLite store (``store``), importing and exporting a merchant's CSV (``ingest``), the
-history read from the store per data version (``history``: scored templates, lifts,
-dispersion), the vector index of each segment's better half (``index``) with its offline
-embedding (``embeddings``) and the backends its vectors live in, chosen by URL (``vectors``,
-``chroma_index``), the segment's response model (``response_model``) and the
-store and index of a home (``resources``), and who may use it with what waits for a
-person (``access``: keys, sessions, the review queue), and the experiments between
-messages with their arms (``experiments``). Imports the ground and ``tools.message`` (the
-copy features a template is read with).
+The store, a SQLite file or PostgreSQL by URL (``store``), importing and exporting a
+merchant's CSV (``ingest``), the history read from the store per data version
+(``history``: scored templates, lifts, dispersion), the vector index of each segment's
+better half (``index``) with its offline embedding (``embeddings``) and the backends its
+vectors live in, chosen by URL (``vectors``, ``chroma_index``, ``pgvector_index``), the
+segment's response model (``response_model``) and the store's URL, store and index of a
+home (``resources``), and who may use it with what waits for a person (``access``: keys,
+sessions, the review queue), and the experiments between messages with their arms
+(``experiments``). Imports the ground and ``tools.message`` (the copy features a template
+is read with).
 """
 
 from __future__ import annotations
@@ -54,9 +55,17 @@ from tools.crm.ingest import (
     spreadsheet_safe,
     validate_file,
 )
-from tools.crm.resources import index_for, store_for
+from tools.crm.resources import index_for, store_for, store_url
 from tools.crm.response_model import ResponseModel, segment_model
-from tools.crm.store import TEMPLATE_COLUMNS, WORK, Store, TemplateRecord
+from tools.crm.store import (
+    TEMPLATE_COLUMNS,
+    WORK,
+    Store,
+    StoreUnavailable,
+    TemplateRecord,
+    sqlite_url,
+    store_exists,
+)
 
 __all__ = [
     "IMPORT_COLUMNS",
@@ -82,6 +91,7 @@ __all__ = [
     "Role",
     "ScoredTemplate",
     "Store",
+    "StoreUnavailable",
     "TemplateIndex",
     "TemplateRecord",
     "access_for",
@@ -109,6 +119,9 @@ __all__ = [
     "segment_lifts",
     "segment_model",
     "spreadsheet_safe",
+    "sqlite_url",
+    "store_exists",
     "store_for",
+    "store_url",
     "validate_file",
 ]

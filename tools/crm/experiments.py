@@ -1,5 +1,5 @@
-"""Experiments between messages, kept in the CRM store's file (``crm.sqlite``) beside the
-templates their arms become: an experiment names a merchant, segment and channel, holds its
+"""Experiments between messages, kept in the CRM store's database beside the templates their
+arms become: an experiment names a merchant, segment and channel, holds its
 arms (the control and the variants, each a text and the template id it is sent and imported
 under) and its state (running, stopped, shipped, with the reason).
 
@@ -11,7 +11,6 @@ the sum of what was recorded by hand for it.
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,47 +18,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from tools.crm.store import Store
+from sqlalchemy import func, insert, select, update
+
+from tools.crm.resources import store_url
+from tools.crm.store import Database
+from tools.crm.store.tables import experiment_arms, experiment_records, experiments, templates
 
 Status = Literal["running", "stopped", "shipped"]
 Source = Literal["import", "record", "none"]
 TEMPLATE_PREFIX = "exp-"
 """Arms' template ids start so (``exp-12-a0`` is experiment 12's control): an experiment's
 template in the history can be told by its id."""
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS experiments (
-    experiment_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    merchant_id TEXT NOT NULL,
-    segment TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('running', 'stopped', 'shipped')),
-    reason TEXT,
-    shipped_arm INTEGER,
-    decided_at TEXT
-);
-CREATE INDEX IF NOT EXISTS experiments_by_merchant ON experiments (merchant_id, status);
-CREATE TABLE IF NOT EXISTS experiment_arms (
-    experiment_id INTEGER NOT NULL REFERENCES experiments(experiment_id),
-    arm INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    subject TEXT,
-    body TEXT NOT NULL,
-    template_id TEXT NOT NULL UNIQUE,
-    PRIMARY KEY (experiment_id, arm)
-);
-CREATE TABLE IF NOT EXISTS experiment_records (
-    experiment_id INTEGER NOT NULL,
-    arm INTEGER NOT NULL,
-    sends INTEGER NOT NULL CHECK (sends >= 0),
-    conversions INTEGER NOT NULL CHECK (conversions >= 0 AND conversions <= sends),
-    revenue REAL CHECK (revenue IS NULL OR revenue >= 0),
-    unsubscribes INTEGER CHECK (unsubscribes IS NULL OR unsubscribes >= 0),
-    recorded_at TEXT NOT NULL,
-    FOREIGN KEY (experiment_id, arm) REFERENCES experiment_arms (experiment_id, arm)
-);
-"""
 
 
 def _now() -> str:
@@ -127,23 +96,8 @@ class Experiment:
         )
 
 
-class Experiments:
-    """The experiments of one CRM store file."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        Store(self.path).close()  # the CRM's tables (and their migrations) come first
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        self._conn.execute("PRAGMA busy_timeout=5000")
-        self._lock = threading.Lock()
-        self._conn.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
+class Experiments(Database):
+    """The experiments of one CRM store."""
 
     def create(
         self,
@@ -158,50 +112,52 @@ class Experiments:
         for number, (_, body) in enumerate(texts):
             if not body.strip():
                 raise ValueError(f"{arm_name(number)}: the text is empty")
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                cursor = self._conn.execute(
-                    "INSERT INTO experiments (merchant_id, segment, channel, created_at, status) "
-                    "VALUES (?, ?, ?, ?, 'running')",
-                    (merchant_id, segment, channel, _now()),
-                )
-                experiment_id = int(cursor.lastrowid or 0)
-                self._conn.executemany(
-                    "INSERT INTO experiment_arms VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            experiment_id,
-                            i,
-                            arm_name(i),
-                            subject,
-                            body,
-                            template_id_for(experiment_id, i),
-                        )
-                        for i, (subject, body) in enumerate(texts)
-                    ],
-                )
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        with self.transaction():
+            experiment_id = int(
+                self._conn.execute(
+                    insert(experiments).returning(experiments.c.experiment_id),
+                    {
+                        "merchant_id": merchant_id,
+                        "segment": segment,
+                        "channel": channel,
+                        "created_at": _now(),
+                        "status": "running",
+                    },
+                ).scalar_one()
+            )
+            self._run(
+                insert(experiment_arms),
+                [
+                    {
+                        "experiment_id": experiment_id,
+                        "arm": i,
+                        "name": arm_name(i),
+                        "subject": subject,
+                        "body": body,
+                        "template_id": template_id_for(experiment_id, i),
+                    }
+                    for i, (subject, body) in enumerate(texts)
+                ],
+            )
         return self.get(experiment_id)
 
     def find(self, experiment_id: int) -> Experiment | None:
         """An experiment by id, or None."""
-        row = self._conn.execute(
-            "SELECT experiment_id, merchant_id, segment, channel, created_at, status, reason, "
-            "shipped_arm, decided_at FROM experiments WHERE experiment_id = ?",
-            (experiment_id,),
-        ).fetchone()
+        row = self._first(select(experiments).where(experiments.c.experiment_id == experiment_id))
         if row is None:
             return None
         arms = tuple(
             ExperimentArm(int(a[0]), a[1], a[2], a[3], a[4])
-            for a in self._conn.execute(
-                "SELECT arm, name, subject, body, template_id FROM experiment_arms "
-                "WHERE experiment_id = ? ORDER BY arm",
-                (experiment_id,),
+            for a in self._rows(
+                select(
+                    experiment_arms.c.arm,
+                    experiment_arms.c.name,
+                    experiment_arms.c.subject,
+                    experiment_arms.c.body,
+                    experiment_arms.c.template_id,
+                )
+                .where(experiment_arms.c.experiment_id == experiment_id)
+                .order_by(experiment_arms.c.arm)
             )
         )
         merchant, segment, channel, created, status, reason, shipped, decided = row[1:]
@@ -218,31 +174,39 @@ class Experiments:
 
     def all(self, merchants: Iterable[str] | None = None) -> list[Experiment]:
         """The experiments, newest first: only these merchants' (None: every merchant's)."""
-        sql, args = "SELECT experiment_id FROM experiments", []
+        query = select(experiments.c.experiment_id).order_by(experiments.c.experiment_id.desc())
         if merchants is not None:
-            scope = sorted(merchants)
-            sql += f" WHERE merchant_id IN ({', '.join('?' * len(scope))})"
-            args = scope
-        rows = self._conn.execute(sql + " ORDER BY experiment_id DESC", args).fetchall()
-        return [self.get(int(row[0])) for row in rows]
+            query = query.where(experiments.c.merchant_id.in_(sorted(merchants)))
+        return [self.get(int(row[0])) for row in self._rows(query)]
 
     def results(self, experiment: Experiment) -> list[ArmResults]:
         """Each arm's results: its imported template row, else its hand-recorded sums."""
         ids = [arm.template_id for arm in experiment.arms]
         imported = {
             str(row[0]): row[1:]
-            for row in self._conn.execute(
-                "SELECT template_id, sends, conversions, revenue, unsubscribes FROM templates "
-                f"WHERE template_id IN ({', '.join('?' * len(ids))})",
-                ids,
+            for row in self._rows(
+                select(
+                    templates.c.template_id,
+                    templates.c.sends,
+                    templates.c.conversions,
+                    templates.c.revenue,
+                    templates.c.unsubscribes,
+                ).where(templates.c.template_id.in_(ids))
             )
         }
+        records = experiment_records.c
         recorded = {
             int(row[0]): row[1:]
-            for row in self._conn.execute(
-                "SELECT arm, SUM(sends), SUM(conversions), SUM(revenue), SUM(unsubscribes), "
-                "COUNT(*) FROM experiment_records WHERE experiment_id = ? GROUP BY arm",
-                (experiment.experiment_id,),
+            for row in self._rows(
+                select(
+                    records.arm,
+                    func.sum(records.sends),
+                    func.sum(records.conversions),
+                    func.sum(records.revenue),
+                    func.sum(records.unsubscribes),
+                )
+                .where(records.experiment_id == experiment.experiment_id)
+                .group_by(records.arm)
             )
         }
         results = []
@@ -251,7 +215,7 @@ class Experiments:
                 sends, conversions, revenue, unsubscribed = imported[arm.template_id]
                 results.append(ArmResults(sends, conversions, revenue, unsubscribed, "import"))
             elif arm.index in recorded:
-                sends, conversions, revenue, unsubscribed, _ = recorded[arm.index]
+                sends, conversions, revenue, unsubscribed = recorded[arm.index]
                 results.append(
                     ArmResults(int(sends), int(conversions), revenue, unsubscribed, "record")
                 )
@@ -283,19 +247,18 @@ class Experiments:
                 f"{where} was imported: its results are the store's row for that template "
                 "id; import the new totals (`crmagent ingest`) instead of recording them"
             )
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO experiment_records VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    experiment.experiment_id,
-                    arm.index,
-                    sends,
-                    conversions,
-                    revenue,
-                    unsubscribes,
-                    _now(),
-                ),
-            )
+        self._run(
+            insert(experiment_records),
+            {
+                "experiment_id": experiment.experiment_id,
+                "arm": arm.index,
+                "sends": sends,
+                "conversions": conversions,
+                "revenue": revenue,
+                "unsubscribes": unsubscribes,
+                "recorded_at": _now(),
+            },
+        )
 
     def decide(
         self, experiment: Experiment, status: Status, reason: str, arm: ExperimentArm | None = None
@@ -308,30 +271,28 @@ class Experiments:
             )
         if not reason.strip():
             raise ValueError("say why: pass --reason")
-        with self._lock:
-            self._conn.execute(
-                "UPDATE experiments SET status = ?, reason = ?, shipped_arm = ?, decided_at = ? "
-                "WHERE experiment_id = ?",
-                (
-                    status,
-                    reason.strip(),
-                    None if arm is None else arm.index,
-                    _now(),
-                    experiment.experiment_id,
-                ),
+        self._run(
+            update(experiments)
+            .where(experiments.c.experiment_id == experiment.experiment_id)
+            .values(
+                status=status,
+                reason=reason.strip(),
+                shipped_arm=None if arm is None else arm.index,
+                decided_at=_now(),
             )
+        )
         return self.get(experiment.experiment_id)
 
 
-_OPEN: dict[Path, Experiments] = {}
+_OPEN: dict[str, Experiments] = {}
 _OPENING = threading.Lock()
 
 
 def experiments_for(home: str | Path) -> Experiments:
-    """The experiments of the store under ``home`` (one connection a file, shared by
-    threads: its writes are serialised by a lock)."""
-    path = (Path(home) / "crm.sqlite").resolve()
+    """The experiments of the store of ``home`` (one connection a store, shared by
+    threads)."""
+    url = store_url(Path(home).resolve())
     with _OPENING:
-        if path not in _OPEN:
-            _OPEN[path] = Experiments(path)
-        return _OPEN[path]
+        if url not in _OPEN:
+            _OPEN[url] = Experiments(url)
+        return _OPEN[url]

@@ -72,14 +72,14 @@ def per_data_version(store: Store, kind: str, key: object, compute: Callable[[],
     """``compute()`` once per store, data version, ``kind`` and ``key``: what is derived from
     the history (scores, lifts, models) is reused by every request until an import changes
     the data, and the entries of an older version are dropped then."""
-    path, version = str(store.path), store.get_meta("data_version") or ""
-    full = (path, version, kind, key)
+    url, version = store.url, store.get_meta("data_version") or ""
+    full = (url, version, kind, key)
     with _CACHE_LOCK:
         if full in _DERIVED:
             return cast(T, _DERIVED[full])
     value = compute()
     with _CACHE_LOCK:
-        for old in [k for k in _DERIVED if k[0] == path and k[1] != version]:
+        for old in [k for k in _DERIVED if k[0] == url and k[1] != version]:
             del _DERIVED[old]
         _DERIVED[full] = value
     return value

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import sqlite3
 import threading
 import time
 import uuid
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
+from sqlalchemy.exc import DBAPIError
 
 from tools.config import settings
 from tools.crm.embeddings import MODEL_ID, embedder
@@ -172,17 +172,17 @@ class TemplateIndex:
             if self._updater is None or not self._updater.is_alive():
                 self._updater = threading.Thread(
                     target=self._update_in_background,
-                    args=(store.path,),
+                    args=(store.location,),
                     name="index-update",
                     daemon=True,
                 )
                 self._updater.start()
         return True
 
-    def _update_in_background(self, path: Path) -> None:
+    def _update_in_background(self, location: str) -> None:
         """``ensure`` on a connection of the thread's own (the request's is in use)."""
         try:
-            with Store(path) as store:
+            with Store(location) as store:
                 self.ensure(store)
         except Exception as exc:  # the next query tries again, or mends the index
             log.warning("vector index in %s not updated (%s)", self.backend, exc)
@@ -315,7 +315,7 @@ class TemplateIndex:
 def _from_store(exc: Exception) -> bool:
     """Whether an error is the store's (busy under a long import, say): it says nothing of
     the index, which is not thrown away for it."""
-    return isinstance(exc, sqlite3.Error)
+    return isinstance(exc, DBAPIError)
 
 
 @lru_cache(maxsize=1_000_000)

@@ -8,9 +8,16 @@ import uuid
 from collections.abc import Iterable
 
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from tools.crm.store.schema import Connection
+from tools.crm.store.tables import merchants as merchant_rows
+from tools.crm.store.tables import products as product_rows
+from tools.crm.store.tables import segments
 from tools.domain import CANONICAL_SEGMENTS, Merchant, Segment, validation_problems
+
+_PROFILE = ("name", "brand_voice", "locale", "max_discount", "forbidden_words", "merge_fields")
+"""What a merchant's profile sets (all but its id)."""
 
 
 class Profiles(Connection):
@@ -21,11 +28,8 @@ class Profiles(Connection):
     def put_merchants(self, merchants: Iterable[Merchant]) -> None:
         """Insert or update merchant profiles (in place: templates and segments refer to
         them). A batch run after a change answers afresh: ``profiles_version`` names it."""
-        self._conn.executemany(
-            "INSERT INTO merchants VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (merchant_id) "
-            "DO UPDATE SET name = excluded.name, brand_voice = excluded.brand_voice, "
-            "locale = excluded.locale, max_discount = excluded.max_discount, "
-            "forbidden_words = excluded.forbidden_words, merge_fields = excluded.merge_fields",
+        self._put_rows(
+            self.upsert(merchant_rows, update=_PROFILE),
             [
                 (
                     m.merchant_id,
@@ -43,7 +47,7 @@ class Profiles(Connection):
 
     def put_segments(self, rows: Iterable[tuple[str, str, str | None, int | None]]) -> None:
         """Insert or replace ``(merchant_id, name, canonical, customers)`` segment rows."""
-        self._conn.executemany("INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?)", rows)
+        self._put_rows(self.upsert(segments, update=["canonical", "customers"]), list(rows))
 
     def map_segment(self, merchant_id: str, name: str, canonical: str) -> None:
         """Map a merchant's own segment name onto a canonical segment; a ``ValueError``
@@ -53,10 +57,9 @@ class Profiles(Connection):
         except ValidationError as exc:
             raise ValueError(validation_problems(exc, "segment")) from exc
         self.ensure_merchants([merchant_id])
-        self._conn.execute(
-            "INSERT INTO segments (merchant_id, name, canonical) VALUES (?, ?, ?) "
-            "ON CONFLICT (merchant_id, name) DO UPDATE SET canonical = excluded.canonical",
-            (merchant_id, name, canonical),
+        self._run(
+            self.upsert(segments, update=["canonical"]),
+            {"merchant_id": merchant_id, "name": name, "canonical": canonical},
         )
         # The merchant's templates under that name now count in the canonical segment's
         # history: what was built from the old reading (caches, the index) is stale.
@@ -64,24 +67,23 @@ class Profiles(Connection):
 
     def put_products(self, rows: Iterable[tuple[str, str, str, str, float]]) -> None:
         """Insert or replace ``(product_id, merchant_id, name, category, price)`` rows."""
-        self._conn.executemany("INSERT OR REPLACE INTO products VALUES (?, ?, ?, ?, ?)", rows)
+        self._put_rows(
+            self.upsert(product_rows, update=["merchant_id", "name", "product_category", "price"]),
+            list(rows),
+        )
 
     def ensure_merchants(self, merchant_ids: Iterable[str]) -> None:
         """Create a default profile for merchants seen for the first time."""
-        self._conn.executemany(
-            "INSERT OR IGNORE INTO merchants (merchant_id, name) VALUES (?, ?)",
-            [(merchant_id, merchant_id) for merchant_id in merchant_ids],
+        self._run(
+            self.upsert(merchant_rows),
+            [{"merchant_id": m, "name": m} for m in sorted(merchant_ids)],
         )
 
     # -- reads ------------------------------------------------------------------------------
 
     def merchant(self, merchant_id: str) -> Merchant | None:
         """A merchant's profile, or None if the store has never seen it."""
-        row = self._conn.execute(
-            "SELECT merchant_id, name, brand_voice, locale, max_discount, forbidden_words, "
-            "merge_fields FROM merchants WHERE merchant_id = ?",
-            (merchant_id,),
-        ).fetchone()
+        row = self._first(select(merchant_rows).where(merchant_rows.c.merchant_id == merchant_id))
         if row is None:
             return None
         return Merchant(
@@ -98,10 +100,11 @@ class Profiles(Connection):
         """The canonical segment a merchant's segment name stands for, if known."""
         if segment in CANONICAL_SEGMENTS:
             return segment
-        row = self._conn.execute(
-            "SELECT canonical FROM segments WHERE merchant_id = ? AND name = ?",
-            (merchant_id, segment),
-        ).fetchone()
+        row = self._first(
+            select(segments.c.canonical).where(
+                segments.c.merchant_id == merchant_id, segments.c.name == segment
+            )
+        )
         return None if row is None else row[0]
 
     def segment_of(self, merchant_id: str, name: str) -> str:
@@ -113,9 +116,14 @@ class Profiles(Connection):
         """A merchant's ``(product_id, name, product_category, price)`` rows."""
         return [
             (row[0], row[1], row[2], float(row[3]))
-            for row in self._conn.execute(
-                "SELECT product_id, name, product_category, price FROM products "
-                "WHERE merchant_id = ? ORDER BY product_id",
-                (merchant_id,),
+            for row in self._rows(
+                select(
+                    product_rows.c.product_id,
+                    product_rows.c.name,
+                    product_rows.c.product_category,
+                    product_rows.c.price,
+                )
+                .where(product_rows.c.merchant_id == merchant_id)
+                .order_by(product_rows.c.product_id)
             )
         ]

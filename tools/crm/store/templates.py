@@ -9,8 +9,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sqlalchemy import func, select, text
+
 from tools.crm.store.profiles import Profiles
 from tools.crm.store.records import TemplateRecord, campaign_id_for, voucher_id_for
+from tools.crm.store.tables import campaigns, templates, vouchers
 
 WORK: Counter[str] = Counter()
 """What this process has done with its stores' history: ``rows`` (template rows read) and,
@@ -34,29 +37,17 @@ _IN_SEGMENT = (
     "t.segment IN (SELECT :segment UNION SELECT name FROM segments WHERE canonical = :segment) "
     f"AND {_SEGMENT_OF} = :segment"
 )
-"""A template in the segment ``:segment``: the first half lets SQLite use the segment index,
-the second drops a name that another merchant maps elsewhere."""
+"""A template in the segment ``:segment``: the first half lets the database use the segment
+index, the second drops a name that another merchant maps elsewhere."""
 
-_STORED = (
-    "campaign_id",
-    "merchant_id",
-    "segment",
-    "channel",
-    "product_category",
-    "text",
-    "subject",
-    "sends",
-    "opens",
-    "clicks",
-    "conversions",
-    "revenue",
-)
-_DIFFERS = " OR ".join(
-    [f"templates.{c} IS NOT excluded.{c}" for c in _STORED]
-    + ["excluded.unsubscribes IS NOT NULL AND templates.unsubscribes IS NOT excluded.unsubscribes"]
-)
-"""An upserted template differs from the stored one (a voucher or date changed is a new
-campaign id): only then is the row written, and counted."""
+
+_STATISTICS = (
+    "campaign_id", "merchant_id", "segment", "channel", "product_category", "text", "subject",
+    "sends", "opens", "clicks", "conversions", "revenue",
+)  # fmt: skip
+"""What a re-import of a template replaces (its unsubscribes only where the file has them);
+a row whose values are all the same is not written, nor counted (a voucher or date
+changed is a new campaign id)."""
 
 
 class Templates(Profiles):
@@ -90,41 +81,45 @@ class Templates(Profiles):
             product_ids = [None] * len(records)
         if unsubscribes is None:
             unsubscribes = [None] * len(records)
-        self._conn.executemany(
-            "INSERT OR IGNORE INTO vouchers VALUES (?, ?, ?, ?, ?, ?, ?)",
-            {
-                (
-                    vid,
-                    r.merchant_id,
-                    r.voucher_type,
-                    r.voucher_value,
-                    r.min_spend,
-                    r.expires,
-                    r.code,
-                )
-                for vid, r in zip(voucher_ids, records, strict=True)
-            },
+        self._put_rows(
+            self.upsert(vouchers),
+            list(
+                {
+                    vid: (
+                        vid,
+                        r.merchant_id,
+                        r.voucher_type,
+                        r.voucher_value,
+                        r.min_spend,
+                        r.expires,
+                        r.code,
+                    )
+                    for vid, r in zip(voucher_ids, records, strict=True)
+                }.values()
+            ),
         )
-        self._conn.executemany(
-            "INSERT OR IGNORE INTO campaigns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            {
-                (cid, r.merchant_id, r.segment, vid, r.product_category, pid, r.channel, r.sent_at)
-                for cid, vid, pid, r in zip(
-                    campaign_ids, voucher_ids, product_ids, records, strict=True
-                )
-            },
+        self._put_rows(
+            self.upsert(campaigns),
+            list(
+                {
+                    cid: (
+                        cid,
+                        r.merchant_id,
+                        r.segment,
+                        vid,
+                        r.product_category,
+                        pid,
+                        r.channel,
+                        r.sent_at,
+                    )
+                    for cid, vid, pid, r in zip(
+                        campaign_ids, voucher_ids, product_ids, records, strict=True
+                    )
+                }.values()
+            ),
         )
-        written = self._conn.executemany(
-            f"""INSERT INTO templates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (template_id) DO UPDATE SET
-                campaign_id = excluded.campaign_id, merchant_id = excluded.merchant_id,
-                segment = excluded.segment, channel = excluded.channel,
-                product_category = excluded.product_category, text = excluded.text,
-                subject = excluded.subject, sends = excluded.sends, opens = excluded.opens,
-                clicks = excluded.clicks, conversions = excluded.conversions,
-                revenue = excluded.revenue,
-                unsubscribes = COALESCE(excluded.unsubscribes, templates.unsubscribes)
-            WHERE {_DIFFERS}""",
+        written = self._put_rows(
+            self.upsert(templates, update=_STATISTICS, keep=["unsubscribes"], changed_only=True),
             [
                 (
                     r.template_id,
@@ -144,7 +139,7 @@ class Templates(Profiles):
                 )
                 for cid, r, u in zip(campaign_ids, records, unsubscribes, strict=True)
             ],
-        ).rowcount
+        )
         if written:
             # Anything built from the templates (the vector index, caches) keys on this token.
             self.set_meta("data_version", uuid.uuid4().hex)
@@ -166,42 +161,47 @@ class Templates(Profiles):
         if segment is not None:
             clauses.append(_IN_SEGMENT)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self._conn.execute(
-            f"{_SELECT_TEMPLATES} {_SEGMENT_NAMES}{where} ORDER BY t.template_id", params
-        ).fetchall()
+        rows = self._rows(
+            text(f"{_SELECT_TEMPLATES} {_SEGMENT_NAMES}{where} ORDER BY t.template_id"), params
+        )
         WORK["rows"] += len(rows)
         return list(map(TemplateRecord._make, rows))
 
     def product_of(self, template_id: str) -> str | None:
         """The name of the product a template's campaign was about, when on record."""
-        row = self._conn.execute(
-            "SELECT p.name FROM templates t JOIN campaigns c USING (campaign_id) "
-            "JOIN products p ON p.product_id = c.product_id WHERE t.template_id = ?",
-            (template_id,),
-        ).fetchone()
+        row = self._first(
+            text(
+                "SELECT p.name FROM templates t JOIN campaigns c USING (campaign_id) "
+                "JOIN products p ON p.product_id = c.product_id WHERE t.template_id = :template"
+            ),
+            {"template": template_id},
+        )
         return None if row is None else str(row[0])
 
     def campaign_ids(self) -> dict[str, str]:
         """Each template's campaign id."""
-        return dict(self._conn.execute("SELECT template_id, campaign_id FROM templates"))
+        rows = self._rows(select(templates.c.template_id, templates.c.campaign_id))
+        return {str(template): str(campaign) for template, campaign in rows}
 
     def best_converting(self, merchant_id: str, segment: str, start: str, end: str) -> str | None:
         """The merchant's template with the highest conversion rate in a segment among those
         sent between ``start`` and ``end`` (ISO dates, inclusive); ties go to more sends. The
         segment reads as in ``templates``."""
-        row = self._conn.execute(
-            "SELECT t.template_id FROM templates t JOIN campaigns c USING (campaign_id) "
-            f"{_SEGMENT_NAMES} WHERE t.merchant_id = :merchant AND {_IN_SEGMENT} "
-            "AND c.sent_at BETWEEN :start AND :end AND t.sends > 0 "
-            "ORDER BY t.conversions * 1.0 / t.sends DESC, t.sends DESC, t.template_id DESC "
-            "LIMIT 1",
+        row = self._first(
+            text(
+                "SELECT t.template_id FROM templates t JOIN campaigns c USING (campaign_id) "
+                f"{_SEGMENT_NAMES} WHERE t.merchant_id = :merchant AND {_IN_SEGMENT} "
+                "AND c.sent_at BETWEEN :start AND :end AND t.sends > 0 "
+                "ORDER BY t.conversions * 1.0 / t.sends DESC, t.sends DESC, t.template_id DESC "
+                "LIMIT 1"
+            ),
             {
                 "merchant": merchant_id,
                 "segment": self.segment_of(merchant_id, segment),
                 "start": start,
                 "end": end,
             },
-        ).fetchone()
+        )
         return None if row is None else str(row[0])
 
     def segment_rates(self, voucher_type: str, channel: str) -> list[tuple[str, int, int]]:
@@ -209,11 +209,14 @@ class Templates(Profiles):
         (a merchant's own segment name counted as the canonical segment it is mapped onto)."""
         return [
             (str(r[0]), int(r[1]), int(r[2]))
-            for r in self._conn.execute(
-                f"SELECT {_SEGMENT_OF}, SUM(t.sends), SUM(t.conversions) FROM templates t "
-                "JOIN campaigns c USING (campaign_id) JOIN vouchers v USING (voucher_id) "
-                f"{_SEGMENT_NAMES} WHERE v.type = ? AND t.channel = ? GROUP BY 1 ORDER BY 1",
-                (voucher_type, channel),
+            for r in self._rows(
+                text(
+                    f"SELECT {_SEGMENT_OF}, SUM(t.sends), SUM(t.conversions) FROM templates t "
+                    "JOIN campaigns c USING (campaign_id) JOIN vouchers v USING (voucher_id) "
+                    f"{_SEGMENT_NAMES} WHERE v.type = :voucher_type AND t.channel = :channel "
+                    "GROUP BY 1 ORDER BY 1"
+                ),
+                {"voucher_type": voucher_type, "channel": channel},
             )
         ]
 
@@ -244,9 +247,16 @@ class Templates(Profiles):
         """``(merchant_id, segment, templates, sends, conversions)`` per merchant x segment."""
         return [
             (row[0], row[1], int(row[2]), int(row[3]), int(row[4]))
-            for row in self._conn.execute(
-                "SELECT merchant_id, segment, COUNT(*), SUM(sends), SUM(conversions) "
-                "FROM templates GROUP BY merchant_id, segment ORDER BY merchant_id, segment"
+            for row in self._rows(
+                select(
+                    templates.c.merchant_id,
+                    templates.c.segment,
+                    func.count(),
+                    func.sum(templates.c.sends),
+                    func.sum(templates.c.conversions),
+                )
+                .group_by(templates.c.merchant_id, templates.c.segment)
+                .order_by(templates.c.merchant_id, templates.c.segment)
             )
         ]
 
@@ -256,36 +266,24 @@ class Templates(Profiles):
         mapped onto."""
         return [
             str(row[0])
-            for row in self._conn.execute(
-                f"SELECT DISTINCT {_SEGMENT_OF} FROM templates t {_SEGMENT_NAMES} ORDER BY 1"
+            for row in self._rows(
+                text(f"SELECT DISTINCT {_SEGMENT_OF} FROM templates t {_SEGMENT_NAMES} ORDER BY 1")
             )
         ]
 
     def unsubscribes(self, template_ids: Iterable[str]) -> dict[str, int]:
         """The unsubscribe counts on record for these templates (those without one are left
         out)."""
-        ids = list(template_ids)
-        marks = ",".join("?" * len(ids))
         return {
             str(row[0]): int(row[1])
-            for row in self._conn.execute(
-                f"SELECT template_id, unsubscribes FROM templates WHERE template_id IN ({marks}) "
-                "AND unsubscribes IS NOT NULL",
-                ids,
+            for row in self._rows(
+                select(templates.c.template_id, templates.c.unsubscribes).where(
+                    templates.c.template_id.in_(list(template_ids)),
+                    templates.c.unsubscribes.is_not(None),
+                )
             )
         }
 
     def existing_template_ids(self, template_ids: Iterable[str]) -> set[str]:
         """Which of these template ids the store already holds."""
-        found: set[str] = set()
-        ids = list(template_ids)
-        for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
-            chunk = ids[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                row[0]
-                for row in self._conn.execute(
-                    f"SELECT template_id FROM templates WHERE template_id IN ({marks})", chunk
-                )
-            )
-        return found
+        return {str(found) for found in self._present(templates.c.template_id, list(template_ids))}
