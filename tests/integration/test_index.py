@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 import tools.crm.index as index_module
 from tests.integration.servers import ROOT, free_port, running
@@ -247,10 +248,10 @@ def test_a_busy_store_does_not_throw_the_index_away(
     ingest_file(store, write(home / "refresh.csv", [record("vip", 6, 5)]))
 
     def busy(*args: Any) -> bool:
-        raise sqlite3.OperationalError("database is locked")
+        raise OperationalError("claim", {}, sqlite3.OperationalError("database is locked"))
 
     monkeypatch.setattr(store, "claim", busy)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(OperationalError):
         index.ensure(store)
     assert index.backend.state() is not None  # still there, for the next try
     monkeypatch.undo()
