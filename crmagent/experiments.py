@@ -242,8 +242,11 @@ def status(
 ) -> dict[str, Any]:
     """Where an experiment stands, as JSON: each arm's results, rate with its 90% credible
     interval, P(best), expected loss and unsubscribe guardrail, and the recommendation
-    (``keep_testing``, ``ship`` an arm, or ``decided`` once stopped or shipped) with why."""
-    experiment = experiments_for(home).get(experiment_id)
+    (``keep_testing``, ``ship`` an arm, or ``decided`` once stopped or shipped) with why;
+    and its ``history``: after each import or record that changed it, each arm's
+    conversions so far."""
+    tests = experiments_for(home)
+    experiment = tests.get(experiment_id)
     rows, reading = _analysis_of(home, experiment, objective, seed)
     guarded = [row["name"] for row in rows if row["guardrail"] == "stopped"]
     reason = reading.reason
@@ -275,6 +278,9 @@ def status(
             "guardrail_stopped": guarded,
             "reason": reason,
         },
+        "history": [
+            {"at": at, "conversions": conversions} for at, conversions in tests.history(experiment)
+        ],
     }
 
 

@@ -55,6 +55,7 @@ def add_experiment_pages(routes: APIRouter, home: Path, page: Page, signed: Any)
             split=split,
             sends=sends,
             chart=_chart(status["arms"]),
+            lines=_lines(status),
         )
 
     @routes.post("/tests/{experiment_id}/decide")
@@ -87,3 +88,32 @@ def _chart(arms: list[dict[str, Any]]) -> list[dict[str, Any]]:
         }
         for arm in arms
     ]
+
+
+LINE_COLOURS = ("#777777", "#2457c5", "#c55a24", "#2a8a3e", "#8a2a7a", "#b08a00")
+"""The control in grey, then a colour per variant."""
+
+
+def _lines(status: dict[str, Any]) -> dict[str, Any] | None:
+    """Each arm's cumulative conversions after each import or record, as the polylines of a
+    440 x 160 SVG (None before a second reading)."""
+    history = status["history"]
+    if len(history) < 2:
+        return None
+    top = max(max(point["conversions"]) for point in history) or 1
+    step = 400 / (len(history) - 1)
+    return {
+        "top": top,
+        "readings": len(history),
+        "arms": [
+            {
+                "name": arm["name"],
+                "colour": LINE_COLOURS[i % len(LINE_COLOURS)],
+                "points": " ".join(
+                    f"{30 + step * n:.1f},{150 - 140 * point['conversions'][i] / top:.1f}"
+                    for n, point in enumerate(history)
+                ),
+            }
+            for i, arm in enumerate(status["arms"])
+        ],
+    }

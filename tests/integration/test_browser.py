@@ -213,13 +213,17 @@ def test_an_experiment_shows_its_arms_the_next_split_and_ships(
         (None, "We miss you! 20% off with BACK20: {link}"),
         [(None, "20% off your next run, until Dec 31. Use BACK20: {link}")],
     )  # fmt: skip
-    experiments.record(app.home, made.experiment_id, "control", 4000, 60)
-    experiments.record(app.home, made.experiment_id, "variant-1", 4000, 104)
+    for sends, control, variant in ((2000, 31, 50), (2000, 29, 54)):  # two rounds
+        experiments.record(app.home, made.experiment_id, "control", sends, control)
+        experiments.record(app.home, made.experiment_id, "variant-1", sends, variant)
     _sign_in(browser, app, app.editor)
     browser.get(f"{app.url}/tests")
     browser.find_element(By.LINK_TEXT, f"#{made.experiment_id}").click()
     arms = browser.find_element(By.ID, "arms").text
     assert "variant-1" in arms and "4,000" in arms
+    # The history: a line an arm, through each round's cumulative conversions.
+    lines = browser.find_elements(By.CSS_SELECTOR, "#history polyline")
+    assert len(lines) == 2 and len(lines[1].get_attribute("points").split()) == 4
     assert "Ship variant-1" in browser.find_element(By.ID, "rec-h").text
     split = browser.find_element(By.ID, "split").text
     assert "control" in split and "variant-1" in split

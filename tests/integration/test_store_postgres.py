@@ -19,6 +19,7 @@ from tests.unit.test_access import (
 from tests.unit.test_experiments_store import (
     test_an_experiment_is_decided_once,
     test_arms_read_their_import_else_what_was_recorded,
+    test_the_history_has_each_arms_conversions_after_each_import_or_record,
     test_unsubscribes_come_in_with_the_import_and_stay_when_a_file_lacks_them,
 )
 from tests.unit.test_ingest import (
@@ -47,6 +48,7 @@ __all__ = [
     "test_ids_sort_byte_by_byte_as_sqlite_sorts_them",
     "test_import_is_idempotent_and_updates_statistics",
     "test_merchant_segments_map_onto_canonical",
+    "test_the_history_has_each_arms_conversions_after_each_import_or_record",
     "test_unsubscribes_come_in_with_the_import_and_stay_when_a_file_lacks_them",
 ]
 

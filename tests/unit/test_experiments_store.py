@@ -122,3 +122,26 @@ def test_an_experiment_is_decided_once(store_url: str) -> None:
         experiments.get(99)
     assert [e.experiment_id for e in experiments.all(["m2"])] == []
     assert [e.experiment_id for e in experiments.all(["m1"])] == [experiment.experiment_id]
+
+
+def test_the_history_has_each_arms_conversions_after_each_import_or_record(
+    store_url: str, tmp_path: Path
+) -> None:
+    experiments = Experiments(store_url)
+    experiment = experiments.create("m1", "lapsed_90d", "sms", [(None, "Old"), (None, "New")])
+    control, variant = experiment.arms
+    experiments.record(experiment, control, 500, 5)
+    store = Store(store_url)
+    rows = [
+        {**ROW, "template_id": variant.template_id, "text": "New", "conversions": "9"},
+        {**ROW, "template_id": "t-other", "text": "Not an arm"},
+    ]
+    ingest_file(store, write_csv(tmp_path / "1.csv", rows, list(IMPORT_COLUMNS)))
+    # The same file again changes nothing, and adds no reading.
+    ingest_file(store, write_csv(tmp_path / "2.csv", rows, list(IMPORT_COLUMNS)))
+    experiments.record(experiment, control, 500, 4)
+    rows[0]["conversions"] = "20"
+    ingest_file(store, write_csv(tmp_path / "3.csv", rows, list(IMPORT_COLUMNS)))
+    history = experiments.history(experiment)
+    assert [conversions for _, conversions in history] == [[5, 0], [5, 9], [9, 9], [9, 20]]
+    assert [at for at, _ in history] == sorted(at for at, _ in history)

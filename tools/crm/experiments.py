@@ -22,11 +22,18 @@ from sqlalchemy import func, insert, select, update
 
 from tools.crm.resources import store_url
 from tools.crm.store import Database
-from tools.crm.store.tables import experiment_arms, experiment_records, experiments, templates
+from tools.crm.store.records import ARM_PREFIX
+from tools.crm.store.tables import (
+    arm_readings,
+    experiment_arms,
+    experiment_records,
+    experiments,
+    templates,
+)
 
 Status = Literal["running", "stopped", "shipped"]
 Source = Literal["import", "record", "none"]
-TEMPLATE_PREFIX = "exp-"
+TEMPLATE_PREFIX = ARM_PREFIX
 """Arms' template ids start so (``exp-12-a0`` is experiment 12's control): an experiment's
 template in the history can be told by its id."""
 
@@ -223,6 +230,38 @@ class Experiments(Database):
                 results.append(ArmResults(0, 0, None, None, "none"))
         return results
 
+    def history(self, experiment: Experiment) -> list[tuple[str, list[int]]]:
+        """The experiment over time: after each import or record that changed it, when, and
+        each arm's conversions so far (an imported arm's totals as that import left them, a
+        recorded arm's records summed)."""
+        arm_of = {arm.template_id: arm.index for arm in experiment.arms}
+        events: list[tuple[str, int, int, bool]] = [
+            (str(at), arm_of[str(tid)], int(conversions), True)
+            for tid, conversions, at in self._rows(
+                select(
+                    arm_readings.c.template_id, arm_readings.c.conversions, arm_readings.c.read_at
+                ).where(arm_readings.c.template_id.in_(list(arm_of)))
+            )
+        ]
+        records = experiment_records.c
+        events += [
+            (str(at), int(arm), int(conversions), False)
+            for arm, conversions, at in self._rows(
+                select(records.arm, records.conversions, records.recorded_at).where(
+                    records.experiment_id == experiment.experiment_id
+                )
+            )
+        ]
+        totals = [0] * len(experiment.arms)
+        points: list[tuple[str, list[int]]] = []
+        for at, arm, conversions, absolute in sorted(events):
+            totals[arm] = conversions if absolute else totals[arm] + conversions
+            if points and points[-1][0] == at:
+                points[-1] = (at, list(totals))
+            elif not points or points[-1][1] != totals:
+                points.append((at, list(totals)))
+        return points
+
     def record(
         self,
         experiment: Experiment,
@@ -256,7 +295,7 @@ class Experiments(Database):
                 "conversions": conversions,
                 "revenue": revenue,
                 "unsubscribes": unsubscribes,
-                "recorded_at": _now(),
+                "recorded_at": datetime.now(UTC).isoformat(timespec="microseconds"),
             },
         )
 

@@ -7,6 +7,10 @@ from __future__ import annotations
 import hashlib
 from typing import NamedTuple
 
+ARM_PREFIX = "exp-"
+"""The template ids of experiment arms (``exp-<experiment>-a<arm>``): an import of one
+keeps a reading of its totals, the experiment's history."""
+
 
 class TemplateRecord(NamedTuple):
     """A template with its campaign, voucher and statistics, flat (the ingestion columns)."""

@@ -249,3 +249,15 @@ experiment_records = Table(
         ["experiment_id", "arm"], ["experiment_arms.experiment_id", "experiment_arms.arm"]
     ),
 )
+
+arm_readings = Table(
+    "arm_readings",
+    METADATA,
+    Column("template_id", TEXT, nullable=False),
+    Column("sends", Integer, nullable=False),
+    Column("conversions", Integer, nullable=False),
+    Column("read_at", TEXT, nullable=False),
+    Index("arm_readings_template", "template_id"),
+)
+"""An experiment arm's totals as each import left them (its template id ``exp-...``): the
+experiment's history, drawn as cumulative conversions by arm."""

@@ -7,13 +7,14 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 
 from tools.crm.store.profiles import Profiles
-from tools.crm.store.records import TemplateRecord, campaign_id_for, voucher_id_for
-from tools.crm.store.tables import campaigns, templates, vouchers
+from tools.crm.store.records import ARM_PREFIX, TemplateRecord, campaign_id_for, voucher_id_for
+from tools.crm.store.tables import arm_readings, campaigns, templates, vouchers
 
 WORK: Counter[str] = Counter()
 """What this process has done with its stores' history: ``rows`` (template rows read) and,
@@ -69,7 +70,8 @@ class Templates(Profiles):
         same records leaves every row once, and changes nothing: the data version (what
         caches and the vector index key on) is new only when a template is. ``unsubscribes``
         (one per record, None: not known) is kept beside the statistics; a None leaves a
-        count already stored.
+        count already stored. An experiment arm's row (``ARM_PREFIX``) keeps a reading of
+        its totals as well, the experiment's history.
         """
         self.ensure_merchants({r.merchant_id for r in records})
         voucher_ids = [voucher_id_for(r) for r in records]
@@ -143,6 +145,15 @@ class Templates(Profiles):
         if written:
             # Anything built from the templates (the vector index, caches) keys on this token.
             self.set_meta("data_version", uuid.uuid4().hex)
+            read_at = datetime.now(UTC).isoformat(timespec="microseconds")
+            self._put_rows(
+                insert(arm_readings),
+                [
+                    (r.template_id, r.sends, r.conversions, read_at)
+                    for r in records
+                    if r.template_id.startswith(ARM_PREFIX)
+                ],
+            )
         return written
 
     # -- reads ------------------------------------------------------------------------------
