@@ -119,7 +119,7 @@ def test_export_neutralises_formulas_and_round_trips(tmp_path: Path) -> None:
         "2026-01-01",
     )
     with store.transaction():
-        store.put_templates([record])
+        store.put_templates([record], unsubscribes=[3])
     out = tmp_path / "out.csv"
     export_file(store, out)
     cells = list(csv.reader(out.open()))[1]
@@ -127,6 +127,7 @@ def test_export_neutralises_formulas_and_round_trips(tmp_path: Path) -> None:
     again = Store(tmp_path / "again.sqlite")
     ingest_file(again, out)
     assert again.templates()[0].text == record.text
+    assert again.unsubscribes([record.template_id]) == {record.template_id: 3}
 
 
 def test_a_locked_store_fails_cleanly_and_changes_nothing(tmp_path: Path, sample_csv: Path) -> None:

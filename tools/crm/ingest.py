@@ -518,11 +518,14 @@ def spreadsheet_safe(value: object) -> object:
 
 
 def export_file(store: Store, path: Path) -> int:
-    """Write every template to a CSV with the ingestion header; returns the rows written."""
+    """Write every template to a CSV with the ingestion header, unsubscribes last (empty
+    where not known), so that the file imports back as it was; returns the rows written."""
     records = store.templates()
+    unsubscribed = store.unsubscribes()
     with Path(path).open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(TEMPLATE_COLUMNS)
+        writer.writerow(IMPORT_COLUMNS)
         for record in records:
-            writer.writerow(["" if v is None else spreadsheet_safe(v) for v in record])
+            cells = [*record, unsubscribed.get(record.template_id)]
+            writer.writerow(["" if v is None else spreadsheet_safe(v) for v in cells])
     return len(records)

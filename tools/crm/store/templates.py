@@ -282,18 +282,15 @@ class Templates(Profiles):
             )
         ]
 
-    def unsubscribes(self, template_ids: Iterable[str]) -> dict[str, int]:
-        """The unsubscribe counts on record for these templates (those without one are left
-        out)."""
-        return {
-            str(row[0]): int(row[1])
-            for row in self._rows(
-                select(templates.c.template_id, templates.c.unsubscribes).where(
-                    templates.c.template_id.in_(list(template_ids)),
-                    templates.c.unsubscribes.is_not(None),
-                )
-            )
-        }
+    def unsubscribes(self, template_ids: Iterable[str] | None = None) -> dict[str, int]:
+        """The unsubscribe counts on record for these templates, or for every template
+        (those without one are left out)."""
+        query = select(templates.c.template_id, templates.c.unsubscribes).where(
+            templates.c.unsubscribes.is_not(None)
+        )
+        if template_ids is not None:
+            query = query.where(templates.c.template_id.in_(list(template_ids)))
+        return {str(row[0]): int(row[1]) for row in self._rows(query)}
 
     def existing_template_ids(self, template_ids: Iterable[str]) -> set[str]:
         """Which of these template ids the store already holds."""
