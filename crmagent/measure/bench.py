@@ -581,11 +581,12 @@ def ray_batch_figures(
     """``crmagent batch --ray`` on the store in ``home`` (the 100k-template world in the
     benchmark), group and rules modes as the scaling figures: requests a second with each
     number of actors, end to end (the actors' start and their first requests, which read
-    every stored text, included), the seconds to the first answer (that start), and the
-    largest pool's rate over one actor's; and the machine's load (a ratio below the pool's
-    size on a machine busier than its cores is the machine's). The actors run on a local
-    Ray cluster of as many CPUs as the largest pool; a warm-up batch reads the store into
-    the page cache first, so that no pool pays for the disk."""
+    every stored text, included), the seconds to the first answer (that start), the rate
+    after it (``warm``), and the largest pool's rates over one actor's; and the machine's
+    load (a ratio below the pool's size on a machine busier than its cores is the
+    machine's). Each pool runs on a local Ray cluster of its own, of as many CPUs as the
+    largest pool; a warm-up batch reads the store into the page cache first, so that no
+    pool pays for the disk."""
     import importlib.util
     import json
     import logging
@@ -607,32 +608,45 @@ def ray_batch_figures(
     warm.write_text("".join(json.dumps(r) + "\n" for r in batch[:2]))
     context = Context(home=str(home), modes=["group", "rules"])
 
-    def answer(source: Path, count: int) -> tuple[float, float]:
-        """Seconds to the first answer and to the last."""
+    def answer(source: Path, count: int) -> tuple[float, int, float]:
+        """On a Ray cluster of its own (no worker process, and so no cache, left from
+        another pool): seconds to the first answers, how many, and seconds to the last."""
         target = folder / f"{source.stem}-{count}.jsonl"
         target.unlink(missing_ok=True)
-        answers: list[float] = []
-        started = time.perf_counter()
+        answers: list[tuple[float, int]] = []
+        ray.init(num_cpus=max(workers), include_dashboard=False, logging_level=logging.WARNING)
+        try:
+            started = time.perf_counter()
 
-        def answered(lines: int) -> None:
-            if lines and not answers:
-                answers.append(time.perf_counter() - started)
+            def answered(lines: int) -> None:
+                if lines and not answers:
+                    answers.append((time.perf_counter() - started, lines))
 
-        run_batch(source, target, context=context, ray="auto", workers=count, progress=answered)
-        return answers[0], time.perf_counter() - started
+            run_batch(source, target, context=context, ray="auto", workers=count, progress=answered)
+            return *answers[0], time.perf_counter() - started
+        finally:
+            ray.shutdown()
 
-    ray.init(num_cpus=max(workers), include_dashboard=False, logging_level=logging.WARNING)
-    try:
-        answer(warm, 1)
-        for count in workers:
-            first, seconds = answer(source, count)
-            figures[f"workers_{count}_requests_per_s"] = round(requests / seconds, 1)
-            figures[f"workers_{count}_first_answer_s"] = round(first, 1)
-    finally:
-        ray.shutdown()
+    answer(warm, 1)
+    for count in workers:
+        first, done, seconds = answer(source, count)
+        figures[f"workers_{count}_requests_per_s"] = round(requests / seconds, 1)
+        figures[f"workers_{count}_first_answer_s"] = round(first, 1)
+        # Once every actor has read the history: the pool's rate on the rest.
+        figures[f"workers_{count}_warm_requests_per_s"] = round(
+            (requests - done) / max(seconds - first, 1e-9), 1
+        )
     one, most = (figures[f"workers_{n}_requests_per_s"] for n in (min(workers), max(workers)))
+    warm_one, warm_most = (
+        figures[f"workers_{n}_warm_requests_per_s"] for n in (min(workers), max(workers))
+    )
     load = os.getloadavg()[0]
-    return {**figures, "ratio": round(most / one, 2), "load_1min": round(load, 1)}
+    return {
+        **figures,
+        "ratio": round(most / one, 2),
+        "warm_ratio": round(warm_most / warm_one, 2),
+        "load_1min": round(load, 1),
+    }
 
 
 def _index_costs(home: Path, request: dict[str, Any], share: float) -> dict[str, float]:
