@@ -227,6 +227,8 @@ def test_an_experiment_shows_its_arms_the_next_split_and_ships(
     assert "Ship variant-1" in browser.find_element(By.ID, "rec-h").text
     split = browser.find_element(By.ID, "split").text
     assert "control" in split and "variant-1" in split
+    decided = browser.find_element(By.XPATH, "//section[h2[@id='split-h']]").text
+    assert "every send goes to the leader" in decided
     _shot(browser, "experiment")
     browser.find_element(By.ID, "exp-reason").send_keys("won at 99%")
     browser.find_element(By.ID, "ship").click()
