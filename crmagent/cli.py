@@ -437,6 +437,7 @@ def bench(
     """Measure throughput, orchestration overhead, model calls, retrieval latency, ingest,
     arena build, the embedding candidates and peak memory, in one run; or, with --model,
     how a real model fares as the writer."""
+    _worlds_on_files("The benchmark", ("CRMAGENT_STORE_URL",))
     from crmagent.measure.bench import model_bench, run_bench
 
     if model is not None:
@@ -602,6 +603,29 @@ arena_app = typer.Typer(
     help="The arena: a simulated CRM world that scores copy.", no_args_is_help=True
 )
 app.add_typer(arena_app, name="arena")
+
+
+def _worlds_on_files(job: str, settings_named: tuple[str, ...]) -> None:
+    """Refuse a job that builds its worlds under its own folder while a setting points the
+    store (or the index) elsewhere: its agent would read that server, not its world."""
+    import os
+
+    set_here = [name for name in settings_named if os.environ.get(name)]
+    if set_here:
+        errors.print(
+            f"{job} builds its worlds in files under its folder, but {', '.join(set_here)} "
+            f"{'is' if len(set_here) == 1 else 'are'} set, so its agent would read that "
+            f"server instead; run it with {' and '.join(set_here)} unset",
+            style="bold red",
+            markup=False,
+        )
+        raise typer.Exit(EXIT_INVALID)
+
+
+@arena_app.callback()
+def arena_on_files() -> None:
+    """The arena: a simulated CRM world that scores copy."""
+    _worlds_on_files("The arena", ("CRMAGENT_STORE_URL", "CRMAGENT_INDEX_URL"))
 
 
 @arena_app.command("build")

@@ -101,3 +101,16 @@ def test_batch_and_generate_learn_from_what_was_imported_into_postgres(
     answer = json.loads(single.stdout)
     assert answer["id"] == "campaign-7" and answer["mode"] in {"group", "retrieval"}
     assert not (crmagent_home / "crm.sqlite").exists()  # the store is the server's
+
+
+def test_the_arena_and_the_bench_refuse_a_store_on_a_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Their worlds are files under their folder; an agent reading the server would score
+    # the wrong store. No server is reached: the refusal comes first.
+    monkeypatch.setenv("CRMAGENT_STORE_URL", "postgresql+psycopg://crm@/crm?host=/nowhere")
+    for command in (["arena", "run", "--seed", "1"], ["bench"]):
+        refused = crmagent(*command, "--home", tmp_path)
+        assert refused.returncode == 2
+        assert "run it with CRMAGENT_STORE_URL unset" in " ".join(refused.stderr.split())
+    assert not any(tmp_path.iterdir())
