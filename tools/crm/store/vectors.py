@@ -10,11 +10,9 @@ from collections.abc import Iterable, Mapping
 
 from sqlalchemy import delete, or_, select
 
+from tools.crm.store.database import _CHUNK
 from tools.crm.store.schema import Connection
 from tools.crm.store.tables import embeddings, leases
-
-_CHUNK = 900
-"""Hashes asked for at once (under SQLite's bound-parameter limit)."""
 
 
 class Vectors(Connection):
