@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+# Chroma is imported with this module, once, not inside the methods: serving threads that
+# first import its modules at the same time can meet its circular imports half done and
+# fail for good ("partially initialized module"); this module's import lock serialises it.
+import chromadb
 import numpy as np
+from chromadb.api.shared_system_client import SharedSystemClient
+from chromadb.config import Settings
+from chromadb.errors import NotFoundError
 
 from tools.crm.vectors import IndexState
 
@@ -61,8 +68,6 @@ class ChromaBackend:
     # -- the client -------------------------------------------------------------------------
 
     def _connect(self) -> Any:
-        import chromadb
-        from chromadb.config import Settings
 
         settings = Settings(anonymized_telemetry=False, allow_reset=True)
         if self.folder is None:
@@ -95,8 +100,6 @@ class ChromaBackend:
     def _forget(self) -> None:
         """Drop this process's client (embedded Chroma caches one per folder)."""
         if self.folder is not None:
-            from chromadb.api.shared_system_client import SharedSystemClient
-
             SharedSystemClient.clear_system_cache()
         self._client = None
         self._forget_segments()
@@ -112,8 +115,6 @@ class ChromaBackend:
 
     def _collection(self, segment: str, create: bool = False) -> Any:
         """A segment's collection; None for a segment with none."""
-        from chromadb.errors import NotFoundError
-
         if segment not in self._collections:
             try:
                 if create:
@@ -139,8 +140,6 @@ class ChromaBackend:
 
     def state(self) -> IndexState | None:
         """The state kept as the metadata of the ``crmagent-index`` collection."""
-        from chromadb.errors import NotFoundError
-
         if not self.intact():
             self._forget()
             return None
@@ -205,8 +204,6 @@ class ChromaBackend:
 
     def drop(self, segment: str) -> None:
         """Delete a segment's collection."""
-        from chromadb.errors import NotFoundError
-
         self._forget_segments(segment)
         with suppress(NotFoundError):
             self.client.delete_collection(_PREFIX + segment)
